@@ -1,0 +1,628 @@
+package core
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"dev.proclab/ipc"
+	"github.com/google/uuid"
+)
+
+// DefaultReadyTimeout is how long a child has to say hello.
+const DefaultReadyTimeout = 10 * time.Second
+
+// Spec describes a child to start.
+type Spec struct {
+	Role  string
+	Args  []string
+	Env   []string // extra KEY=VALUE pairs
+	Label string
+	Group string
+	// OnFrame receives every frame the child sends, on the child's reader goroutine, in
+	// order. The payload is only valid during the call. Keep it fast: the child's stdout
+	// is not read while it runs.
+	OnFrame func(c *Child, f ipc.Frame)
+	// ReadyTimeout overrides DefaultReadyTimeout.
+	ReadyTimeout time.Duration
+}
+
+// Options configure a Supervisor.
+type Options struct {
+	Executable string       // defaults to os.Executable(), resolved once
+	Logger     *slog.Logger // defaults to slog.Default()
+}
+
+// Supervisor starts, watches and stops children.
+type Supervisor struct {
+	exe string
+	log *slog.Logger
+
+	mu       sync.Mutex
+	children map[string]*Child
+	order    []*Child
+	subs     map[int]func(Event)
+	nextSub  int
+	closed   bool
+}
+
+// New resolves the executable once, so a binary replaced on disk while the app runs
+// does not change what the children run.
+func New(o Options) (*Supervisor, error) {
+	exe := o.Executable
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("find own executable: %w", err)
+		}
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Supervisor{exe: exe, log: log, children: map[string]*Child{}, subs: map[int]func(Event){}}, nil
+}
+
+// Logger is the supervisor's log, for parts of the engine that report through it.
+func (s *Supervisor) Logger() *slog.Logger { return s.log }
+
+// Subscribe registers fn for every event and returns a function that unregisters it. fn
+// runs on the supervisor's goroutines: it must not block (append to a buffer and return).
+func (s *Supervisor) Subscribe(fn func(Event)) (cancel func()) {
+	s.mu.Lock()
+	id := s.nextSub
+	s.nextSub++
+	s.subs[id] = fn
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		delete(s.subs, id)
+		s.mu.Unlock()
+	}
+}
+
+func (s *Supervisor) emit(e Event) {
+	s.mu.Lock()
+	fns := make([]func(Event), 0, len(s.subs))
+	for _, fn := range s.subs {
+		fns = append(fns, fn)
+	}
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(e)
+	}
+}
+
+// ErrClosed is returned by Start after Close.
+var ErrClosed = errors.New("supervisor is shutting down")
+
+// Start starts a child and returns once the OS has started it; use Child.WaitReady for
+// its hello. A child that says no hello in time is killed and marked failed.
+func (s *Supervisor) Start(spec Spec) (*Child, error) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	c := &Child{
+		sup:   s,
+		spec:  spec,
+		ready: make(chan struct{}),
+		done:  make(chan struct{}),
+		info: Info{
+			ID: uuid.NewString(), Role: spec.Role, Label: spec.Label, Group: spec.Group,
+			State: Starting, ExitCode: -1,
+		},
+	}
+	if c.info.Label == "" {
+		c.info.Label = spec.Role
+	}
+	if err := c.start(s.exe); err != nil {
+		return nil, fmt.Errorf("start %s child: %w", spec.Role, err)
+	}
+	s.mu.Lock()
+	s.children[c.info.ID] = c
+	s.order = append(s.order, c)
+	s.mu.Unlock()
+	s.log.Info("child started", "child", c.info.ID, "role", spec.Role, "pid", c.info.PID, "group", spec.Group)
+	s.emit(Event{Kind: EvState, Child: c.Info()})
+	go c.supervise()
+	return c, nil
+}
+
+// StartReady starts a child and waits for its hello.
+func (s *Supervisor) StartReady(ctx context.Context, spec Spec) (*Child, error) {
+	c, err := s.Start(spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.WaitReady(ctx); err != nil {
+		c.Kill("start abandoned")
+		<-c.Done()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Get finds a child by ID.
+func (s *Supervisor) Get(id string) *Child {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.children[id]
+}
+
+// List returns a snapshot of every child still listed, in start order.
+func (s *Supervisor) List() []Info {
+	s.mu.Lock()
+	cs := append([]*Child(nil), s.order...)
+	s.mu.Unlock()
+	out := make([]Info, len(cs))
+	for i, c := range cs {
+		out[i] = c.Info()
+	}
+	return out
+}
+
+// Running counts children that have not ended.
+func (s *Supervisor) Running() int {
+	n := 0
+	for _, i := range s.List() {
+		if !i.State.Ended() {
+			n++
+		}
+	}
+	return n
+}
+
+// ClearEnded forgets every child that has ended.
+func (s *Supervisor) ClearEnded() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := s.order[:0]
+	for _, c := range s.order {
+		if c.Info().State.Ended() {
+			delete(s.children, c.info.ID)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	clear(s.order[len(kept):])
+	s.order = kept
+}
+
+// Terminate asks a child to stop and kills it when grace runs out. It does not wait.
+func (s *Supervisor) Terminate(id string, grace time.Duration) error {
+	c := s.Get(id)
+	if c == nil {
+		return fmt.Errorf("no child %s", id)
+	}
+	c.Terminate(grace)
+	return nil
+}
+
+// Kill ends a child at once, recording that the user asked for it.
+func (s *Supervisor) Kill(id string) error {
+	c := s.Get(id)
+	if c == nil {
+		return fmt.Errorf("no child %s", id)
+	}
+	c.Kill("killed by user")
+	return nil
+}
+
+// KillAll kills every live child. It does not wait.
+func (s *Supervisor) KillAll(reason string) {
+	for _, c := range s.live() {
+		c.Kill(reason)
+	}
+}
+
+func (s *Supervisor) live() []*Child {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*Child
+	for _, c := range s.order {
+		select {
+		case <-c.done:
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Shutdown refuses new children, asks every live one to stop, kills those still there
+// after grace, and waits for every exit (or ctx).
+func (s *Supervisor) Shutdown(ctx context.Context, grace time.Duration) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	live := s.live()
+	for _, c := range live {
+		c.Terminate(grace)
+	}
+	for _, c := range live {
+		select {
+		case <-c.Done():
+		case <-ctx.Done():
+			s.KillAll("killed: app quitting")
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Child is one supervised process.
+type Child struct {
+	sup   *Supervisor
+	spec  Spec
+	cmd   *exec.Cmd
+	in    *ipc.Writer
+	stdin *os.File
+
+	ready chan struct{}
+	done  chan struct{}
+
+	mu         sync.Mutex
+	info       Info
+	readyErr   error
+	stopAsked  bool
+	killReason string // set before ProcLab kills, so a user's kill is never taken for a crash
+	failReason string
+	stderrTail []string
+	stopTimer  *time.Timer
+
+	stdoutR, stderrR *os.File
+}
+
+// ID is the child's uuid.
+func (c *Child) ID() string { return c.info.ID }
+
+// PID is the child's process ID.
+func (c *Child) PID() int { return c.info.PID }
+
+// Info returns a snapshot.
+func (c *Child) Info() Info {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.info
+}
+
+// Done is closed once the process has exited and its streams are drained.
+func (c *Child) Done() <-chan struct{} { return c.done }
+
+// Ready is closed when the child said hello (or failed before it).
+func (c *Child) Ready() <-chan struct{} { return c.ready }
+
+// WaitReady waits for the hello.
+func (c *Child) WaitReady(ctx context.Context) error {
+	select {
+	case <-c.ready:
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.readyErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Wait waits for the process to end and returns its final snapshot.
+func (c *Child) Wait() Info {
+	<-c.done
+	return c.Info()
+}
+
+// Send writes a frame to the child's stdin.
+func (c *Child) Send(typ byte, payload []byte) error { return c.in.Write(typ, payload) }
+
+// SendJSON writes v as JSON to the child's stdin.
+func (c *Child) SendJSON(typ byte, v any) error { return c.in.WriteJSON(typ, v) }
+
+func (c *Child) start(exe string) error {
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		return err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		outR.Close()
+		outW.Close()
+		return err
+	}
+	cmd := exec.Command(exe, c.spec.Args...)
+	cmd.Env = append(append(os.Environ(), RoleEnv+"="+c.spec.Role), c.spec.Env...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
+	prepare(cmd)
+	err = startProcess(cmd)
+	inR.Close()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
+		errR.Close()
+		return err
+	}
+	if err := afterStart(cmd); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		inW.Close()
+		outR.Close()
+		errR.Close()
+		return err
+	}
+	c.cmd = cmd
+	c.stdin = inW
+	c.in = ipc.NewWriter(inW)
+	c.info.PID = cmd.Process.Pid
+	c.info.Started = time.Now()
+	c.stdoutR, c.stderrR = outR, errR
+	return nil
+}
+
+func (c *Child) setState(st State) {
+	c.mu.Lock()
+	if c.info.State.Ended() {
+		c.mu.Unlock()
+		return
+	}
+	c.info.State = st
+	if st == Running {
+		c.info.Ready = time.Now()
+	}
+	info := c.info
+	c.mu.Unlock()
+	c.sup.emit(Event{Kind: EvState, Child: info})
+}
+
+// supervise reads the child's streams and reaps it.
+func (c *Child) supervise() {
+	var streams sync.WaitGroup
+	streams.Add(2)
+	go func() { defer streams.Done(); c.readStderr() }()
+	go func() { defer streams.Done(); c.readStdout() }()
+
+	err := c.cmd.Wait()
+	// A grandchild could hold the pipes open; give the readers a moment, then cut them.
+	drained := make(chan struct{})
+	go func() { streams.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(time.Second):
+		c.stdoutR.Close()
+		c.stderrR.Close()
+		<-drained
+	}
+	c.stdin.Close()
+	c.finish(err)
+}
+
+func (c *Child) readStdout() {
+	defer c.stdoutR.Close()
+	timeout := c.spec.ReadyTimeout
+	if timeout <= 0 {
+		timeout = DefaultReadyTimeout
+	}
+	noHello := time.AfterFunc(timeout, func() {
+		c.fail(fmt.Sprintf("failed: no hello within %s", timeout))
+	})
+	r := ipc.NewReader(c.stdoutR)
+	h, err := r.Hello()
+	noHello.Stop()
+	if err == nil && h.PID != c.info.PID {
+		err = fmt.Errorf("%w: hello from PID %d, expected %d", ipc.ErrCorrupt, h.PID, c.info.PID)
+	}
+	if err != nil {
+		if errors.Is(err, ipc.ErrCorrupt) {
+			c.fail("failed: " + err.Error())
+		}
+		c.markReady(fmt.Errorf("%s child %d said no hello: %w", c.spec.Role, c.info.PID, c.readyFailure(err)))
+		io.Copy(io.Discard, c.stdoutR)
+		return
+	}
+	c.setState(Running)
+	c.markReady(nil)
+	for {
+		f, err := r.Read()
+		if err != nil {
+			if errors.Is(err, ipc.ErrCorrupt) {
+				c.fail("failed: " + err.Error())
+				io.Copy(io.Discard, c.stdoutR)
+			}
+			return
+		}
+		if c.spec.OnFrame != nil {
+			c.spec.OnFrame(c, f)
+		}
+	}
+}
+
+func (c *Child) readyFailure(err error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failReason != "" {
+		return errors.New(c.failReason)
+	}
+	if c.killReason != "" {
+		return errors.New(c.killReason)
+	}
+	return err
+}
+
+func (c *Child) markReady(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-c.ready:
+		return
+	default:
+	}
+	c.readyErr = err
+	close(c.ready)
+}
+
+const stderrTailLines = 30
+
+func (c *Child) readStderr() {
+	defer c.stderrR.Close()
+	sc := bufio.NewScanner(c.stderrR)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		c.mu.Lock()
+		if len(c.stderrTail) == stderrTailLines {
+			copy(c.stderrTail, c.stderrTail[1:])
+			c.stderrTail = c.stderrTail[:stderrTailLines-1]
+		}
+		c.stderrTail = append(c.stderrTail, line)
+		info := c.info
+		c.mu.Unlock()
+		c.sup.log.Info("child stderr", "child", info.ID, "role", info.Role, "pid", info.PID, "line", line)
+		c.sup.emit(Event{Kind: EvStderr, Child: info, Line: line})
+	}
+}
+
+// fail marks the stream untrustworthy and kills the child.
+func (c *Child) fail(reason string) {
+	c.mu.Lock()
+	if c.failReason == "" && c.killReason == "" {
+		c.failReason = reason
+	}
+	c.mu.Unlock()
+	c.cmd.Process.Kill()
+}
+
+// Kill ends the child now and records why.
+func (c *Child) Kill(reason string) {
+	c.mu.Lock()
+	if c.info.State.Ended() {
+		c.mu.Unlock()
+		return
+	}
+	if c.killReason == "" && c.failReason == "" {
+		c.killReason = reason
+	}
+	if c.stopTimer != nil {
+		c.stopTimer.Stop()
+	}
+	c.mu.Unlock()
+	c.cmd.Process.Kill()
+}
+
+// Terminate asks the child to stop (a stop frame, and SIGTERM on unix) and kills it if
+// it is still there after grace. It returns at once.
+func (c *Child) Terminate(grace time.Duration) {
+	c.mu.Lock()
+	if c.info.State.Ended() || c.stopAsked {
+		c.mu.Unlock()
+		return
+	}
+	c.stopAsked = true
+	c.info.State = Stopping
+	c.info.KillAt = time.Now().Add(grace)
+	info := c.info
+	c.stopTimer = time.AfterFunc(grace, func() {
+		c.Kill(fmt.Sprintf("killed after %s grace: ignored the stop request", grace.Round(time.Millisecond)))
+	})
+	c.mu.Unlock()
+	c.sup.emit(Event{Kind: EvState, Child: info})
+	// The stop frame can block if the child's stdin is full; never hold up the caller.
+	go func() {
+		_ = c.in.Write(ipc.TStop, nil)
+		askToStop(c.cmd.Process)
+	}()
+}
+
+// finish records how the process ended.
+func (c *Child) finish(waitErr error) {
+	c.mu.Lock()
+	if c.stopTimer != nil {
+		c.stopTimer.Stop()
+	}
+	st := c.cmd.ProcessState
+	c.info.Ended = time.Now()
+	c.info.KillAt = time.Time{}
+	if st != nil {
+		c.info.ExitCode = st.ExitCode()
+		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			c.info.Signal = ws.Signal().String()
+		}
+	}
+	code := c.info.ExitCode
+	switch {
+	case c.failReason != "":
+		c.info.State, c.info.Reason = Failed, c.failReason
+	case c.killReason != "":
+		c.info.State, c.info.Reason = Killed, c.killReason
+	case c.stopAsked && code == 0:
+		c.info.State, c.info.Reason = Exited, "terminated (stopped on request)"
+	case code == 0:
+		c.info.State, c.info.Reason = Exited, "exited 0"
+	case c.info.Signal != "":
+		c.info.State, c.info.Reason = Killed, "killed by signal: "+c.info.Signal+" (not sent by ProcLab)"
+	case code == ExitParentGone:
+		c.info.State, c.info.Reason = Failed, "exited: lost its link to the parent"
+	default:
+		c.info.State = Failed
+		if p := panicLine(c.stderrTail); p != "" {
+			c.info.Reason = "crashed: " + p
+		} else if code == -1 && waitErr != nil {
+			c.info.Reason = "failed: " + waitErr.Error()
+		} else {
+			c.info.Reason = fmt.Sprintf("exited %d", code)
+			if last := lastLine(c.stderrTail); last != "" {
+				c.info.Reason += ": " + last
+			}
+		}
+	}
+	info := c.info
+	c.mu.Unlock()
+	c.markReady(fmt.Errorf("%s child ended before its hello: %s", info.Role, info.Reason))
+	close(c.done)
+	lvl := slog.LevelInfo
+	if info.State == Failed {
+		lvl = slog.LevelWarn
+	}
+	c.sup.log.Log(context.Background(), lvl, "child ended", "child", info.ID, "role", info.Role,
+		"pid", info.PID, "state", info.State.String(), "reason", info.Reason)
+	c.sup.emit(Event{Kind: EvState, Child: info})
+}
+
+func panicLine(tail []string) string {
+	for _, l := range tail {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+			return l
+		}
+	}
+	return ""
+}
+
+func lastLine(tail []string) string {
+	for i := len(tail) - 1; i >= 0; i-- {
+		if s := strings.TrimSpace(tail[i]); s != "" {
+			if len(s) > 200 {
+				s = s[:200] + "…"
+			}
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,305 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"dev.proclab/core"
+	"dev.proclab/ipc"
+)
+
+// The test binary doubles as the child: the supervisor re-executes it with a role.
+func TestMain(m *testing.M) {
+	switch os.Getenv(core.RoleEnv) {
+	case "mute": // started, but never says hello
+		time.Sleep(time.Hour)
+	case "not-proclab": // a stray program's output instead of a hello
+		fmt.Println("hello, I am not a ProcLab child")
+		time.Sleep(time.Hour)
+	}
+	roles := core.Roles{
+		"garbage": func(c *core.Conn) int {
+			os.NewFile(1, "stdout").Write([]byte("\x00\x00\x00\x03\x00xyz garbage"))
+			select {}
+		},
+		"stray-print": func(c *core.Conn) int {
+			fmt.Println("a stray print must not reach the frame stream")
+			c.Send(ipc.TUser, []byte("ok"))
+			<-c.Stop()
+			return 0
+		},
+		"env": func(c *core.Conn) int {
+			c.Send(ipc.TUser, []byte(os.Getenv(core.RoleEnv)))
+			<-c.Stop()
+			return 0
+		},
+	}
+	for k, v := range core.Behaviours {
+		roles[k] = v
+	}
+	core.RunIfChild(roles)
+	// Under -race a child sleeps a second before exiting (atexit_sleep_ms), which would
+	// blur the exit timing these tests read.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	os.Exit(m.Run())
+}
+
+var quiet = slog.New(slog.DiscardHandler)
+
+func newSup(t *testing.T) *core.Supervisor {
+	t.Helper()
+	s, err := core.New(core.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx, time.Second); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return s
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func startReady(t *testing.T, s *core.Supervisor, spec core.Spec) *core.Child {
+	t.Helper()
+	c, err := s.StartReady(ctx(t), spec)
+	if err != nil {
+		t.Fatalf("start %s: %v", spec.Role, err)
+	}
+	return c
+}
+
+func wantEnd(t *testing.T, c *core.Child, st core.State, reason string) core.Info {
+	t.Helper()
+	select {
+	case <-c.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s child %d did not end", c.Info().Role, c.PID())
+	}
+	i := c.Info()
+	if i.State != st || !strings.Contains(i.Reason, reason) {
+		t.Fatalf("%s child ended %s (%q), want %s containing %q", i.Role, i.State, i.Reason, st, reason)
+	}
+	return i
+}
+
+func TestSpawnSaysHelloAndRuns(t *testing.T) {
+	s := newSup(t)
+	c := startReady(t, s, core.Spec{Role: "idle", Label: "w1"})
+	i := c.Info()
+	if i.State != core.Running || i.PID <= 0 || len(i.ID) != 36 || i.Ready.IsZero() {
+		t.Fatalf("after hello: %+v", i)
+	}
+	c.Terminate(5 * time.Second)
+	wantEnd(t, c, core.Exited, "terminated")
+}
+
+func TestChildClearsRoleFromItsEnvironment(t *testing.T) {
+	s := newSup(t)
+	got := make(chan string, 1)
+	startReady(t, s, core.Spec{Role: "env", OnFrame: func(_ *core.Child, f ipc.Frame) { got <- string(f.Payload) }})
+	if v := <-got; v != "" {
+		t.Fatalf("child still sees %s=%q; a grandchild would inherit it", core.RoleEnv, v)
+	}
+}
+
+func TestFramesRoundTripThroughChild(t *testing.T) {
+	s := newSup(t)
+	got := make(chan string, 10)
+	c := startReady(t, s, core.Spec{Role: "echo", OnFrame: func(_ *core.Child, f ipc.Frame) { got <- string(f.Payload) }})
+	for _, m := range []string{"a", "bb", strings.Repeat("c", 1<<20)} {
+		if err := c.Send(ipc.TUser, []byte(m)); err != nil {
+			t.Fatal(err)
+		}
+		if r := <-got; r != m {
+			t.Fatalf("echo: got %d bytes, want %d", len(r), len(m))
+		}
+	}
+}
+
+func TestStrayPrintGoesToStderrNotTheStream(t *testing.T) {
+	s := newSup(t)
+	var lines atomic.Int32
+	defer s.Subscribe(func(e core.Event) {
+		if e.Kind == core.EvStderr && strings.Contains(e.Line, "stray print") {
+			lines.Add(1)
+		}
+	})()
+	got := make(chan string, 1)
+	c := startReady(t, s, core.Spec{Role: "stray-print", OnFrame: func(_ *core.Child, f ipc.Frame) { got <- string(f.Payload) }})
+	if r := <-got; r != "ok" {
+		t.Fatalf("frame = %q", r)
+	}
+	c.Terminate(5 * time.Second)
+	wantEnd(t, c, core.Exited, "terminated")
+	if lines.Load() != 1 {
+		t.Fatalf("stray print seen %d times on stderr, want 1", lines.Load())
+	}
+}
+
+func TestTerminateEscalatesToKill(t *testing.T) {
+	s := newSup(t)
+	c := startReady(t, s, core.Spec{Role: "ignore-stop"})
+	start := time.Now()
+	c.Terminate(300 * time.Millisecond)
+	if st := c.Info().State; st != core.Stopping && !st.Ended() {
+		t.Fatalf("state right after Terminate = %s, want stopping", st)
+	}
+	i := wantEnd(t, c, core.Killed, "ignored the stop request")
+	if time.Since(start) < 300*time.Millisecond {
+		t.Fatalf("killed before the grace period ran out")
+	}
+	if !strings.Contains(i.Reason, "300ms") {
+		t.Fatalf("reason %q does not name the grace period", i.Reason)
+	}
+}
+
+func TestKillIsRecordedAsUserKill(t *testing.T) {
+	s := newSup(t)
+	c := startReady(t, s, core.Spec{Role: "busy"})
+	if err := s.Kill(c.ID()); err != nil {
+		t.Fatal(err)
+	}
+	wantEnd(t, c, core.Killed, "killed by user")
+}
+
+func TestKillAllEndsEveryChild(t *testing.T) {
+	s := newSup(t)
+	var cs []*core.Child
+	for _, r := range []string{"busy", "hang", "idle", "ignore-stop"} {
+		cs = append(cs, startReady(t, s, core.Spec{Role: r}))
+	}
+	s.KillAll("killed by user (kill all)")
+	for _, c := range cs {
+		wantEnd(t, c, core.Killed, "kill all")
+	}
+	if n := s.Running(); n != 0 {
+		t.Fatalf("%d children still running", n)
+	}
+	s.ClearEnded()
+	if n := len(s.List()); n != 0 {
+		t.Fatalf("%d children listed after ClearEnded", n)
+	}
+}
+
+func TestExitReasons(t *testing.T) {
+	s := newSup(t)
+	cases := []struct {
+		spec   core.Spec
+		state  core.State
+		reason string
+		code   int
+	}{
+		{core.Spec{Role: "exit", Args: []string{"0"}}, core.Exited, "exited 0", 0},
+		{core.Spec{Role: "exit", Args: []string{"7"}}, core.Failed, "exited 7", 7},
+		{core.Spec{Role: "crash", Args: []string{"0"}}, core.Failed, "crashed: panic: simulated crash", 2},
+	}
+	for _, tc := range cases {
+		c, err := s.Start(tc.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := wantEnd(t, c, tc.state, tc.reason)
+		if i.ExitCode != tc.code {
+			t.Errorf("%v: exit code %d, want %d", tc.spec.Args, i.ExitCode, tc.code)
+		}
+	}
+}
+
+func TestKilledFromOutsideIsNotAUserKill(t *testing.T) {
+	s := newSup(t)
+	c := startReady(t, s, core.Spec{Role: "hang"})
+	p, _ := os.FindProcess(c.PID())
+	p.Kill()
+	wantEnd(t, c, core.Killed, "not sent by ProcLab")
+}
+
+func TestGarbageOnTheStreamFailsTheChild(t *testing.T) {
+	s := newSup(t)
+	c := startReady(t, s, core.Spec{Role: "garbage", OnFrame: func(*core.Child, ipc.Frame) {
+		t.Error("a garbage frame was delivered")
+	}})
+	wantEnd(t, c, core.Failed, "corrupt stream")
+}
+
+func TestNoHelloFromAStrayProgram(t *testing.T) {
+	s := newSup(t)
+	c, err := s.Start(core.Spec{Role: "not-proclab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitReady(ctx(t)); err == nil || !strings.Contains(err.Error(), "no ProcLab hello") {
+		t.Fatalf("WaitReady = %v", err)
+	}
+	wantEnd(t, c, core.Failed, "no ProcLab hello")
+}
+
+func TestChildThatNeverSaysHelloTimesOut(t *testing.T) {
+	s := newSup(t)
+	c, err := s.Start(core.Spec{Role: "mute", ReadyTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitReady(ctx(t)); err == nil || !strings.Contains(err.Error(), "no hello within 300ms") {
+		t.Fatalf("WaitReady = %v", err)
+	}
+	wantEnd(t, c, core.Failed, "no hello within 300ms")
+}
+
+func TestChildExitsWhenItsStdinCloses(t *testing.T) {
+	s := newSup(t)
+	c := startReady(t, s, core.Spec{Role: "ignore-stop"})
+	core.CloseStdinForTest(c)
+	wantEnd(t, c, core.Failed, "lost its link to the parent")
+}
+
+func TestShutdownStopsEverythingAndRefusesNewChildren(t *testing.T) {
+	s, err := core.New(core.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := startReady(t, s, core.Spec{Role: "idle"})
+	b := startReady(t, s, core.Spec{Role: "ignore-stop"})
+	if err := s.Shutdown(ctx(t), 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if a.Info().State != core.Exited || b.Info().State != core.Killed {
+		t.Fatalf("after shutdown: %+v, %+v", a.Info(), b.Info())
+	}
+	if _, err := s.Start(core.Spec{Role: "idle"}); err == nil {
+		t.Fatal("Start after Shutdown succeeded")
+	}
+}
+
+func TestEventsReportEveryStateChange(t *testing.T) {
+	s := newSup(t)
+	seen := make(chan core.State, 10)
+	defer s.Subscribe(func(e core.Event) {
+		if e.Kind == core.EvState {
+			seen <- e.Child.State
+		}
+	})()
+	c := startReady(t, s, core.Spec{Role: "idle"})
+	c.Terminate(5 * time.Second)
+	c.Wait()
+	want := []core.State{core.Starting, core.Running, core.Stopping, core.Exited}
+	for _, w := range want {
+		if got := <-seen; got != w {
+			t.Fatalf("event %s, want %s", got, w)
+		}
+	}
+}
