@@ -1,0 +1,143 @@
+// Package cli is ProcLab's command line: it parses arguments and runs the engine
+// headless, or opens the window. It sits on top, beside main, and only wires the engine
+// together.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"dev.proclab/ui"
+)
+
+// Env is what a subcommand gets.
+type Env struct {
+	Meta   Meta
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+type command struct {
+	usage   string // e.g. "bench spawn|pipe [-n N] [--json]"
+	summary string
+	run     func(env *Env, args []string) int
+}
+
+var commands = map[string]command{}
+
+// register adds a subcommand; each lives in its own file.
+func register(name, usage, summary string, run func(env *Env, args []string) int) {
+	commands[name] = command{usage, summary, run}
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// Main runs ProcLab with the arguments after the program name and returns the exit code.
+func Main(meta Meta, args []string) int {
+	env := &Env{Meta: meta, Stdout: os.Stdout, Stderr: os.Stderr}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
+		return runGUI(env, args)
+	}
+	if isHelp(args[0]) || args[0] == "help" {
+		usage(env.Stdout, meta)
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "proclab: unknown command %q. Run 'proclab --help' to see the commands.\n", args[0])
+		return exitUsage
+	}
+	return cmd.run(env, args[1:])
+}
+
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
+
+func usage(w io.Writer, meta Meta) {
+	fmt.Fprintf(w, "%s %s: see and use process-based parallelism.\n\nUsage:\n", meta.Name, meta.Version)
+	fmt.Fprintf(w, "  proclab [--tab NAME]                        open the window (on that tab)\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := commands[n]
+		fmt.Fprintf(w, "  proclab %-36s %s\n", c.usage, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'proclab COMMAND --help' for a command's options.\n")
+}
+
+// newFlags makes a FlagSet that reports errors instead of exiting.
+func newFlags(env *Env, usage, summary string) *flag.FlagSet {
+	name, _, _ := strings.Cut(usage, " ")
+	if strings.HasPrefix(name, "[") {
+		name = ""
+	}
+	fs := flag.NewFlagSet(strings.TrimSpace("proclab "+name), flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: proclab %s\n%s\n\nOptions:\n", usage, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags wherever they stand among the positional arguments and returns the
+// positional ones. done is true when the command should return code at once (help, or
+// a usage error).
+func parse(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(os.Stdout)
+				fs.Usage()
+				return nil, exitOK, true
+			}
+			return nil, exitUsage, true
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, 0, false
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), 0, false
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func usageError(env *Env, fs *flag.FlagSet, format string, a ...any) int {
+	fmt.Fprintf(env.Stderr, "proclab: "+format+"\n", a...)
+	fmt.Fprintf(env.Stderr, "Run '%s --help' for usage.\n", fs.Name())
+	return exitUsage
+}
+
+func init() {
+	register("version", "version", "print the version", func(env *Env, args []string) int {
+		fs := newFlags(env, "version", "Print ProcLab's version.")
+		pos, code, done := parse(fs, args)
+		if done {
+			return code
+		}
+		if len(pos) > 0 {
+			return usageError(env, fs, "version takes no arguments")
+		}
+		fmt.Fprintf(env.Stdout, "proclab %s\n", env.Meta.Version)
+		return exitOK
+	})
+}
+
+func uiInfo(m Meta) ui.AppInfo {
+	return ui.AppInfo{Name: m.Name, ID: m.ID, Version: m.Version, Build: m.Build}
+}

@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"dev.proclab/core"
+	"dev.proclab/ui"
+)
+
+func runGUI(env *Env, args []string) int {
+	fs := newFlags(env, "[--tab NAME]", "Open the ProcLab window.")
+	tab := fs.String("tab", "", "open on this tab: "+strings.Join(ui.TabNames(), ", "))
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(env, fs, "unexpected argument %q", pos[0])
+	}
+	if *tab != "" && ui.FindTab(*tab) < 0 {
+		return usageError(env, fs, "no tab %q; the tabs are %s", *tab, strings.Join(ui.TabNames(), ", "))
+	}
+	sup, err := core.New(core.Options{})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
+		return exitFail
+	}
+	ui.Run(ui.Options{Info: uiInfo(env.Meta), Tab: *tab, Sup: sup})
+	return exitOK
+}

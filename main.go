@@ -1,0 +1,19 @@
+// ProcLab: a desktop lab for process-based parallelism. main only dispatches: a
+// subcommand or the window. A child role never gets here: dev.proclab/role runs it from
+// its init(), before Fyne's packages are initialised.
+package main
+
+import (
+	_ "embed"
+	"os"
+
+	"dev.proclab/cli"
+	_ "dev.proclab/role"
+)
+
+//go:embed FyneApp.toml
+var fyneAppTOML string
+
+func main() {
+	os.Exit(cli.Main(cli.ParseMeta(fyneAppTOML), os.Args[1:]))
+}

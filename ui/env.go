@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"dev.proclab/core"
+)
+
+// AppInfo is the app's identity, read from FyneApp.toml by the caller.
+type AppInfo struct {
+	Name, ID, Version string
+	Build             int
+}
+
+// Options configure the window.
+type Options struct {
+	Info AppInfo
+	Tab  string // open on this tab
+	Sup  *core.Supervisor
+	Log  *slog.Logger
+}
+
+// Env is what every tab gets: the app, its window, and the engine.
+type Env struct {
+	App    fyne.App
+	Window fyne.Window
+	Sup    *core.Supervisor
+	Log    *slog.Logger
+	Info   AppInfo
+
+	quitting chan struct{}
+	quitOnce sync.Once
+	mu       sync.Mutex
+	onQuit   []func()
+}
+
+func newEnv(a fyne.App, w fyne.Window, o Options) *Env {
+	log := o.Log
+	if log == nil {
+		log = o.Sup.Logger()
+	}
+	return &Env{App: a, Window: w, Sup: o.Sup, Log: log, Info: o.Info, quitting: make(chan struct{})}
+}
+
+// Quitting is closed when the app starts to quit; background loops end on it.
+func (e *Env) Quitting() <-chan struct{} { return e.quitting }
+
+// OnQuit registers work to do when the app quits, before children are stopped (cancel a
+// backup cleanly, say). fn runs off the main goroutine and may block briefly.
+func (e *Env) OnQuit(fn func()) {
+	e.mu.Lock()
+	e.onQuit = append(e.onQuit, fn)
+	e.mu.Unlock()
+}
+
+// Every runs fn on the main goroutine every interval until the app quits. This is how
+// tabs batch a stream: producers fill a buffer, fn moves it to the widgets once a tick.
+func (e *Env) Every(interval time.Duration, fn func()) {
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-e.quitting:
+				return
+			case <-t.C:
+				// DoAndWait: a slow frame delays the next tick instead of queueing a backlog.
+				fyne.DoAndWait(fn)
+			}
+		}
+	}()
+}
+
+func (e *Env) beginQuit() (first bool) {
+	e.quitOnce.Do(func() {
+		close(e.quitting)
+		first = true
+	})
+	return first
+}
+
+func (e *Env) runQuitHooks() {
+	e.mu.Lock()
+	hooks := append([]func(){}, e.onQuit...)
+	e.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, fn := range hooks {
+		wg.Add(1)
+		go func() { defer wg.Done(); fn() }()
+	}
+	wg.Wait()
+}

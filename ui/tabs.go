@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Screen is what a tab builds.
+type Screen struct {
+	Content fyne.CanvasObject
+	// Demo, when set, starts something worth a screenshot (children at work, a backup
+	// part-way) and returns how long to let it run before the picture is taken.
+	Demo func() time.Duration
+}
+
+// Tab is one concept: a name for the command line, a title, the "How it works" text
+// and the function that builds it (one file per tab, tab_<name>.go).
+type Tab struct {
+	Name  string
+	Title string
+	How   string
+	Build func(env *Env) Screen
+}
+
+// Tabs is the window's table of contents, in display order.
+var Tabs = []Tab{
+	spawnTab,
+	killTab,
+	queueTab,
+	pipeTab,
+	backupTab,
+	daemonsTab,
+}
+
+// TabNames lists the tabs' command-line names.
+func TabNames() []string {
+	out := make([]string, len(Tabs))
+	for i, t := range Tabs {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// FindTab returns the index of the tab called name (case-insensitive), or -1.
+func FindTab(name string) int {
+	for i, t := range Tabs {
+		if strings.EqualFold(t.Name, name) || strings.EqualFold(t.Title, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// framed puts the collapsible "How it works" panel above a tab's content.
+func framed(t Tab, content fyne.CanvasObject) fyne.CanvasObject {
+	how := widget.NewLabel(strings.TrimSpace(t.How))
+	how.Wrapping = fyne.TextWrapWord
+	acc := widget.NewAccordion(widget.NewAccordionItem("How it works", how))
+	acc.Open(0)
+	return container.NewBorder(acc, nil, nil, nil, content)
+}
+
+// placeholder is what a tab shows until it is built.
+func placeholder(text string) Screen {
+	l := widget.NewLabel(strings.TrimSpace(text))
+	l.Wrapping = fyne.TextWrapWord
+	return Screen{Content: container.NewVBox(l)}
+}
