@@ -1,0 +1,98 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+
+	"dev.proclab/core"
+	_ "dev.proclab/role" // the test binary re-executes itself as ProcLab's children
+)
+
+func TestMain(m *testing.M) {
+	// Keep tests away from the user's preferences, cache and log.
+	tmp, err := os.MkdirTemp("", "proclab-ui-test-")
+	if err != nil {
+		panic(err)
+	}
+	for _, k := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"} {
+		os.Setenv(k, tmp)
+	}
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	code := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(code)
+}
+
+// newTestEnv gives a tab what the window gives it, on Fyne's test driver, with a real
+// supervisor whose children are stopped when the test ends.
+func newTestEnv(t *testing.T) *Env {
+	t.Helper()
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, container.NewStack())
+	w.Resize(fyne.NewSize(1100, 760))
+	sup, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newEnv(a, w, Options{Info: AppInfo{Name: "ProcLab", ID: "dev.proclab.test", Version: "test"}, Sup: sup})
+	t.Cleanup(func() {
+		env.beginQuit()
+		env.runQuitHooks()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := sup.Shutdown(ctx, time.Second); err != nil {
+			t.Errorf("children still running at the end of the test: %v", err)
+		}
+	})
+	return env
+}
+
+// eventually polls cond (on the test driver, fyne.Do runs inline) until it holds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestWindowHasSixTabsInOrder(t *testing.T) {
+	env := newTestEnv(t)
+	content := Build(env, "queue")
+	env.Window.SetContent(content)
+	var tabs *container.AppTabs
+	for _, o := range test.LaidOutObjects(content) {
+		if at, ok := o.(*container.AppTabs); ok {
+			tabs = at
+		}
+	}
+	if tabs == nil {
+		t.Fatal("no tabs in the window")
+	}
+	var got []string
+	for _, it := range tabs.Items {
+		got = append(got, it.Text)
+	}
+	want := []string{"Spawn", "Kill", "Queue", "Pipe", "Backup", "Daemons"}
+	if len(got) != len(want) {
+		t.Fatalf("tabs %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("tabs %v, want %v", got, want)
+		}
+	}
+	if tabs.Selected().Text != "Queue" {
+		t.Fatalf("opened on %q, want Queue", tabs.Selected().Text)
+	}
+}
