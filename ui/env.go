@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"dev.proclab/core"
+	"dev.proclab/core/procmon"
 )
 
 // AppInfo is the app's identity, read from FyneApp.toml by the caller.
@@ -31,6 +33,7 @@ type Env struct {
 	Sup    *core.Supervisor
 	Log    *slog.Logger
 	Info   AppInfo
+	Mon    *procmon.Monitor // CPU and memory of the app and its children, about once a second
 
 	quitting chan struct{}
 	quitOnce sync.Once
@@ -43,7 +46,12 @@ func newEnv(a fyne.App, w fyne.Window, o Options) *Env {
 	if log == nil {
 		log = o.Sup.Logger()
 	}
-	return &Env{App: a, Window: w, Sup: o.Sup, Log: log, Info: o.Info, quitting: make(chan struct{})}
+	env := &Env{App: a, Window: w, Sup: o.Sup, Log: log, Info: o.Info, quitting: make(chan struct{}),
+		Mon: procmon.NewMonitor(o.Sup, time.Second)}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-env.quitting; cancel() }()
+	go env.Mon.Run(ctx)
+	return env
 }
 
 // Quitting is closed when the app starts to quit; background loops end on it.
