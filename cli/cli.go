@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -20,6 +21,14 @@ type Env struct {
 	Meta   Meta
 	Stdout io.Writer
 	Stderr io.Writer
+	Log    *slog.Logger // the app log; commands hand it to the engine
+}
+
+func (e *Env) logger() *slog.Logger {
+	if e.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Log
 }
 
 type command struct {

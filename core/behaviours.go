@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strconv"
 	"time"
+
+	"dev.proclab/ipc"
 )
 
 // Behaviour roles: small children whose only job is to show how processes live and end.
@@ -31,16 +33,12 @@ func RoleIdle(c *Conn) int {
 
 // RoleEcho sends every frame back unchanged until stopped: the pipe peer's simplest form.
 func RoleEcho(c *Conn) int {
-	for {
-		select {
-		case f := <-c.Frames():
-			if err := c.Send(f.Type, f.Payload); err != nil {
-				return ExitParentGone
-			}
-		case <-c.Stop():
-			return 0
+	c.Serve(func(f ipc.Frame) {
+		if err := c.Send(f.Type, f.Payload); err != nil {
+			os.Exit(ExitParentGone)
 		}
-	}
+	})
+	return 0
 }
 
 // RoleBusy spins one core at 100% until stopped.

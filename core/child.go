@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"time"
 
 	"dev.proclab/ipc"
 )
@@ -46,6 +47,11 @@ func runChild(fn RoleFunc) int {
 	// the parent logs it, instead of corrupting the frame stream.
 	frames := os.Stdout
 	os.Stdout = os.Stderr
+	// Blocking reads and writes (Fd switches the files out of the netpoller): one reader
+	// goroutine sleeps in read(2) and wakes straight from the kernel, which halves a
+	// request/response round trip.
+	os.Stdin.Fd()
+	frames.Fd()
 	// Catch the polite signal before the hello: the parent may send it right after.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, politeSignals...)
@@ -55,10 +61,14 @@ func runChild(fn RoleFunc) int {
 	c := &Conn{
 		Args: os.Args[1:],
 		w:    ipc.NewWriter(frames),
+		r:    ipc.NewReader(os.Stdin),
 		in:   make(chan ipc.Frame, 256),
 		stop: make(chan struct{}),
 	}
-	go c.readStdin(os.Stdin)
+	// Exactly one goroutine reads stdin. A role that calls Serve reads it itself (no
+	// goroutine hop per request: that hop is most of a round trip); any other role gets a
+	// background reader, at the latest shortly after it starts, so stdin EOF is always seen.
+	time.AfterFunc(50*time.Millisecond, c.startReader)
 	go func() {
 		<-sig
 		c.requestStop()
@@ -69,11 +79,43 @@ func runChild(fn RoleFunc) int {
 
 // Conn is a child's end of the link to its parent.
 type Conn struct {
-	Args     []string // the child's command-line arguments, after the program name
-	w        *ipc.Writer
-	in       chan ipc.Frame
-	stop     chan struct{}
-	stopOnce sync.Once
+	Args       []string // the child's command-line arguments, after the program name
+	w          *ipc.Writer
+	r          *ipc.Reader
+	in         chan ipc.Frame
+	stop       chan struct{}
+	stopOnce   sync.Once
+	readerOnce sync.Once
+	bgReader   bool
+}
+
+func (c *Conn) startReader() {
+	c.readerOnce.Do(func() {
+		c.bgReader = true
+		go c.readLoop(func(f ipc.Frame) {
+			c.in <- ipc.Frame{Type: f.Type, Payload: append([]byte(nil), f.Payload...)}
+		})
+	})
+}
+
+// Serve reads the parent's frames on the calling goroutine and hands each to handle
+// (the payload is valid only during the call), until the parent asks the child to stop.
+// It is the low-latency way to answer requests.
+func (c *Conn) Serve(handle func(f ipc.Frame)) {
+	inline := false
+	c.readerOnce.Do(func() { inline = true })
+	if inline {
+		c.readLoop(handle)
+		return
+	}
+	for {
+		select {
+		case f := <-c.in:
+			handle(f)
+		case <-c.stop:
+			return
+		}
+	}
 }
 
 // Send writes one frame to the parent.
@@ -84,13 +126,20 @@ func (c *Conn) SendJSON(typ byte, v any) error { return c.w.WriteJSON(typ, v) }
 
 // Frames delivers the parent's frames (stop requests excluded). Payloads are the
 // receiver's to keep.
-func (c *Conn) Frames() <-chan ipc.Frame { return c.in }
+func (c *Conn) Frames() <-chan ipc.Frame {
+	c.startReader()
+	return c.in
+}
 
 // Stop is closed when the parent asks the child to finish (a stop frame or SIGTERM).
-func (c *Conn) Stop() <-chan struct{} { return c.stop }
+func (c *Conn) Stop() <-chan struct{} {
+	c.startReader()
+	return c.stop
+}
 
 // Stopping reports whether a stop was requested.
 func (c *Conn) Stopping() bool {
+	c.startReader()
 	select {
 	case <-c.stop:
 		return true
@@ -101,10 +150,11 @@ func (c *Conn) Stopping() bool {
 
 func (c *Conn) requestStop() { c.stopOnce.Do(func() { close(c.stop) }) }
 
-func (c *Conn) readStdin(r io.Reader) {
-	fr := ipc.NewReader(r)
+// readLoop reads frames until a stop frame (then returns, when serving inline) or EOF
+// (then exits the process).
+func (c *Conn) readLoop(deliver func(ipc.Frame)) {
 	for {
-		f, err := fr.Read()
+		f, err := c.r.Read()
 		if err != nil {
 			// EOF: the parent is gone or has let go of us. Never outlive it.
 			if err != io.EOF {
@@ -114,8 +164,11 @@ func (c *Conn) readStdin(r io.Reader) {
 		}
 		if f.Type == ipc.TStop {
 			c.requestStop()
+			if !c.bgReader {
+				return
+			}
 			continue
 		}
-		c.in <- ipc.Frame{Type: f.Type, Payload: append([]byte(nil), f.Payload...)}
+		deliver(f)
 	}
 }

@@ -32,6 +32,10 @@ type Spec struct {
 	// order. The payload is only valid during the call. Keep it fast: the child's stdout
 	// is not read while it runs.
 	OnFrame func(c *Child, f ipc.Frame)
+	// Manual leaves the child's frames to its owner, who reads them with ReadFrame on
+	// its own goroutine: a request/response loop then costs no goroutine hop per reply.
+	// OnFrame is not called.
+	Manual bool
 	// ReadyTimeout overrides DefaultReadyTimeout.
 	ReadyTimeout time.Duration
 }
@@ -283,6 +287,7 @@ type Child struct {
 	stopTimer  *time.Timer
 
 	stdoutR, stderrR *os.File
+	frames           *ipc.Reader // the stdout decoder; in Manual mode the owner reads it
 }
 
 // ID is the child's uuid.
@@ -346,6 +351,11 @@ func (c *Child) start(exe string) error {
 		outR.Close()
 		outW.Close()
 		return err
+	}
+	if c.spec.Manual {
+		// Fd switches the file to blocking reads: the owner's goroutine then sleeps in
+		// read(2) and wakes straight from the kernel, without the netpoller's round.
+		outR.Fd()
 	}
 	cmd := exec.Command(exe, c.spec.Args...)
 	cmd.Env = append(append(os.Environ(), RoleEnv+"="+c.spec.Role), c.spec.Env...)
@@ -412,11 +422,20 @@ func (c *Child) supervise() {
 		<-drained
 	}
 	c.stdin.Close()
+	if c.spec.Manual {
+		c.stdoutR.Close() // unblocks the owner's ReadFrame
+	}
 	c.finish(err)
 }
 
+// readStdout reads the hello and then, unless the owner reads manually, every frame.
 func (c *Child) readStdout() {
-	defer c.stdoutR.Close()
+	manual := false
+	defer func() {
+		if !manual {
+			c.stdoutR.Close()
+		}
+	}()
 	timeout := c.spec.ReadyTimeout
 	if timeout <= 0 {
 		timeout = DefaultReadyTimeout
@@ -425,6 +444,7 @@ func (c *Child) readStdout() {
 		c.fail(fmt.Sprintf("failed: no hello within %s", timeout))
 	})
 	r := ipc.NewReader(c.stdoutR)
+	c.frames = r
 	h, err := r.Hello()
 	noHello.Stop()
 	if err == nil && h.PID != c.info.PID {
@@ -439,12 +459,16 @@ func (c *Child) readStdout() {
 		return
 	}
 	c.setState(Running)
+	if c.spec.Manual {
+		manual = true
+		c.markReady(nil)
+		return
+	}
 	c.markReady(nil)
 	for {
-		f, err := r.Read()
+		f, err := c.ReadFrame()
 		if err != nil {
 			if errors.Is(err, ipc.ErrCorrupt) {
-				c.fail("failed: " + err.Error())
 				io.Copy(io.Discard, c.stdoutR)
 			}
 			return
@@ -453,6 +477,17 @@ func (c *Child) readStdout() {
 			c.spec.OnFrame(c, f)
 		}
 	}
+}
+
+// ReadFrame returns the child's next frame. Only one goroutine may read: the
+// supervisor, or in Manual mode the owner (after WaitReady). A corrupt frame fails and
+// kills the child; once the child has exited, it returns an error.
+func (c *Child) ReadFrame() (ipc.Frame, error) {
+	f, err := c.frames.Read()
+	if err != nil && errors.Is(err, ipc.ErrCorrupt) {
+		c.fail("failed: " + err.Error())
+	}
+	return f, err
 }
 
 func (c *Child) readyFailure(err error) error {

@@ -303,3 +303,23 @@ func TestEventsReportEveryStateChange(t *testing.T) {
 		}
 	}
 }
+
+func TestManualReaderGetsEveryReply(t *testing.T) {
+	s := newSup(t)
+	c := startReady(t, s, core.Spec{Role: "echo", Manual: true})
+	for i := 0; i < 100; i++ {
+		msg := fmt.Sprint("m", i)
+		if err := c.Send(ipc.TUser, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		f, err := c.ReadFrame()
+		if err != nil || string(f.Payload) != msg {
+			t.Fatalf("reply %d: %q, %v", i, f.Payload, err)
+		}
+	}
+	c.Kill("test over")
+	c.Wait()
+	if _, err := c.ReadFrame(); err == nil {
+		t.Fatal("ReadFrame after exit returned no error")
+	}
+}
