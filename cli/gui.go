@@ -9,8 +9,9 @@ import (
 )
 
 func runGUI(env *Env, args []string) int {
-	fs := newFlags(env, "[--tab NAME]", "Open the ProcLab window.")
+	fs := newFlags(env, "[--tab NAME [--demo]]", "Open the ProcLab window.")
 	tab := fs.String("tab", "", "open on this tab: "+strings.Join(ui.TabNames(), ", "))
+	demo := fs.Bool("demo", false, "with --tab: start that tab's demo (children at work) when the window opens")
 	pos, code, done := parse(fs, args)
 	if done {
 		return code
@@ -26,6 +27,9 @@ func runGUI(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
 		return exitFail
 	}
-	ui.Run(ui.Options{Info: uiInfo(env.Meta), Tab: *tab, Sup: sup})
+	if *demo && *tab == "" {
+		return usageError(env, fs, "--demo needs --tab NAME")
+	}
+	ui.Run(ui.Options{Info: uiInfo(env.Meta), Tab: *tab, Demo: *demo, Sup: sup})
 	return exitOK
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dev.proclab/ipc"
@@ -39,8 +40,14 @@ func RunIfChild(roles Roles) {
 		fmt.Fprintf(os.Stderr, "proclab: unknown child role %q\n", name)
 		os.Exit(2)
 	}
-	os.Exit(runChild(fn))
+	code := runChild(fn)
+	exiting.Store(true)
+	os.Exit(code)
 }
+
+// exiting is set once the role has returned, so a stdin EOF seen while the process is
+// on its way out cannot replace the role's exit code.
+var exiting atomic.Bool
 
 func runChild(fn RoleFunc) int {
 	// Keep the real stdout for frames; anything else that prints goes to stderr, where
@@ -157,6 +164,9 @@ func (c *Conn) readLoop(deliver func(ipc.Frame)) {
 		f, err := c.r.Read()
 		if err != nil {
 			// EOF: the parent is gone or has let go of us. Never outlive it.
+			if exiting.Load() {
+				select {} // the role's own exit is under way
+			}
 			if err != io.EOF {
 				fmt.Fprintf(os.Stderr, "proclab child: reading from parent: %v\n", err)
 			}

@@ -28,7 +28,15 @@ func Run(o Options) {
 	a.SetIcon(resources.Icon)
 	w := a.NewWindow(o.Info.Name)
 	env := newEnv(a, w, o)
-	w.SetContent(Build(env, o.Tab))
+	if i := FindTab(o.Tab); i >= 0 && o.Demo {
+		content, demo := buildForShot(env, i)
+		w.SetContent(content)
+		if demo != nil {
+			go fyne.Do(func() { demo() })
+		}
+	} else {
+		w.SetContent(Build(env, o.Tab))
+	}
 	w.Resize(fyne.NewSize(1100, 760))
 	w.SetCloseIntercept(env.Quit)
 	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},

@@ -22,6 +22,7 @@ type AppInfo struct {
 type Options struct {
 	Info AppInfo
 	Tab  string // open on this tab
+	Demo bool   // and run its demo scenario (children at work) once the window is up
 	Sup  *core.Supervisor
 	Log  *slog.Logger
 }

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"dev.proclab/cli"
+	"dev.proclab/core"
+)
+
+// TestMain lets a test run this binary as the proclab command: with PROCLAB_TEST_CLI set
+// it runs the command line instead of the tests. Children need nothing here: the role
+// package's init() has already run them.
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv("PROCLAB_TEST_CLI"); ok {
+		os.Unsetenv("PROCLAB_TEST_CLI")
+		os.Exit(cli.Main(cli.ParseMeta(fyneAppTOML), strings.Fields(args)))
+	}
+	os.Setenv("GORACE", "atexit_sleep_ms=0") // children under -race exit without a 1 s pause
+	os.Exit(m.Run())
+}
+
+// A child runs its role from dev.proclab/role's init(), before Go gets to Fyne's
+// packages: it must not initialise any of them (cost, and a second Dock icon on macOS).
+func TestChildInitialisesNoFynePackage(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), core.RoleEnv+"=exit", "GODEBUG=inittrace=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("child: %v\n%s", err, stderr.String())
+	}
+	inits := 0
+	sc := bufio.NewScanner(&stderr)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || f[0] != "init" {
+			continue
+		}
+		inits++
+		if strings.HasPrefix(f[1], "fyne.io/fyne/v2") {
+			t.Errorf("child initialised %s", f[1])
+		}
+	}
+	if inits == 0 {
+		t.Fatalf("no inittrace output; stderr:\n%s", stderr.String())
+	}
+}
+
+func TestVersionComesFromFyneAppTOML(t *testing.T) {
+	m := cli.ParseMeta(fyneAppTOML)
+	if m.Version == "" || m.Version == "0.0.0" || m.ID != "dev.proclab.app" || m.Name != "ProcLab" {
+		t.Fatalf("metadata from FyneApp.toml: %+v", m)
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI=version")
+	out, err := cmd.Output()
+	if err != nil || string(out) != "proclab "+m.Version+"\n" {
+		t.Fatalf("proclab version = %q, %v", out, err)
+	}
+}
+
+func TestUnknownArgumentsExitTwo(t *testing.T) {
+	for _, args := range []string{"frobnicate", "--no-such-flag", "version extra", "bench nope", "bench spawn -n 0", "shot", "shot nope x.png"} {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI="+args)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+			t.Errorf("proclab %s: %v, want exit code 2", args, err)
+		}
+		if !strings.Contains(stderr.String(), "proclab") {
+			t.Errorf("proclab %s: no message on stderr: %q", args, stderr.String())
+		}
+	}
+}
