@@ -25,23 +25,16 @@ func Shot(o Options, tab, out string, size fyne.Size) error {
 	env := newEnv(a, nil, o)
 	defer env.beginQuit()
 	c := software.NewCanvas()
-	var demo func() time.Duration
-	content := fyne.CanvasObject(nil)
-	fyne.DoAndWait(func() {
-		content, demo = buildForShot(env, i)
-		c.SetContent(content)
-		c.Resize(size)
-	})
+	// The test app runs fyne.Do inline, and this goroutine is its main goroutine: no
+	// DoAndWait here (it is an error on the main goroutine).
+	content, demo := buildForShot(env, i)
+	c.SetContent(content)
+	c.Resize(size)
 	if demo != nil {
-		var wait time.Duration
-		fyne.DoAndWait(func() { wait = demo() })
-		time.Sleep(wait)
+		time.Sleep(demo())
 	}
-	var img image.Image
-	fyne.DoAndWait(func() {
-		c.Content().Refresh()
-		img = c.Capture()
-	})
+	c.Content().Refresh()
+	img := c.Capture()
 	if blank(img) {
 		return fmt.Errorf("the %s tab rendered blank; no picture written", tab)
 	}
