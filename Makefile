@@ -10,10 +10,13 @@ BIN     := proclab
 DEB_PKGS := gcc libgl1-mesa-dev xorg-dev xvfb
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Packages whose code differs per OS: they must compile (with their tests) for each OS.
-CROSS_PKGS := ./core/... ./ipc/... $(wildcard ./backup) $(wildcard ./applog)
+CROSS_PKGS := ./core/... ./ipc/... ./cli/console $(wildcard ./backup) $(wildcard ./applog)
 export LANG := en_US.UTF-8
 
-.PHONY: all run build test deps check-go vet race cross shots smoke clean
+FYNE    := $(shell $(GO) env GOPATH 2>/dev/null)/bin/fyne
+FYNE_TOOL_VERSION := v1.7.4
+
+.PHONY: all run build test deps check-go vet race cross shots smoke clean fyne-tool package install-user windows
 
 all: build
 
@@ -65,6 +68,27 @@ smoke: build
 
 test: deps vet race cross shots smoke
 	@echo "make test: all checks passed"
+
+# Packaging, the way Fyne apps ship: FyneApp.toml gives name, ID, version and icon.
+fyne-tool: check-go
+	@[ -x "$(FYNE)" ] || { echo "Installing the fyne tool $(FYNE_TOOL_VERSION)"; $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION); }
+
+# dist/ProcLab.tar.xz: the binary, the icon and a .desktop entry.
+package: deps fyne-tool
+	$(FYNE) package -os linux --release --tags $(TAGS)
+	@mkdir -p dist && mv -f ProcLab.tar.xz dist/ && echo "dist/ProcLab.tar.xz"
+
+# Installs the Linux package for the current user (~/.local/bin, menu entry, icon).
+install-user: package
+	@tmp=$$(mktemp -d); tar -xf dist/ProcLab.tar.xz -C $$tmp && $(MAKE) -C $$tmp user-install; rc=$$?; rm -rf $$tmp; exit $$rc
+
+# dist/ProcLab.exe: a GUI-subsystem Windows app (no console window) with icon and version
+# resource, cross-compiled with mingw-w64. The first build takes several minutes.
+windows: fyne-tool
+	@dpkg-query -W -f='$${Status}' gcc-mingw-w64-x86-64 2>/dev/null | grep -q "install ok installed" || { \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc-mingw-w64-x86-64; }
+	CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 GOOS=windows GOARCH=amd64 $(FYNE) package -os windows --release --tags $(TAGS)
+	@mkdir -p dist && mv -f ProcLab.exe dist/ && file dist/ProcLab.exe
 
 clean:
 	rm -rf $(BIN) dist

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"dev.proclab/cli/console"
 	"dev.proclab/ui"
 )
 
@@ -53,10 +54,11 @@ const (
 
 // Main runs ProcLab with the arguments after the program name and returns the exit code.
 func Main(meta Meta, args []string) int {
-	env := &Env{Meta: meta, Stdout: os.Stdout, Stderr: os.Stderr}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
-		return runGUI(env, args)
+		return runGUI(&Env{Meta: meta, Stdout: os.Stdout, Stderr: os.Stderr}, args)
 	}
+	console.Attach()
+	env := &Env{Meta: meta, Stdout: os.Stdout, Stderr: os.Stderr}
 	if isHelp(args[0]) || args[0] == "help" {
 		usage(env.Stdout, meta)
 		return exitOK

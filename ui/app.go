@@ -38,9 +38,9 @@ func Run(o Options) {
 		w.SetContent(Build(env, o.Tab))
 	}
 	w.Resize(fyne.NewSize(1100, 760))
+	w.SetMainMenu(mainMenu(env))
 	w.SetCloseIntercept(env.Quit)
-	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { env.Quit() })
+	w.Canvas().AddShortcut(ctrlQ, func(fyne.Shortcut) { env.Quit() })
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
@@ -55,6 +55,8 @@ func Run(o Options) {
 	defer cancel()
 	env.Sup.Shutdown(ctx, StopGrace)
 }
+
+var ctrlQ = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
 
 // Quit stops the app: quit hooks, then every child (polite, then forced), then the
 // window. A second call while quitting forces it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,4 +96,19 @@ func TestWindowHasSixTabsInOrder(t *testing.T) {
 	if tabs.Selected().Text != "Queue" {
 		t.Fatalf("opened on %q, want Queue", tabs.Selected().Text)
 	}
+}
+
+func TestAboutShowsVersionAndLogFolder(t *testing.T) {
+	env := newTestEnv(t)
+	txt := aboutText(env.Info)
+	for _, want := range []string{"ProcLab test", LogDir()} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("About text lacks %q:\n%s", want, txt)
+		}
+	}
+	m := mainMenu(env)
+	if len(m.Items) != 2 || m.Items[0].Items[0].Label != "Quit" || !m.Items[0].Items[0].IsQuit {
+		t.Fatalf("menu: want File › Quit and Help › About")
+	}
+	showAbout(env) // must not panic on the test driver
 }
