@@ -271,7 +271,7 @@ func (l *Log) commit(batch []record) {
 func (l *Log) encode(r record) []byte {
 	if l.enc == nil {
 		l.enc = slog.NewJSONHandler(&l.encBuf, &slog.HandlerOptions{Level: slog.Level(-1 << 10)}).
-			WithAttrs([]slog.Attr{slog.String("src", l.opts.Source), slog.Int("pid", os.Getpid())})
+			WithAttrs([]slog.Attr{slog.String("src", l.opts.Source), slog.Int("app_pid", os.Getpid())})
 	}
 	l.encBuf.Reset()
 	rec := slog.NewRecord(r.t, r.level, r.msg, 0)

@@ -273,7 +273,7 @@ func TestGroupsAndAttrsReachTheFileAndTheRing(t *testing.T) {
 		t.Fatal(err)
 	}
 	g, _ := m["copy"].(map[string]any)
-	if m["run"] != "r1" || g["path"] != "a b.txt" || g["bytes"] != 12.0 || m["pid"] == nil {
+	if m["run"] != "r1" || g["path"] != "a b.txt" || g["bytes"] != 12.0 || m["app_pid"] == nil {
 		t.Fatalf("record %s lost its attributes", data)
 	}
 	es := l.Since(0)

@@ -4,14 +4,18 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
+	"time"
 
+	"dev.proclab/applog"
 	"dev.proclab/ui"
 )
 
@@ -20,6 +24,12 @@ type Env struct {
 	Meta   Meta
 	Stdout io.Writer
 	Stderr io.Writer
+	// Log writes to the app log shared with the window (<user cache>/proclab/proclab.log).
+	// Commands hand it to the engine: core.New(core.Options{Logger: env.Log}), and log
+	// their own milestones (a backup's run ID) through it.
+	Log *slog.Logger
+	// AppLog is the logging daemon behind Log; Main flushes and closes it on exit.
+	AppLog *applog.Log
 }
 
 type command struct {
@@ -46,7 +56,7 @@ const (
 func Main(meta Meta, args []string) int {
 	env := &Env{Meta: meta, Stdout: os.Stdout, Stderr: os.Stderr}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
-		return runGUI(env, args)
+		return withLog(env, "gui", args, func() int { return runGUI(env, args) })
 	}
 	if isHelp(args[0]) || args[0] == "help" {
 		usage(env.Stdout, meta)
@@ -57,7 +67,28 @@ func Main(meta Meta, args []string) int {
 		fmt.Fprintf(env.Stderr, "proclab: unknown command %q. Run 'proclab --help' to see the commands.\n", args[0])
 		return exitUsage
 	}
-	return cmd.run(env, args[1:])
+	return withLog(env, "cli "+args[0], args, func() int { return cmd.run(env, args[1:]) })
+}
+
+// withLog starts the logging daemon around a command, so the window and every command
+// line run write to the same log, and flushes it however the command ends.
+func withLog(env *Env, source string, args []string, run func() int) int {
+	lg, err := applog.OpenDefault(source)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
+	}
+	env.AppLog, env.Log = lg, lg.Logger()
+	slog.SetDefault(env.Log)
+	start := time.Now()
+	env.Log.Info("proclab started", "version", env.Meta.Version, "args", strings.Join(args, " "))
+	code := run()
+	env.Log.Info("proclab exiting", "code", code, "ran", time.Since(start).Round(time.Millisecond).String())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := lg.Close(ctx); err != nil {
+		fmt.Fprintf(env.Stderr, "proclab: the log could not be fully written: %v\n", err)
+	}
+	return code
 }
 
 func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }

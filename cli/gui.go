@@ -21,11 +21,11 @@ func runGUI(env *Env, args []string) int {
 	if *tab != "" && ui.FindTab(*tab) < 0 {
 		return usageError(env, fs, "no tab %q; the tabs are %s", *tab, strings.Join(ui.TabNames(), ", "))
 	}
-	sup, err := core.New(core.Options{})
+	sup, err := core.New(core.Options{Logger: env.Log})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
 		return exitFail
 	}
-	ui.Run(ui.Options{Info: uiInfo(env.Meta), Tab: *tab, Sup: sup})
+	ui.Run(ui.Options{Info: uiInfo(env.Meta), Tab: *tab, Sup: sup, Log: env.Log, AppLog: env.AppLog})
 	return exitOK
 }
