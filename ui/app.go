@@ -193,37 +193,38 @@ func taskNames(ts []daemon.Info) []string {
 }
 
 // showQuitting shows what the app is waiting for, with a countdown for non-daemon tasks
-// that know when they will be done, and a button to stop waiting.
+// that know when they will be done, and a button to stop waiting. It may be called from
+// any goroutine (a signal): the dialog is built on the main one.
 func (e *Env) showQuitting() {
 	if e.Window == nil || e.loopEnded.Load() {
 		return
 	}
-	what := widget.NewLabel("")
-	what.Wrapping = fyne.TextWrapWord
-	force := widget.NewButton("Force quit", func() { e.quit("Force quit button") })
-	force.Importance = widget.DangerImportance
-	note := widget.NewLabel("Daemon tasks (logging, monitor, heartbeat and any you started) are abandoned, as Python abandons daemon threads.")
-	note.Wrapping = fyne.TextWrapWord
-	body := container.NewVBox(what, note, container.NewHBox(layout.NewSpacer(), force))
-	d := dialog.NewCustomWithoutButtons("Quitting "+e.Info.Name, body, e.Window)
-	d.Resize(fyne.NewSize(520, 220))
-	update := func() { what.SetText(e.quitStatus()) }
-	update()
-	d.Show()
-	go func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-e.quitDone:
-				return
-			case <-t.C:
-				if !e.loopEnded.Load() {
-					fyne.Do(update)
+	fyne.Do(func() {
+		what := widget.NewLabel(e.quitStatus())
+		what.Wrapping = fyne.TextWrapWord
+		force := widget.NewButton("Force quit", func() { e.quit("Force quit button") })
+		force.Importance = widget.DangerImportance
+		note := widget.NewLabel("Daemon tasks (logging, monitor, heartbeat and any you started) are abandoned, as Python abandons daemon threads.")
+		note.Wrapping = fyne.TextWrapWord
+		body := container.NewVBox(what, note, container.NewHBox(layout.NewSpacer(), force))
+		d := dialog.NewCustomWithoutButtons("Quitting "+e.Info.Name, body, e.Window)
+		d.Resize(fyne.NewSize(520, 240))
+		d.Show()
+		go func() {
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-e.quitDone:
+					return
+				case <-t.C:
+					if !e.loopEnded.Load() {
+						fyne.Do(func() { what.SetText(e.quitStatus()) })
+					}
 				}
 			}
-		}
-	}()
+		}()
+	})
 }
 
 // quitStatus says what the quit sequence is waiting for, with countdowns.

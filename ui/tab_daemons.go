@@ -51,11 +51,18 @@ type daemonsView struct {
 	follow   bool
 	list     *widget.List
 	summary  *widget.Label
+	levelSel *widget.Select
+	search   *widget.Entry
 
 	daemons, workers int // demo tasks started, for their names
 }
 
 func buildDaemons(env *Env) Screen {
+	_, s := newDaemonsView(env)
+	return s
+}
+
+func newDaemonsView(env *Env) (*daemonsView, Screen) {
 	v := &daemonsView{env: env, follow: true, minLevel: slog.LevelDebug}
 	top := container.NewBorder(nil, v.demoBar(), nil, nil, v.taskTable())
 	split := container.NewVSplit(top, v.logView())
@@ -64,7 +71,7 @@ func buildDaemons(env *Env) Screen {
 	v.pullLog()
 	env.Every(500*time.Millisecond, v.refreshTasks)
 	env.Every(250*time.Millisecond, v.pullLog)
-	return Screen{Content: split, Demo: v.demo}
+	return v, Screen{Content: split, Demo: v.demo}
 }
 
 var taskColumns = []struct {
@@ -236,12 +243,14 @@ func (v *daemonsView) logView() fyne.CanvasObject {
 		v.refilter()
 	})
 	level.SetSelected(logLevels[0].name)
+	v.levelSel = level
 	search := widget.NewEntry()
 	search.SetPlaceHolder("Search the log (message, child ID, any attribute)")
 	search.OnChanged = func(s string) {
 		v.query = strings.ToLower(strings.TrimSpace(s))
 		v.refilter()
 	}
+	v.search = search
 	follow := widget.NewCheck("Follow", func(on bool) {
 		v.follow = on
 		if on {
