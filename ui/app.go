@@ -172,7 +172,20 @@ func (e *Env) forceQuit(why string) {
 func (e *Env) finishQuit() {
 	e.doneOnce.Do(func() {
 		close(e.quitDone)
-		fyne.Do(e.App.Quit)
+		e.onMain(e.App.Quit)
+	})
+}
+
+// onMain runs fn on the main goroutine unless the window's loop has ended: once it has,
+// fyne.Do runs fn in place, and GLFW panics on a window call (seen on a second SIGTERM).
+func (e *Env) onMain(fn func()) {
+	if e.loopEnded.Load() {
+		return
+	}
+	fyne.Do(func() {
+		if !e.loopEnded.Load() {
+			fn()
+		}
 	})
 }
 
@@ -184,12 +197,12 @@ func (e *Env) quitStarted() time.Time {
 	return e.quitAt
 }
 
-func taskNames(ts []daemon.Info) []string {
+func taskNames(ts []daemon.Info) string {
 	out := make([]string, len(ts))
 	for i, t := range ts {
 		out[i] = t.Name
 	}
-	return out
+	return strings.Join(out, ", ")
 }
 
 // showQuitting shows what the app is waiting for, with a countdown for non-daemon tasks
@@ -199,7 +212,7 @@ func (e *Env) showQuitting() {
 	if e.Window == nil || e.loopEnded.Load() {
 		return
 	}
-	fyne.Do(func() {
+	e.onMain(func() {
 		what := widget.NewLabel(e.quitStatus())
 		what.Wrapping = fyne.TextWrapWord
 		force := widget.NewButton("Force quit", func() { e.quit("Force quit button") })
@@ -218,9 +231,7 @@ func (e *Env) showQuitting() {
 				case <-e.quitDone:
 					return
 				case <-t.C:
-					if !e.loopEnded.Load() {
-						fyne.Do(func() { what.SetText(e.quitStatus()) })
-					}
+					e.onMain(func() { what.SetText(e.quitStatus()) })
 				}
 			}
 		}()
@@ -312,7 +323,7 @@ func newStatusBar(env *Env) fyne.CanvasObject {
 		}
 	}
 	update()
-	env.Every(500*time.Millisecond, update)
+	env.untilExit(500*time.Millisecond, update)
 	version := widget.NewLabel(env.Info.Name + " " + env.Info.Version)
 	left := container.NewHBox(children, widget.NewSeparator(), usage, dropped)
 	return container.NewBorder(widget.NewSeparator(), nil, nil, version, left)

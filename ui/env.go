@@ -151,6 +151,27 @@ func (e *Env) Every(interval time.Duration, fn func()) {
 	}()
 }
 
+// untilExit is Every for views that should stay live while the app quits (the log
+// and the task list show the quit sequence as it happens): it stops when the quit is
+// over or the window's loop has ended.
+func (e *Env) untilExit(interval time.Duration, fn func()) {
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-e.quitDone:
+				return
+			case <-t.C:
+				if e.loopEnded.Load() {
+					return
+				}
+				fyne.DoAndWait(fn)
+			}
+		}
+	}()
+}
+
 func (e *Env) beginQuit() (first bool) {
 	e.quitOnce.Do(func() {
 		e.mu.Lock()

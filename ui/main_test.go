@@ -50,6 +50,7 @@ func newTestEnv(t *testing.T) *Env {
 		if err := sup.Shutdown(ctx, time.Second); err != nil {
 			t.Errorf("children still running at the end of the test: %v", err)
 		}
+		env.finishQuit() // ends the views that stay live while the app quits
 	})
 	return env
 }

@@ -69,8 +69,8 @@ func newDaemonsView(env *Env) (*daemonsView, Screen) {
 	split.Offset = 0.55
 	v.refreshTasks()
 	v.pullLog()
-	env.Every(500*time.Millisecond, v.refreshTasks)
-	env.Every(250*time.Millisecond, v.pullLog)
+	env.untilExit(500*time.Millisecond, v.refreshTasks)
+	env.untilExit(250*time.Millisecond, v.pullLog)
 	return v, Screen{Content: split, Demo: v.demo}
 }
 

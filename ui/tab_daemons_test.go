@@ -150,3 +150,29 @@ func TestLogViewFiltersByLevelAndText(t *testing.T) {
 		t.Fatalf("'needle' at all levels shows %d records, want 2", len(v.shown))
 	}
 }
+
+func TestQuitTerminatesChildrenAndKillsStragglers(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	if _, err := env.Sup.StartReady(ctx, core.Spec{Role: "idle", Group: "daemons"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Sup.StartReady(ctx, core.Spec{Role: "ignore-stop", Group: "daemons"}); err != nil {
+		t.Fatal(err)
+	}
+	env.Quit()
+	eventually(t, "the app to quit", func() bool { return quitDone(env) })
+	if n := env.Sup.Running(); n != 0 {
+		t.Fatalf("%d children still running after the quit", n)
+	}
+	env.AppLog.Flush(ctx)
+	for _, e := range env.AppLog.Since(0) {
+		if e.Msg == "quit: children stopped" {
+			if e.Attrs != "stopped=1 killed=1" {
+				t.Fatalf("quit record says %q, want stopped=1 killed=1", e.Attrs)
+			}
+			return
+		}
+	}
+	t.Fatal("the log does not record how the children stopped")
+}
