@@ -308,3 +308,44 @@ func TestRecordsAfterCloseAreCountedNotBlocked(t *testing.T) {
 		t.Fatalf("dropped %d, want 1", l.Dropped())
 	}
 }
+
+// BenchmarkSend is what a sender pays per record, with the daemon writing to a file
+// behind it (records it cannot keep up with are dropped, never waited for).
+func BenchmarkSend(b *testing.B) {
+	l, err := Open(Options{Path: filepath.Join(b.TempDir(), "proclab.log"), MaxSize: 64 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := l.Logger()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			log.Info("child stderr", "child", "5f0c3a2e-1d2b-4c4d-9e8f-0a1b2c3d4e5f", "pid", 4242, "line", "copying file 17 of 200")
+		}
+	})
+	b.StopTimer()
+	l.Close(context.Background())
+	st := l.Stats()
+	b.ReportMetric(float64(st.Dropped)/float64(b.N)*100, "%dropped")
+}
+
+// BenchmarkWriteThroughput is how many records a second the daemon gets into the file
+// (JSON encoding, locked append, rotation at 4 MiB) when none is dropped.
+func BenchmarkWriteThroughput(b *testing.B) {
+	l, err := Open(Options{Path: filepath.Join(b.TempDir(), "proclab.log"), Buffer: b.N + 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := l.Logger()
+	b.ResetTimer()
+	for i := range b.N {
+		log.Info("child stderr", "child", "5f0c3a2e-1d2b-4c4d-9e8f-0a1b2c3d4e5f", "pid", 4242, "n", i)
+	}
+	l.Flush(context.Background())
+	b.StopTimer()
+	if d := l.Dropped(); d > 0 {
+		b.Fatalf("%d dropped", d)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	l.Close(context.Background())
+}
