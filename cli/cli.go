@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +13,9 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
+	"dev.proclab/applog"
 	"dev.proclab/cli/console"
 	"dev.proclab/ui"
 )
@@ -22,7 +25,12 @@ type Env struct {
 	Meta   Meta
 	Stdout io.Writer
 	Stderr io.Writer
-	Log    *slog.Logger // the app log; commands hand it to the engine
+	// Log writes to the app log shared with the window (<user cache>/proclab/proclab.log).
+	// Commands hand it to the engine: core.New(core.Options{Logger: env.Log}), and log
+	// their own milestones (a backup's run ID) through it.
+	Log *slog.Logger
+	// AppLog is the logging daemon behind Log; Main flushes and closes it on exit.
+	AppLog *applog.Log
 }
 
 func (e *Env) logger() *slog.Logger {
@@ -55,9 +63,10 @@ const (
 // Main runs ProcLab with the arguments after the program name and returns the exit code.
 func Main(meta Meta, args []string) int {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
-		return runGUI(&Env{Meta: meta, Stdout: os.Stdout, Stderr: os.Stderr}, args)
+		env := &Env{Meta: meta, Stdout: os.Stdout, Stderr: os.Stderr}
+		return withLog(env, "gui", args, func() int { return runGUI(env, args) })
 	}
-	console.Attach()
+	console.Attach() // before os.Stdout is read: on Windows it may be replaced
 	env := &Env{Meta: meta, Stdout: os.Stdout, Stderr: os.Stderr}
 	if isHelp(args[0]) || args[0] == "help" {
 		usage(env.Stdout, meta)
@@ -68,7 +77,28 @@ func Main(meta Meta, args []string) int {
 		fmt.Fprintf(env.Stderr, "proclab: unknown command %q. Run 'proclab --help' to see the commands.\n", args[0])
 		return exitUsage
 	}
-	return cmd.run(env, args[1:])
+	return withLog(env, "cli "+args[0], args, func() int { return cmd.run(env, args[1:]) })
+}
+
+// withLog starts the logging daemon around a command, so the window and every command
+// line run write to the same log, and flushes it however the command ends.
+func withLog(env *Env, source string, args []string, run func() int) int {
+	lg, err := applog.OpenDefault(source)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
+	}
+	env.AppLog, env.Log = lg, lg.Logger()
+	slog.SetDefault(env.Log)
+	start := time.Now()
+	env.Log.Info("proclab started", "version", env.Meta.Version, "args", strings.Join(args, " "))
+	code := run()
+	env.Log.Info("proclab exiting", "code", code, "ran", time.Since(start).Round(time.Millisecond).String())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := lg.Close(ctx); err != nil {
+		fmt.Fprintf(env.Stderr, "proclab: the log could not be fully written: %v\n", err)
+	}
+	return code
 }
 
 func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }

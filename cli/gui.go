@@ -22,7 +22,7 @@ func runGUI(env *Env, args []string) int {
 	if *tab != "" && ui.FindTab(*tab) < 0 {
 		return usageError(env, fs, "no tab %q; the tabs are %s", *tab, strings.Join(ui.TabNames(), ", "))
 	}
-	sup, err := core.New(core.Options{})
+	sup, err := core.New(core.Options{Logger: env.Log})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
 		return exitFail
@@ -30,6 +30,6 @@ func runGUI(env *Env, args []string) int {
 	if *demo && *tab == "" {
 		return usageError(env, fs, "--demo needs --tab NAME")
 	}
-	ui.Run(ui.Options{Info: uiInfo(env.Meta), Tab: *tab, Demo: *demo, Sup: sup})
+	ui.Run(ui.Options{Info: uiInfo(env.Meta), Tab: *tab, Demo: *demo, Sup: sup, Log: env.Log, AppLog: env.AppLog})
 	return exitOK
 }

@@ -32,13 +32,13 @@ func runShot(env *Env, args []string) int {
 	if n, err := fmt.Sscanf(*size, "%dx%d", &w, &h); n != 2 || err != nil || w < 200 || h < 150 || w > 8000 || h > 8000 {
 		return usageError(env, fs, "--size %q is not WIDTHxHEIGHT (200x150 to 8000x8000)", *size)
 	}
-	sup, err := core.New(core.Options{})
+	sup, err := core.New(core.Options{Logger: env.Log})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
 		return exitFail
 	}
 	defer stopAll(sup)
-	if err := ui.Shot(ui.Options{Info: uiInfo(env.Meta), Sup: sup}, pos[0], pos[1], fyne.NewSize(float32(w), float32(h))); err != nil {
+	if err := ui.Shot(ui.Options{Info: uiInfo(env.Meta), Sup: sup, Log: env.Log, AppLog: env.AppLog}, pos[0], pos[1], fyne.NewSize(float32(w), float32(h))); err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: shot: %v\n", err)
 		return exitFail
 	}

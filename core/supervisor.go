@@ -245,6 +245,14 @@ func (s *Supervisor) live() []*Child {
 	return out
 }
 
+// StopAccepting makes Start refuse new children (ErrClosed) and leaves the live ones
+// alone: the first step of quitting, before running work is wound down.
+func (s *Supervisor) StopAccepting() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+}
+
 // Shutdown refuses new children, asks every live one to stop, kills those still there
 // after grace, and waits for every exit (or ctx).
 func (s *Supervisor) Shutdown(ctx context.Context, grace time.Duration) error {

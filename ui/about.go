@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"fyne.io/fyne/v2"
@@ -10,28 +9,29 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"dev.proclab/applog"
 	"dev.proclab/resources"
 )
 
 // mainMenu is the window's menu: File › Quit (the full quit sequence, not a bare exit)
 // and Help › About.
 func mainMenu(env *Env) *fyne.MainMenu {
-	quit := fyne.NewMenuItem("Quit", env.Quit)
+	quit := fyne.NewMenuItem("Quit", func() { env.quit("Quit menu") })
 	quit.IsQuit = true
 	quit.Shortcut = ctrlQ
 	return fyne.NewMainMenu(
-		fyne.NewMenu("File", quit),
+		fyne.NewMenu("File", fyne.NewMenuItem("Open log folder", env.openLogFolder), quit),
 		fyne.NewMenu("Help", fyne.NewMenuItem("About ProcLab", func() { showAbout(env) })),
 	)
 }
 
 // LogDir is where the app log lives (os.UserCacheDir()/proclab).
 func LogDir() string {
-	dir, err := os.UserCacheDir()
+	path, err := applog.DefaultPath()
 	if err != nil {
-		return "(no cache folder on this system)"
+		return "(no cache folder on this system: the log is kept in memory)"
 	}
-	return filepath.Join(dir, "proclab")
+	return filepath.Dir(path)
 }
 
 func aboutText(info AppInfo) string {

@@ -2,14 +2,19 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 
+	"dev.proclab/applog"
 	"dev.proclab/core"
 	"dev.proclab/core/procmon"
+	"dev.proclab/daemon"
 )
 
 // AppInfo is the app's identity, read from FyneApp.toml by the caller.
@@ -25,6 +30,9 @@ type Options struct {
 	Demo bool   // and run its demo scenario (children at work) once the window is up
 	Sup  *core.Supervisor
 	Log  *slog.Logger
+	// AppLog is the logging daemon behind Log; without one the window keeps a log in
+	// memory only (tests, a cache folder that cannot be written).
+	AppLog *applog.Log
 }
 
 // Env is what every tab gets: the app, its window, and the engine.
@@ -35,25 +43,85 @@ type Env struct {
 	Log    *slog.Logger
 	Info   AppInfo
 	Mon    *procmon.Monitor // CPU and memory of the app and its children, about once a second
+	AppLog *applog.Log      // the logging daemon: its ring feeds the Daemons tab
+	// Daemons lists the app's background goroutines; a non-daemon task keeps a quitting
+	// app alive until it finishes.
+	Daemons *daemon.Registry
 
-	quitting chan struct{}
-	quitOnce sync.Once
-	mu       sync.Mutex
-	onQuit   []func()
+	quitting  chan struct{}
+	quitOnce  sync.Once
+	quitDone  chan struct{} // closed when the quit sequence (or a forced quit) is over
+	doneOnce  sync.Once
+	forced    context.Context // ends when a quit is forced
+	force     context.CancelFunc
+	loopEnded atomic.Bool  // the window's loop has returned: nothing more can be shown
+	stage     atomic.Value // string: what the quit sequence is doing, for its dialog
+	mu        sync.Mutex
+	quitAt    time.Time
+	onQuit    []func()
 }
 
 func newEnv(a fyne.App, w fyne.Window, o Options) *Env {
+	lg := o.AppLog
+	if lg == nil {
+		lg, _ = applog.Open(applog.Options{Source: "gui"}) // memory only: cannot fail
+	}
 	log := o.Log
 	if log == nil {
-		log = o.Sup.Logger()
+		log = lg.Logger()
 	}
 	env := &Env{App: a, Window: w, Sup: o.Sup, Log: log, Info: o.Info, quitting: make(chan struct{}),
-		Mon: procmon.NewMonitor(o.Sup, time.Second)}
+		quitDone: make(chan struct{}), Mon: procmon.NewMonitor(o.Sup, time.Second), AppLog: lg,
+		Daemons: daemon.New(log)}
+	env.forced, env.force = context.WithCancel(context.Background())
+	env.stage.Store("")
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-env.quitting; cancel() }()
 	go env.Mon.Run(ctx)
+	env.startDaemons()
 	return env
 }
+
+// startDaemons lists the app's own daemons: the log writer and the monitor run
+// elsewhere and are watched; the heartbeat is started here.
+func (e *Env) startDaemons() {
+	e.Daemons.Watch("logging", func() daemon.Probe {
+		st := e.AppLog.Stats()
+		act := fmt.Sprintf("%d records written", st.Written)
+		if e.AppLog.Path() == "" {
+			act = fmt.Sprintf("%d records kept in memory (no log file)", st.Written)
+		}
+		if st.Dropped > 0 {
+			act += fmt.Sprintf(", %d dropped", st.Dropped)
+		}
+		if st.LastErr != nil {
+			act += ": " + st.LastErr.Error()
+		}
+		return daemon.Probe{Ticks: st.Written, Last: st.LastWrite, Activity: act}
+	})
+	e.Daemons.Watch("monitor", func() daemon.Probe {
+		ticks, last := e.Mon.Heartbeat()
+		self := e.Mon.Self()
+		return daemon.Probe{Ticks: ticks, Last: last,
+			Activity: fmt.Sprintf("app CPU %.0f%%, memory %s; %d children sampled", self.CPUPercent, mib(self.RSS), e.Sup.Running())}
+	})
+	e.Daemons.Go("heartbeat", daemon.Daemon, func(t *daemon.Task) {
+		tk := time.NewTicker(time.Second)
+		defer tk.Stop()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			t.Tick(fmt.Sprintf("alive: %d goroutines, Go heap %s, %d GCs", runtime.NumGoroutine(), mib(ms.HeapAlloc), ms.NumGC))
+			select {
+			case <-t.Abandoned():
+				return
+			case <-tk.C:
+			}
+		}
+	})
+}
+
+func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 
 // Quitting is closed when the app starts to quit; background loops end on it.
 func (e *Env) Quitting() <-chan struct{} { return e.quitting }
@@ -84,15 +152,41 @@ func (e *Env) Every(interval time.Duration, fn func()) {
 	}()
 }
 
+// untilExit is Every for views that should stay live while the app quits (the log
+// and the task list show the quit sequence as it happens): it stops when the quit is
+// over or the window's loop has ended.
+func (e *Env) untilExit(interval time.Duration, fn func()) {
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-e.quitDone:
+				return
+			case <-t.C:
+				if e.loopEnded.Load() {
+					return
+				}
+				fyne.DoAndWait(fn)
+			}
+		}
+	}()
+}
+
 func (e *Env) beginQuit() (first bool) {
 	e.quitOnce.Do(func() {
+		e.mu.Lock()
+		e.quitAt = time.Now()
+		e.mu.Unlock()
 		close(e.quitting)
 		first = true
 	})
 	return first
 }
 
-func (e *Env) runQuitHooks() {
+// runQuitHooks runs every OnQuit function at once and waits for them; it returns how
+// many ran.
+func (e *Env) runQuitHooks() int {
 	e.mu.Lock()
 	hooks := append([]func(){}, e.onQuit...)
 	e.mu.Unlock()
@@ -102,4 +196,5 @@ func (e *Env) runQuitHooks() {
 		go func() { defer wg.Done(); fn() }()
 	}
 	wg.Wait()
+	return len(hooks)
 }

@@ -51,6 +51,7 @@ func newTestEnv(t *testing.T) *Env {
 		if err := sup.Shutdown(ctx, time.Second); err != nil {
 			t.Errorf("children still running at the end of the test: %v", err)
 		}
+		env.finishQuit() // ends the views that stay live while the app quits
 	})
 	return env
 }
@@ -107,7 +108,7 @@ func TestAboutShowsVersionAndLogFolder(t *testing.T) {
 		}
 	}
 	m := mainMenu(env)
-	if len(m.Items) != 2 || m.Items[0].Items[0].Label != "Quit" || !m.Items[0].Items[0].IsQuit {
+	if len(m.Items) != 2 || m.Items[0].Items[1].Label != "Quit" || !m.Items[0].Items[1].IsQuit {
 		t.Fatalf("menu: want File › Quit and Help › About")
 	}
 	showAbout(env) // must not panic on the test driver

@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"dev.proclab/core"
+	"dev.proclab/daemon"
+)
+
+func coreSpecIdle() core.Spec { return core.Spec{Role: "idle", Group: "daemons"} }
+
+// logHas reports whether the app log holds a record whose message starts with msg.
+func logHas(env *Env, msg string) bool {
+	env.AppLog.Flush(context.Background())
+	for _, e := range env.AppLog.Since(0) {
+		if strings.HasPrefix(e.Msg, msg) {
+			return true
+		}
+	}
+	return false
+}
+
+func quitDone(env *Env) bool {
+	select {
+	case <-env.quitDone:
+		return true
+	default:
+		return false
+	}
+}
+
+func TestQuitWaitsForARunningNonDaemonTask(t *testing.T) {
+	env := newTestEnv(t)
+	release := make(chan struct{})
+	if _, err := env.Daemons.Go("copy files", daemon.NonDaemon, func(t *daemon.Task) { <-release }); err != nil {
+		t.Fatal(err)
+	}
+	env.Quit()
+	eventually(t, "the quit sequence to wait for the non-daemon task", func() bool {
+		return logHas(env, "quit: waiting for non-daemon tasks")
+	})
+	if quitDone(env) {
+		t.Fatal("the app quit while a non-daemon task was still running")
+	}
+	if s := env.quitStatus(); !strings.Contains(s, "Waiting for 1 non-daemon task") || !strings.Contains(s, "copy files") {
+		t.Fatalf("quit dialog says %q", s)
+	}
+	if env.Window.Canvas().Overlays().Top() == nil {
+		t.Fatal("no quit dialog over the window while waiting")
+	}
+	close(release)
+	eventually(t, "the app to quit once the task finished", func() bool { return quitDone(env) })
+	for _, step := range []string{"quit: no new work", "quit: running work cancelled", "quit: non-daemon tasks finished",
+		"quit: terminating children", "quit: children stopped", "quit: flushing the log"} {
+		if !logHas(env, step) {
+			t.Errorf("the log lacks the quit step %q", step)
+		}
+	}
+}
+
+func TestQuitDoesNotWaitForADaemonTask(t *testing.T) {
+	env := newTestEnv(t)
+	v, _ := newDaemonsView(env)
+	v.startDaemonTask()
+	env.Quit()
+	eventually(t, "the app to quit", func() bool { return quitDone(env) })
+	if logHas(env, "quit: waiting for non-daemon tasks") {
+		t.Fatal("the app waited although only daemon tasks were running")
+	}
+	for _, ti := range env.Daemons.List() {
+		if ti.Name == "demo daemon 1" && ti.State != daemon.Abandoned {
+			t.Fatalf("the demo daemon is %s after quitting, want abandoned", ti.State)
+		}
+	}
+	if !logHas(env, "quit: daemon tasks abandoned") {
+		t.Fatal("the log does not say which daemons were abandoned")
+	}
+}
+
+func TestSecondQuitForcesWhileWaiting(t *testing.T) {
+	env := newTestEnv(t)
+	release := make(chan struct{})
+	defer close(release)
+	env.Daemons.Go("stuck", daemon.NonDaemon, func(t *daemon.Task) { <-release })
+	env.Quit()
+	eventually(t, "the quit sequence to wait", func() bool { return logHas(env, "quit: waiting for non-daemon tasks") })
+	env.Quit()
+	eventually(t, "the forced quit to finish", func() bool { return quitDone(env) })
+	if !logHas(env, "quit forced") {
+		t.Fatal("the log does not record the forced quit")
+	}
+}
+
+func TestQuittingAppRefusesNewWork(t *testing.T) {
+	env := newTestEnv(t)
+	env.Quit()
+	if _, err := env.Daemons.Go("late", daemon.NonDaemon, func(*daemon.Task) {}); err == nil {
+		t.Fatal("a background task started after Quit")
+	}
+	if _, err := env.Sup.Start(coreSpecIdle()); err == nil {
+		t.Fatal("a child started after Quit")
+	}
+	eventually(t, "the app to quit", func() bool { return quitDone(env) })
+}
+
+func TestDaemonsTabListsTheAppsDaemons(t *testing.T) {
+	env := newTestEnv(t)
+	v, _ := newDaemonsView(env)
+	v.refreshTasks()
+	var names []string
+	for _, ti := range v.tasks {
+		names = append(names, ti.Name)
+	}
+	if strings.Join(names, ",") != "logging,monitor,heartbeat" {
+		t.Fatalf("daemons listed: %v", names)
+	}
+	v.startDaemonTask()
+	v.startNonDaemonTask(0)
+	eventually(t, "the demo tasks to be listed", func() bool { v.refreshTasks(); return len(v.tasks) == 5 })
+}
+
+func TestLogViewFiltersByLevelAndText(t *testing.T) {
+	env := newTestEnv(t)
+	v, s := newDaemonsView(env)
+	test.NewTempWindow(t, s.Content)
+	env.Log.Info("copied a file", "path", "needle.txt")
+	env.Log.Warn("slow disk", "path", "other.txt")
+	env.Log.Error("copy failed", "path", "needle.bin")
+	env.AppLog.Flush(context.Background())
+	v.pullLog()
+	if len(v.shown) < 3 {
+		t.Fatalf("log view shows %d records, want at least 3", len(v.shown))
+	}
+	v.levelSel.SetSelected("Warnings and errors")
+	for _, i := range v.shown {
+		if v.entries[i].Level < 4 {
+			t.Fatalf("level filter let %q through", v.entries[i].Msg)
+		}
+	}
+	test.Type(v.search, "needle")
+	if len(v.shown) != 1 || v.entries[v.shown[0]].Msg != "copy failed" {
+		t.Fatalf("warnings+ with 'needle' show %d records", len(v.shown))
+	}
+	v.levelSel.SetSelected("All levels")
+	if len(v.shown) != 2 {
+		t.Fatalf("'needle' at all levels shows %d records, want 2", len(v.shown))
+	}
+}
+
+func TestQuitTerminatesChildrenAndKillsStragglers(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	if _, err := env.Sup.StartReady(ctx, core.Spec{Role: "idle", Group: "daemons"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Sup.StartReady(ctx, core.Spec{Role: "ignore-stop", Group: "daemons"}); err != nil {
+		t.Fatal(err)
+	}
+	env.Quit()
+	eventually(t, "the app to quit", func() bool { return quitDone(env) })
+	if n := env.Sup.Running(); n != 0 {
+		t.Fatalf("%d children still running after the quit", n)
+	}
+	env.AppLog.Flush(ctx)
+	for _, e := range env.AppLog.Since(0) {
+		if e.Msg == "quit: children stopped" {
+			if e.Attrs != "stopped=1 killed=1" {
+				t.Fatalf("quit record says %q, want stopped=1 killed=1", e.Attrs)
+			}
+			return
+		}
+	}
+	t.Fatal("the log does not record how the children stopped")
+}
