@@ -110,16 +110,16 @@ type WorkerStat struct {
 
 // Stats is a snapshot of the run.
 type Stats struct {
-	Running, Stopping      bool
-	Capacity               int
-	Produced, Consumed     int64
-	Depth, InFlight        int   // queued; delivered and not acknowledged
-	Credited               int   // granted to producers, not yet used
-	Redelivered            int64 // messages put back after a consumer died
-	Elapsed                time.Duration
-	PerSecond              float64 // consumed per second, recent
-	P50, P99               time.Duration
-	Producers, Consumers   []WorkerStat
+	Running, Stopping    bool
+	Capacity             int
+	Produced, Consumed   int64
+	Depth, InFlight      int   // queued; delivered and not acknowledged
+	Credited             int   // granted to producers, not yet used
+	Redelivered          int64 // messages put back after a consumer died
+	Elapsed              time.Duration
+	PerSecond            float64 // consumed per second, recent
+	P50, P99             time.Duration
+	Producers, Consumers []WorkerStat
 }
 
 // Result is how a finished run ended.
