@@ -24,6 +24,8 @@ type Config struct {
 	Capacity int
 	// PerProducer is how many messages each producer makes; 0 means until Stop.
 	PerProducer int64
+	// Total, when set, overrides PerProducer: this many messages split among producers.
+	Total int64
 	// Rate is messages per second per producer; 0 means as fast as credits allow.
 	Rate float64
 	// Work is the time a consumer spends on each message.
@@ -60,7 +62,7 @@ func (c *Config) check() error {
 	if c.Capacity < 1 {
 		return fmt.Errorf("capacity must be at least 1, not %d", c.Capacity)
 	}
-	if c.Rate < 0 || c.Work < 0 || c.PerProducer < 0 {
+	if c.Rate < 0 || c.Work < 0 || c.PerProducer < 0 || c.Total < 0 {
 		return errors.New("rate, work time and message count cannot be negative")
 	}
 	if c.Batch <= 0 {
@@ -150,6 +152,7 @@ type producer struct {
 	child   *core.Child
 	credit  int    // granted, not yet used
 	next    uint64 // next expected seq = produced so far
+	quota   int64  // messages to make; 0 = until stopped
 	said    int64  // total from its done frame, -1 before
 	ended   bool
 	seen    seen
@@ -220,7 +223,17 @@ func Start(sup *core.Supervisor, cfg Config) (*Queue, error) {
 	q := &Queue{sup: sup, cfg: cfg, done: make(chan struct{}), start: time.Now()}
 	q.rateAt = q.start
 	for i := 1; i <= cfg.Producers; i++ {
-		q.producers = append(q.producers, &producer{id: i, said: -1, wake: make(chan struct{}, 1)})
+		quota := cfg.PerProducer
+		if cfg.Total > 0 {
+			quota = cfg.Total / int64(cfg.Producers)
+			if int64(i) <= cfg.Total%int64(cfg.Producers) {
+				quota++
+			}
+			if quota == 0 {
+				continue // more producers than messages
+			}
+		}
+		q.producers = append(q.producers, &producer{id: i, quota: quota, said: -1, wake: make(chan struct{}, 1)})
 	}
 	q.mu.Lock()
 	for i := 0; i < cfg.Consumers; i++ {
@@ -248,7 +261,7 @@ func Start(sup *core.Supervisor, cfg Config) (*Queue, error) {
 
 func (q *Queue) spawnProducer(p *producer) error {
 	child, err := q.sup.Start(core.Spec{
-		Role: RoleProducer, Args: producerArgs(p.id, q.cfg.PerProducer, q.cfg.Rate, q.cfg.Batch),
+		Role: RoleProducer, Args: producerArgs(p.id, p.quota, q.cfg.Rate, q.cfg.Batch),
 		Label: fmt.Sprintf("producer %d", p.id), Group: q.cfg.Group,
 		OnFrame: func(c *core.Child, f ipc.Frame) { q.fromProducer(p, c, f) },
 	})
@@ -459,7 +472,7 @@ func (q *Queue) grantLocked() {
 	}
 	var live []*producer
 	for _, p := range q.producers {
-		if !p.ended && p.child != nil && (q.cfg.PerProducer == 0 || int64(p.next)+int64(p.credit) < q.cfg.PerProducer) {
+		if !p.ended && p.child != nil && (p.quota == 0 || int64(p.next)+int64(p.credit) < p.quota) {
 			live = append(live, p)
 		}
 	}
@@ -473,8 +486,8 @@ func (q *Queue) grantLocked() {
 			return
 		}
 		give := min(free, limit-p.credit)
-		if q.cfg.PerProducer > 0 {
-			give = min(give, int(q.cfg.PerProducer-int64(p.next))-p.credit)
+		if p.quota > 0 {
+			give = min(give, int(p.quota-int64(p.next))-p.credit)
 		}
 		if give <= 0 {
 			continue
