@@ -122,6 +122,7 @@ type Stats struct {
 	PerSecond            float64 // consumed per second, recent
 	P50, P99             time.Duration
 	Producers, Consumers []WorkerStat
+	Notes                []string // the run's last few notes, oldest first
 }
 
 // Result is how a finished run ended.
@@ -189,6 +190,7 @@ type Queue struct {
 	restarts    int
 	nextBatch   uint64
 	nextCons    int
+	grantTurn   int
 	producers   []*producer
 	consumers   []*consumer
 	stopping    bool
@@ -200,6 +202,7 @@ type Queue struct {
 
 	events  [eventRing]Event
 	eventN  uint64
+	notes   []string // the last few notes, for the view
 	lat     [latRing]time.Duration
 	latN    int
 	rateAt  time.Time
@@ -480,7 +483,11 @@ func (q *Queue) grantLocked() {
 		return
 	}
 	limit := max(1, min(q.cfg.Capacity/len(live), 4*q.cfg.Batch))
-	for _, p := range live {
+	// Start with a different producer each time, so whoever asks first does not always
+	// get the room an acknowledgement frees.
+	q.grantTurn++
+	for i := range live {
+		p := live[(i+q.grantTurn)%len(live)]
 		free := q.cfg.Capacity - q.reservedLocked()
 		if free <= 0 {
 			return
@@ -688,8 +695,15 @@ func (q *Queue) eventLocked(e Event) {
 }
 
 func (q *Queue) noteLocked(text string) {
-	q.eventLocked(Event{Kind: Note, At: time.Now(), Text: text})
+	now := time.Now()
+	q.eventLocked(Event{Kind: Note, At: now, Text: text})
+	q.notes = append(q.notes, now.Format("15:04:05.000")+"  "+text)
+	if len(q.notes) > maxNotes {
+		q.notes = q.notes[len(q.notes)-maxNotes:]
+	}
 }
+
+const maxNotes = 6
 
 func (q *Queue) percentilesLocked() (p50, p99 time.Duration) {
 	n := min(q.latN, latRing)
@@ -825,6 +839,7 @@ func (q *Queue) Stats() Stats {
 		q.rateVal = 0
 	}
 	s.PerSecond = q.rateVal
+	s.Notes = append([]string(nil), q.notes...)
 	s.P50, s.P99 = q.percentilesLocked()
 	full := q.cfg.Capacity-q.reservedLocked() <= 0
 	for _, p := range q.producers {
