@@ -56,6 +56,9 @@ type pipeView struct {
 	rows  []pipeRow // main goroutine only; oldest first
 	early map[pipeKey]pipe.Reply
 
+	// tickMu is uncontended in the app (ticks and taps share the main goroutine); on
+	// Fyne's test driver ticks run on their own goroutine, and tests take it to look.
+	tickMu   sync.Mutex
 	mu       sync.Mutex
 	peer     *pipe.Peer
 	starting bool
@@ -150,6 +153,8 @@ func (v *pipeView) later(fn func()) {
 }
 
 func (v *pipeView) tick() {
+	v.tickMu.Lock()
+	defer v.tickMu.Unlock()
 	v.mu.Lock()
 	ups := v.updates
 	v.updates = nil

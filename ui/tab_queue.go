@@ -48,6 +48,9 @@ type queueView struct {
 	shownQ  *queue.Queue
 	ended   bool
 
+	// tickMu is uncontended in the app (ticks and taps share the main goroutine); on
+	// Fyne's test driver ticks run on their own goroutine, and tests take it to look.
+	tickMu  sync.Mutex
 	mu      sync.Mutex
 	q       *queue.Queue
 	pending string // an error from a start attempt, for the next tick
@@ -222,6 +225,8 @@ func (v *queueView) onKill() {
 
 // tick moves the engine's news into the widgets, a few times a second.
 func (v *queueView) tick() {
+	v.tickMu.Lock()
+	defer v.tickMu.Unlock()
 	v.mu.Lock()
 	q, pending := v.q, v.pending
 	v.pending = ""
