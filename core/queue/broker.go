@@ -706,11 +706,19 @@ func (q *Queue) noteLocked(text string) {
 const maxNotes = 6
 
 func (q *Queue) percentilesLocked() (p50, p99 time.Duration) {
-	n := min(q.latN, latRing)
+	return percentiles(q.samplesLocked())
+}
+
+func (q *Queue) samplesLocked() []time.Duration {
+	return append([]time.Duration(nil), q.lat[:min(q.latN, latRing)]...)
+}
+
+// percentiles sorts s in place.
+func percentiles(s []time.Duration) (p50, p99 time.Duration) {
+	n := len(s)
 	if n == 0 {
 		return 0, 0
 	}
-	s := append([]time.Duration(nil), q.lat[:n]...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[n*50/100], s[min(n-1, n*99/100)]
 }
@@ -820,7 +828,14 @@ func (q *Queue) Events(after uint64) []Event {
 // Stats is a snapshot for the view.
 func (q *Queue) Stats() Stats {
 	q.mu.Lock()
-	defer q.mu.Unlock()
+	s, lat := q.statsLocked()
+	q.mu.Unlock()
+	// Sort the latency samples off the lock: acknowledgements need it.
+	s.P50, s.P99 = percentiles(lat)
+	return s
+}
+
+func (q *Queue) statsLocked() (Stats, []time.Duration) {
 	now := time.Now()
 	s := Stats{
 		Running: !q.finished, Stopping: q.stopping, Capacity: q.cfg.Capacity,
@@ -840,7 +855,7 @@ func (q *Queue) Stats() Stats {
 	}
 	s.PerSecond = q.rateVal
 	s.Notes = append([]string(nil), q.notes...)
-	s.P50, s.P99 = q.percentilesLocked()
+	lat := q.samplesLocked()
 	full := q.cfg.Capacity-q.reservedLocked() <= 0
 	for _, p := range q.producers {
 		w := WorkerStat{ID: p.id, Count: int64(p.next)}
@@ -886,5 +901,5 @@ func (q *Queue) Stats() Stats {
 		}
 		s.Consumers = append(s.Consumers, w)
 	}
-	return s
+	return s, lat
 }
