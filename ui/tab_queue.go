@@ -1,10 +1,359 @@
 package ui
 
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"dev.proclab/core/queue"
+)
+
 var queueTab = Tab{
 	Name:  "queue",
 	Title: "Queue",
-	How:   `Producers and consumers are separate processes. The app is the broker: producers send messages over their pipes, a bounded buffer holds them, consumers take batches and acknowledge them. A full queue blocks producers instead of dropping messages. Python: multiprocessing.Queue(maxsize), put/get, one None poison pill per consumer.`,
+	How: `Producers and consumers are separate processes and the app is the broker between them (Python: multiprocessing.Queue(maxsize), put, get). ` +
+		`Producers send only against credits the broker grants, so capacity bounds every message produced and not yet acknowledged: a full queue blocks the producers instead of dropping. ` +
+		`Consumers acknowledge batches; kill one and what it held goes back to the queue. ` +
+		`Stop drains the queue with one poison pill per consumer (Python: q.put(None) per worker) and checks each (producer, sequence number) was consumed exactly once.`,
 	Build: func(env *Env) Screen {
-		return placeholder(`Coming soon: producers and consumers exchanging messages through a bounded queue, with live lists, queue depth, throughput and latency.`)
+		v := newQueueView(env)
+		return Screen{Content: v.content, Demo: v.demo}
 	},
+}
+
+// queueRows bounds the message list: the view shows the latest, never the whole stream.
+const queueRows = 300
+
+type queueView struct {
+	env     *Env
+	content fyne.CanvasObject
+
+	producers, consumers, capacity, rate, work *widget.Select
+	start, stop, kill                          *widget.Button
+
+	depth                        *widget.ProgressBar
+	produced, consumed, inflight *widget.Label
+	throughput, latency, status  *widget.Label
+	workers, notes               *widget.Label
+	list                         *widget.List
+
+	// Owned by the main goroutine.
+	rows    []queueRow // newest first
+	lastSeq uint64
+	shownQ  *queue.Queue
+	ended   bool
+
+	// tickMu is uncontended in the app (ticks and taps share the main goroutine); on
+	// Fyne's test driver ticks run on their own goroutine, and tests take it to look.
+	tickMu  sync.Mutex
+	mu      sync.Mutex
+	q       *queue.Queue
+	pending string // an error from a start attempt, for the next tick
+}
+
+type queueRow struct {
+	at   time.Time
+	kind queue.EventKind
+	text string
+}
+
+var (
+	queueRates = []string{"10 / s", "100 / s", "1,000 / s", "10,000 / s", "as fast as possible"}
+	queueWorks = []string{"none", "1 ms", "10 ms", "100 ms"}
+	queueCaps  = []string{"10", "100", "1,000", "10,000", "100,000"}
+)
+
+func newQueueView(env *Env) *queueView {
+	v := &queueView{env: env}
+	counts := []string{"1", "2", "3", "4", "5", "6", "7", "8"}
+	v.producers = widget.NewSelect(counts, nil)
+	v.producers.SetSelected("2")
+	v.consumers = widget.NewSelect(counts, nil)
+	v.consumers.SetSelected("2")
+	v.capacity = widget.NewSelect(queueCaps, nil)
+	v.capacity.SetSelected("1,000")
+	v.rate = widget.NewSelect(queueRates, nil)
+	v.rate.SetSelected("100 / s")
+	v.work = widget.NewSelect(queueWorks, nil)
+	v.work.SetSelected("10 ms")
+
+	v.start = widget.NewButton("Start", v.onStart)
+	v.start.Importance = widget.HighImportance
+	v.stop = widget.NewButton("Stop (drain, poison pills)", v.onStop)
+	v.kill = widget.NewButton("Kill a consumer", v.onKill)
+	v.stop.Disable()
+	v.kill.Disable()
+
+	v.depth = widget.NewProgressBar()
+	v.depth.TextFormatter = func() string {
+		return fmt.Sprintf("queue depth %.0f / %.0f", v.depth.Value, v.depth.Max)
+	}
+	v.produced = widget.NewLabel("")
+	v.consumed = widget.NewLabel("")
+	v.inflight = widget.NewLabel("")
+	v.throughput = widget.NewLabel("")
+	v.latency = widget.NewLabel("")
+	v.workers = widget.NewLabel("Press Start to run producers and consumers.")
+	v.workers.Wrapping = fyne.TextWrapWord
+	v.notes = widget.NewLabel("")
+	v.notes.Wrapping = fyne.TextWrapWord
+	v.notes.Importance = widget.WarningImportance
+	v.status = widget.NewLabel("")
+	v.status.Wrapping = fyne.TextWrapWord
+
+	v.list = widget.NewList(
+		func() int { return len(v.rows) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("00:00:00.000  consumed by C8  P8 #000000000  00000000-0000-4000-8000-000000000000")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			if i >= len(v.rows) {
+				l.SetText("")
+				return
+			}
+			r := v.rows[i]
+			switch r.kind {
+			case queue.Produced:
+				l.Importance = widget.MediumImportance
+			case queue.Consumed:
+				l.Importance = widget.SuccessImportance
+			default:
+				l.Importance = widget.WarningImportance
+			}
+			l.SetText(r.text)
+		})
+
+	form := widget.NewForm(
+		widget.NewFormItem("Producers", v.producers),
+		widget.NewFormItem("Consumers", v.consumers),
+		widget.NewFormItem("Capacity", v.capacity),
+		widget.NewFormItem("Rate per producer", v.rate),
+		widget.NewFormItem("Work per message", v.work),
+	)
+	counters := container.NewGridWithColumns(2,
+		v.produced, v.consumed, v.inflight, v.throughput, v.latency)
+	bold := func(s string) *widget.Label {
+		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	left := container.NewVBox(form,
+		container.NewGridWithColumns(3, v.start, v.stop, v.kill),
+		v.depth, counters, v.status)
+	messages := container.NewBorder(bold("Latest messages (newest first)"), nil, nil, nil, v.list)
+	procs := container.NewVScroll(container.NewVBox(bold("Processes"), v.workers, v.notes))
+	right := container.NewVSplit(messages, procs)
+	right.Offset = 0.55
+	split := container.NewHSplit(container.NewVScroll(left), right)
+	split.Offset = 0.45
+	v.content = split
+	v.showStats(queue.Stats{Capacity: 1000})
+	env.Every(250*time.Millisecond, v.tick)
+	env.OnQuit(func() {
+		if q := v.current(); q != nil {
+			q.Kill()
+		}
+	})
+	return v
+}
+
+func (v *queueView) current() *queue.Queue {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.q
+}
+
+func (v *queueView) config() queue.Config {
+	atoi := func(s string) int {
+		var n int
+		fmt.Sscan(strings.ReplaceAll(s, ",", ""), &n)
+		return n
+	}
+	c := queue.Config{Producers: atoi(v.producers.Selected), Consumers: atoi(v.consumers.Selected),
+		Capacity: atoi(v.capacity.Selected), Group: "queue"}
+	if r := v.rate.Selected; r != "as fast as possible" {
+		c.Rate = float64(atoi(strings.TrimSuffix(r, " / s")))
+	}
+	switch v.work.Selected {
+	case "1 ms":
+		c.Work = time.Millisecond
+	case "10 ms":
+		c.Work = 10 * time.Millisecond
+	case "100 ms":
+		c.Work = 100 * time.Millisecond
+	}
+	return c
+}
+
+func (v *queueView) onStart() {
+	cfg := v.config()
+	v.start.Disable()
+	v.status.SetText("Starting producers and consumers…")
+	v.status.Importance = widget.MediumImportance
+	// Spawning takes a few milliseconds a child: never on the main goroutine.
+	go func() {
+		q, err := queue.Start(v.env.Sup, cfg)
+		v.mu.Lock()
+		if err != nil {
+			v.pending = "Could not start the queue: " + err.Error()
+		} else {
+			v.q = q
+		}
+		v.mu.Unlock()
+	}()
+}
+
+func (v *queueView) onStop() {
+	if q := v.current(); q != nil {
+		v.stop.Disable()
+		v.kill.Disable()
+		q.Stop()
+	}
+}
+
+func (v *queueView) onKill() {
+	if q := v.current(); q != nil {
+		go q.KillConsumer()
+	}
+}
+
+// tick moves the engine's news into the widgets, a few times a second.
+func (v *queueView) tick() {
+	v.tickMu.Lock()
+	defer v.tickMu.Unlock()
+	v.mu.Lock()
+	q, pending := v.q, v.pending
+	v.pending = ""
+	v.mu.Unlock()
+	if pending != "" {
+		v.status.Importance = widget.DangerImportance
+		v.status.SetText(pending)
+		v.start.Enable()
+	}
+	if q == nil || (q == v.shownQ && v.ended) {
+		return
+	}
+	if q != v.shownQ {
+		v.shownQ, v.ended, v.lastSeq = q, false, 0
+		v.rows = v.rows[:0]
+		v.stop.Enable()
+		v.kill.Enable()
+		v.status.Importance = widget.MediumImportance
+		v.status.SetText("Running. Stop drains the queue and checks every message.")
+	}
+	evs := q.Events(v.lastSeq)
+	if len(evs) > 0 {
+		v.lastSeq = evs[len(evs)-1].Seq
+		fresh := make([]queueRow, 0, len(evs))
+		for i := len(evs) - 1; i >= 0 && len(fresh) < queueRows; i-- {
+			fresh = append(fresh, queueRowOf(evs[i]))
+		}
+		v.rows = append(fresh, v.rows[:min(len(v.rows), queueRows-len(fresh))]...)
+		v.list.Refresh()
+	}
+	s := q.Stats()
+	v.showStats(s)
+	select {
+	case <-q.Done():
+		v.ended = true
+		r := q.Result()
+		v.start.Enable()
+		v.stop.Disable()
+		v.kill.Disable()
+		if r.Err != nil {
+			v.status.Importance = widget.DangerImportance
+			v.status.SetText("The run failed: " + r.Err.Error())
+		} else {
+			v.status.Importance = widget.SuccessImportance
+			v.status.SetText(fmt.Sprintf("Done in %s: %s produced, %s consumed, every (producer, sequence number) exactly once; %s redelivered after a consumer died.",
+				r.Elapsed.Round(time.Millisecond), thousands(r.Produced), thousands(r.Consumed), thousands(r.Redelivered)))
+		}
+	default:
+	}
+}
+
+func queueRowOf(e queue.Event) queueRow {
+	at := e.At.Format("15:04:05.000")
+	switch e.Kind {
+	case queue.Produced:
+		return queueRow{e.At, e.Kind, fmt.Sprintf("%s  produced        P%d #%d  %s", at, e.Msg.Producer, e.Msg.Seq, e.Msg.ID)}
+	case queue.Consumed:
+		return queueRow{e.At, e.Kind, fmt.Sprintf("%s  consumed by C%d  P%d #%d  %s", at, e.Consumer, e.Msg.Producer, e.Msg.Seq, e.Msg.ID)}
+	}
+	return queueRow{e.At, e.Kind, at + "  " + e.Text}
+}
+
+func (v *queueView) showStats(s queue.Stats) {
+	v.depth.Max = float64(s.Capacity)
+	v.depth.SetValue(float64(s.Depth))
+	v.produced.SetText("Produced: " + thousands(s.Produced))
+	v.consumed.SetText("Consumed: " + thousands(s.Consumed))
+	v.inflight.SetText(fmt.Sprintf("In flight: %s (credited %s)", thousands(int64(s.InFlight)), thousands(int64(s.Credited))))
+	v.throughput.SetText(fmt.Sprintf("Throughput: %s / s", thousands(int64(s.PerSecond))))
+	v.latency.SetText(fmt.Sprintf("Latency p50 %s · p99 %s", roundDur(s.P50), roundDur(s.P99)))
+	if len(s.Producers) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, p := range s.Producers {
+		fmt.Fprintf(&b, "Producer P%d (PID %d): %s, %s made\n", p.ID, p.PID, p.State, thousands(p.Count))
+	}
+	for _, c := range s.Consumers {
+		fmt.Fprintf(&b, "Consumer C%d (PID %d): %s, %s consumed", c.ID, c.PID, c.State, thousands(c.Count))
+		if c.Held > 0 {
+			fmt.Fprintf(&b, ", holds %s", thousands(int64(c.Held)))
+		}
+		b.WriteByte('\n')
+	}
+	v.workers.SetText(strings.TrimSpace(b.String()))
+	v.notes.SetText(strings.Join(s.Notes, "\n"))
+}
+
+// demo: producers faster than consumers, so the queue fills and producers block; then a
+// consumer is killed and its messages go back.
+func (v *queueView) demo() time.Duration {
+	v.producers.SetSelected("3")
+	v.consumers.SetSelected("2")
+	v.capacity.SetSelected("1,000")
+	v.rate.SetSelected("1,000 / s")
+	v.work.SetSelected("1 ms")
+	v.onStart()
+	time.AfterFunc(1500*time.Millisecond, v.onKill)
+	return 2500 * time.Millisecond
+}
+
+func roundDur(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "–"
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
+
+// thousands formats n with separators: 1234567 → 1,234,567.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }

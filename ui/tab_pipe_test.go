@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+)
+
+func (v *pipeView) look(fn func()) {
+	v.tickMu.Lock()
+	defer v.tickMu.Unlock()
+	fn()
+}
+
+// reply waits for the reply on the row of cmd (the latest such row) and returns it.
+func (v *pipeView) waitReply(t *testing.T, cmd string) pipeRow {
+	t.Helper()
+	var got pipeRow
+	eventually(t, "a reply to "+cmd, func() bool {
+		ok := false
+		v.look(func() {
+			for i := len(v.rows) - 1; i >= 0; i-- {
+				if v.rows[i].cmd == cmd {
+					got, ok = v.rows[i], v.rows[i].done
+					return
+				}
+			}
+		})
+		return ok
+	})
+	return got
+}
+
+func (v *pipeView) sendText(cmd string) {
+	v.look(func() {
+		v.cmd.SetText(cmd)
+		test.Tap(v.send)
+	})
+}
+
+func TestPipeTabConversationCrashAndNewPeer(t *testing.T) {
+	env := newTestEnv(t)
+	v := newPipeView(env)
+	env.Window.SetContent(v.content)
+
+	v.sendText("square 12")
+	if r := v.waitReply(t, "square 12"); r.err || !strings.Contains(r.reply, "144") {
+		t.Fatalf("square 12 → %+v", r)
+	}
+	v.sendText("sleep 30")
+	eventually(t, "sleep 30 in flight", func() bool { return v.current().Pending() == 1 })
+	v.sendText("crash")
+	for _, cmd := range []string{"sleep 30", "crash"} {
+		if r := v.waitReply(t, cmd); !r.err || !strings.Contains(r.reply, "died first") {
+			t.Fatalf("%s after the crash → %+v, want a clear error", cmd, r)
+		}
+	}
+	eventually(t, "the peer state to say it crashed", func() bool {
+		var s string
+		v.look(func() { s = v.peerState.Text })
+		return strings.Contains(s, "crashed") && strings.Contains(s, "Start a new peer")
+	})
+	old := v.current().PID()
+	v.look(func() { test.Tap(v.restart) })
+	eventually(t, "a new peer", func() bool { p := v.current(); return p != nil && p.PID() != old })
+	v.sendText("echo after the crash")
+	if r := v.waitReply(t, "echo after the crash"); r.err || !strings.Contains(r.reply, "after the crash") {
+		t.Fatalf("echo on the new peer → %+v", r)
+	}
+	v.look(func() {
+		v.pingN.SetSelected("100")
+		test.Tap(v.ping)
+	})
+	eventually(t, "ping-pong percentiles", func() bool {
+		var s string
+		v.look(func() { s = v.pingResult.Text })
+		return strings.Contains(s, "100 round trips: p50")
+	})
+}
+
+func TestPipeTabRepliesFindTheirRequests(t *testing.T) {
+	env := newTestEnv(t)
+	v := newPipeView(env)
+	env.Window.SetContent(v.content)
+	v.sendText("sleep 0.5")
+	eventually(t, "the peer", func() bool { return v.current() != nil })
+	v.sendText("sha256 abc")
+	v.sendText("square 3")
+	if r := v.waitReply(t, "square 3"); !strings.Contains(r.reply, "3² = 9") {
+		t.Fatalf("square 3 → %+v", r)
+	}
+	if r := v.waitReply(t, "sha256 abc"); !strings.Contains(r.reply, "ba7816bf") {
+		t.Fatalf("sha256 abc → %+v", r)
+	}
+	if r := v.waitReply(t, "sleep 0.5"); !strings.Contains(r.reply, "slept 500ms") {
+		t.Fatalf("sleep 0.5 → %+v", r)
+	}
+}

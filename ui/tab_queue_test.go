@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+)
+
+// look runs fn between ticks, so the test reads widgets the tick goroutine writes.
+func (v *queueView) look(fn func()) {
+	v.tickMu.Lock()
+	defer v.tickMu.Unlock()
+	fn()
+}
+
+func TestQueueTabRunsKillsAConsumerAndBalances(t *testing.T) {
+	env := newTestEnv(t)
+	v := newQueueView(env)
+	env.Window.SetContent(v.content)
+	v.look(func() {
+		v.producers.SetSelected("3")
+		v.consumers.SetSelected("2")
+		v.capacity.SetSelected("100")
+		v.rate.SetSelected("1,000 / s")
+		v.work.SetSelected("1 ms")
+		test.Tap(v.start)
+	})
+	eventually(t, "produced and consumed messages in the list, and producer states", func() bool {
+		var prod, cons bool
+		var workers string
+		v.look(func() {
+			for _, r := range v.rows {
+				prod = prod || strings.Contains(r.text, "produced")
+				cons = cons || strings.Contains(r.text, "consumed by C")
+			}
+			workers = v.workers.Text
+		})
+		return prod && cons && strings.Contains(workers, "Producer P3") && strings.Contains(workers, "Consumer C2")
+	})
+	eventually(t, "a consumer holding messages", func() bool {
+		s := v.current().Stats()
+		return s.Consumers[0].Held > 0 || s.Consumers[1].Held > 0
+	})
+	v.look(func() {
+		if v.depth.Max != 100 {
+			t.Errorf("depth bar max %v, want the capacity 100", v.depth.Max)
+		}
+		test.Tap(v.kill)
+	})
+	eventually(t, "the note that the dead consumer's messages went back", func() bool {
+		var notes string
+		v.look(func() { notes = v.notes.Text })
+		return strings.Contains(notes, "went back to the queue")
+	})
+	v.look(func() { test.Tap(v.stop) })
+	eventually(t, "the run to balance", func() bool {
+		var status string
+		v.look(func() { status = v.status.Text })
+		if strings.Contains(status, "failed") {
+			t.Fatalf("status: %s", status)
+		}
+		return strings.Contains(status, "exactly once")
+	})
+	v.look(func() {
+		if v.start.Disabled() || !v.stop.Disabled() {
+			t.Error("after the run Start should be enabled again and Stop disabled")
+		}
+	})
+}
+
+func TestQueueTabListStaysBoundedAtFullSpeed(t *testing.T) {
+	env := newTestEnv(t)
+	v := newQueueView(env)
+	env.Window.SetContent(v.content)
+	v.look(func() {
+		v.capacity.SetSelected("100,000")
+		v.rate.SetSelected("as fast as possible")
+		v.work.SetSelected("none")
+		test.Tap(v.start)
+	})
+	eventually(t, "half a million messages", func() bool {
+		q := v.current()
+		return q != nil && q.Stats().Consumed > 500_000
+	})
+	eventually(t, "the list to fill to its bound", func() bool {
+		n := 0
+		v.look(func() {
+			n = len(v.rows)
+			if n > queueRows {
+				t.Fatalf("%d rows, over the bound of %d", n, queueRows)
+			}
+		})
+		return n == queueRows
+	})
+	v.look(func() { test.Tap(v.stop) })
+	eventually(t, "the run to balance", func() bool {
+		var status string
+		v.look(func() { status = v.status.Text })
+		if strings.Contains(status, "failed") {
+			t.Fatalf("status: %s", status)
+		}
+		return strings.Contains(status, "exactly once")
+	})
+}
