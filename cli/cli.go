@@ -120,11 +120,15 @@ func usage(w io.Writer, meta Meta) {
 
 // newFlags makes a FlagSet that reports errors instead of exiting.
 func newFlags(env *Env, usage, summary string) *flag.FlagSet {
-	name, _, _ := strings.Cut(usage, " ")
-	if strings.HasPrefix(name, "[") {
-		name = ""
+	// The command's name is the usage's leading lower-case words ("bench queue").
+	var name []string
+	for _, w := range strings.Fields(usage) {
+		if strings.ToLower(w) != w || strings.ContainsAny(w, "[-|.") {
+			break
+		}
+		name = append(name, w)
 	}
-	fs := flag.NewFlagSet(strings.TrimSpace("proclab "+name), flag.ContinueOnError)
+	fs := flag.NewFlagSet(strings.Join(append([]string{"proclab"}, name...), " "), flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: proclab %s\n%s\n\nOptions:\n", usage, summary)

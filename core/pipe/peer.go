@@ -47,35 +47,33 @@ const (
 )
 
 func runPeer(c *core.Conn) int {
-	for {
-		select {
-		case f := <-c.Frames():
-			switch f.Type {
-			case TPing:
-				if c.Send(TPong, f.Payload) != nil {
-					return core.ExitParentGone
-				}
-			case TRequest:
-				if len(f.Payload) < 8 {
-					continue
-				}
-				// Each request runs on its own, so a slow one does not hold up the rest:
-				// that is why replies carry the request's ID.
-				go func() {
-					out, err := Run(string(f.Payload[8:]))
-					rep := append([]byte(nil), f.Payload[:8]...)
-					if err != nil {
-						rep = append(append(rep, 1), err.Error()...)
-					} else {
-						rep = append(append(rep, 0), out...)
-					}
-					c.Send(TReply, rep)
-				}()
+	// Serve reads requests on this goroutine: a ping is answered without a goroutine hop.
+	c.Serve(func(f ipc.Frame) {
+		switch f.Type {
+		case TPing:
+			if c.Send(TPong, f.Payload) != nil {
+				os.Exit(core.ExitParentGone)
 			}
-		case <-c.Stop():
-			return 0
+		case TRequest:
+			if len(f.Payload) < 8 {
+				return
+			}
+			req := append([]byte(nil), f.Payload...) // the frame's buffer is reused
+			// Each request runs on its own, so a slow one does not hold up the rest:
+			// that is why replies carry the request's ID.
+			go func() {
+				out, err := Run(string(req[8:]))
+				rep := append([]byte(nil), req[:8]...)
+				if err != nil {
+					rep = append(append(rep, 1), err.Error()...)
+				} else {
+					rep = append(append(rep, 0), out...)
+				}
+				c.Send(TReply, rep)
+			}()
 		}
-	}
+	})
+	return 0
 }
 
 // Run carries out one command, as the peer does.
