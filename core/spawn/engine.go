@@ -439,9 +439,10 @@ func SweepCounts(most int) []int {
 // compare, goroutines after each), and reports the speedups. b shows the points as
 // they come.
 func (e *Engine) Sweep(ctx context.Context, t *Task, size int64, most int, compare bool, b *Board) ([]Point, error) {
+	// Goroutines first at each count, so the board ends on the processes' workers.
 	modes := []Mode{Processes}
 	if compare {
-		modes = append(modes, Goroutines)
+		modes = []Mode{Goroutines, Processes}
 	}
 	base := map[Mode]Outcome{}
 	var points []Point
@@ -458,7 +459,7 @@ func (e *Engine) Sweep(ctx context.Context, t *Task, size int64, most int, compa
 			}
 			mean, _ := o.SpawnPerWorker()
 			p := Point{Workers: n, Mode: m, Wall: o.Wall, AllReady: o.AllReady, Spawn: mean,
-				Speedup: speedup(base[m].Wall, o.Wall), Match: o.Result == base[Processes].Result}
+				Speedup: speedup(base[m].Wall, o.Wall), Match: o.Result == base[modes[0]].Result}
 			points = append(points, p)
 			b.addPoint(p)
 			b.setOutcome(o)

@@ -208,7 +208,7 @@ func TestStartChecksAgainstASingleProcessAndSweepMeasuresSpeedup(t *testing.T) {
 	want := []struct {
 		n int
 		m spawn.Mode
-	}{{1, spawn.Processes}, {1, spawn.Goroutines}, {2, spawn.Processes}, {2, spawn.Goroutines}, {3, spawn.Processes}, {3, spawn.Goroutines}}
+	}{{1, spawn.Goroutines}, {1, spawn.Processes}, {2, spawn.Goroutines}, {2, spawn.Processes}, {3, spawn.Goroutines}, {3, spawn.Processes}}
 	if len(pts) != len(want) {
 		t.Fatalf("sweep gave %d points, want %d", len(pts), len(want))
 	}
@@ -222,6 +222,9 @@ func TestStartChecksAgainstASingleProcessAndSweepMeasuresSpeedup(t *testing.T) {
 		if p.Mode == spawn.Processes && p.Spawn <= 0 {
 			t.Fatalf("process point without a spawn time: %+v", p)
 		}
+	}
+	if ws := b.Snapshot().Workers; len(ws) != 3 || ws[0].PID == os.Getpid() {
+		t.Fatalf("the board should end on the 3 worker processes: %+v", ws)
 	}
 	if len(b.Snapshot().Points) != len(pts) {
 		t.Fatal("the board did not collect the sweep's points")

@@ -38,6 +38,8 @@ type Task struct {
 	combine func(a, b Partial) Partial
 	// Describe turns the combined result into a sentence.
 	Describe func(size int64, p Partial) string
+	// partial says what one chunk found, briefly.
+	partial func(p Partial) string
 	// start is the first number of the range (collatz starts at 1).
 	start int64
 }
@@ -98,6 +100,9 @@ func (t *Task) Combine(ps []Partial) Partial {
 	return acc
 }
 
+// PartialText says what one chunk found, briefly, for a table cell.
+func (t *Task) PartialText(p Partial) string { return t.partial(p) }
+
 // Single computes the whole task in the calling goroutine: the reference result.
 func (t *Task) Single(size int64) Partial {
 	p, _ := t.Run(t.Split(size, 1)[0], nil, nil)
@@ -114,6 +119,7 @@ var primesTask = &Task{
 	Describe: func(size int64, p Partial) string {
 		return fmt.Sprintf("%s primes below %s", group(p.N), group(size))
 	},
+	partial: func(p Partial) string { return group(p.N) + " primes" },
 }
 
 const segBytes = 1 << 17 // odd numbers per segment: fits in L2
@@ -200,6 +206,7 @@ var piTask = &Task{
 		est := 4 * float64(p.N) / float64(size)
 		return fmt.Sprintf("π ≈ %.6f (%s of %s points in the circle, error %.1e)", est, group(p.N), group(size), math.Abs(est-math.Pi))
 	},
+	partial: func(p Partial) string { return group(p.N) + " inside" },
 }
 
 // monteCarloPi counts points inside the quarter circle. Point i comes from a hash of i
@@ -246,6 +253,7 @@ var collatzTask = &Task{
 	Describe: func(size int64, p Partial) string {
 		return fmt.Sprintf("%s takes %d steps to reach 1, the longest below %s", group(p.At), p.N, group(size))
 	},
+	partial: func(p Partial) string { return fmt.Sprintf("%s: %d steps", group(p.At), p.N) },
 }
 
 // longestCollatz finds the start value in [lo, hi) with the most steps to reach 1.
