@@ -22,6 +22,7 @@ func TestSampleSeesABusyProcessAndForgetsTheDead(t *testing.T) {
 	s := New()
 	pid := cmd.Process.Pid
 	s.Sample([]int{pid})
+	s.Self() // must not make the sampler forget the child's handle
 	time.Sleep(300 * time.Millisecond)
 	st, ok := s.Sample([]int{pid})[pid]
 	if !ok || st.RSS == 0 {
