@@ -211,7 +211,7 @@ func (v *killView) startChildren(role, label string) {
 	go func() {
 		for range n {
 			if _, err := sup.Start(core.Spec{Role: role, Label: label, Group: "kill", Restart: policy}); err != nil {
-				fyne.Do(func() { v.note.SetText("Could not start a child: " + err.Error()) })
+				v.env.Do(func() { v.note.SetText("Could not start a child: " + err.Error()) })
 				return
 			}
 		}
@@ -504,7 +504,7 @@ func (v *killView) demo() time.Duration {
 		start("grow", "memory grower", core.RestartNever)
 		ign := start("ignore-stop", "ignores stop", core.RestartNever)
 		hang := start("hang", "hangs", core.RestartNever)
-		fyne.Do(func() {
+		v.env.Do(func() {
 			for _, c := range []*core.Child{busy, hang} {
 				if c != nil {
 					v.sel[c.ID()] = true

@@ -198,7 +198,7 @@ func (v *spawnView) onStart() {
 	v.clearResults()
 	v.launch(func(ctx context.Context) {
 		r, err := v.engine.Start(ctx, job, compare, &v.board)
-		fyne.Do(func() {
+		v.env.Do(func() {
 			if err != nil {
 				v.showError(err)
 				return
@@ -222,7 +222,7 @@ func (v *spawnView) onSweep() {
 	v.launch(func(ctx context.Context) {
 		pts, err := v.engine.Sweep(ctx, job.Task, job.Size, job.Workers, compare, &v.board)
 		last := v.board.Snapshot().Last
-		fyne.Do(func() {
+		v.env.Do(func() {
 			if err != nil {
 				v.showError(err)
 				return
@@ -253,7 +253,7 @@ func (v *spawnView) launch(fn func(ctx context.Context)) {
 		v.mu.Lock()
 		v.stop = nil
 		v.mu.Unlock()
-		fyne.Do(func() { v.setRunning(false); v.tick() })
+		v.env.Do(func() { v.setRunning(false); v.tick() })
 	}()
 }
 
