@@ -150,6 +150,9 @@ func (e *Engine) Run(ctx context.Context, job Job, b *Board) (Outcome, error) {
 	if err := job.check(); err != nil {
 		return Outcome{}, err
 	}
+	if b == nil {
+		b = new(Board) // the rows are the outcome's too
+	}
 	chunks := job.Task.Split(job.Size, job.Workers)
 	rows := make([]Worker, len(chunks))
 	for i, c := range chunks {

@@ -92,6 +92,9 @@ func TestGoroutinesAgreeWithProcesses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if mean, _ := p.SpawnPerWorker(); mean <= 0 || len(p.Workers) != 2 {
+			t.Fatalf("a run without a board lost its worker rows: %+v", p.Workers)
+		}
 		if p.Result != g.Result || p.Result != task.Single(size) {
 			t.Fatalf("%s: processes %+v, goroutines %+v, single %+v", task.Name, p.Result, g.Result, task.Single(size))
 		}
