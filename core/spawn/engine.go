@@ -71,7 +71,7 @@ type Worker struct {
 	Done    int64 // numbers of the chunk done so far
 	State   string
 	Result  Partial
-	Spawn   time.Duration // start to hello (processes) or to running (goroutines)
+	Spawn   time.Duration // from asking for the process to its hello (processes), or to running (goroutines)
 	Compute time.Duration // time spent on the chunk, as the worker measured it
 }
 
@@ -206,7 +206,9 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 	}
 
 	t0 := time.Now()
+	asked := make([]time.Time, n) // when each Start was called: its spawn time counts the exec too
 	for i := range chunks {
+		asked[i] = time.Now()
 		c, err := e.sup.Start(core.Spec{
 			Role: RoleWorker, Group: e.group,
 			Label:   fmt.Sprintf("%s worker %d of %d", job.Task.Name, i+1, n),
@@ -230,7 +232,7 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 			return Outcome{}, fmt.Errorf("worker %d of %d: %w", i+1, n, err)
 		}
 		inf := c.Info()
-		b.update(i, func(w *Worker) { w.State, w.Spawn = WReady, inf.Ready.Sub(inf.Started) })
+		b.update(i, func(w *Worker) { w.State, w.Spawn = WReady, inf.Ready.Sub(asked[i]) })
 	}
 	allReady := time.Since(t0)
 	b.setPhase(fmt.Sprintf("%d worker processes ready after %s; computing", n, ms(allReady)))
