@@ -41,6 +41,10 @@ type Info struct {
 	Signal   string    // e.g. "killed" when ended by a signal
 	Reason   string    // a sentence: "exited 0", "killed by user", "crashed: panic: boom"
 	KillAt   time.Time // while stopping: when the grace period runs out
+
+	Restart     Restart // the restart policy
+	Restarts    int     // how many times the spec was restarted before this process
+	RestartedAs string  // ID of the process that replaced this one after a crash
 }
 
 // Short is the first block of the uuid, enough to tell children apart on screen.

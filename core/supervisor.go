@@ -38,7 +38,32 @@ type Spec struct {
 	Manual bool
 	// ReadyTimeout overrides DefaultReadyTimeout.
 	ReadyTimeout time.Duration
+	// Restart says whether a crashed child is started again (supervisord's autorestart),
+	// at most MaxRestarts times in a row (0: DefaultMaxRestarts).
+	Restart     Restart
+	MaxRestarts int
 }
+
+// Restart is a child's restart policy.
+type Restart int
+
+const (
+	RestartNever   Restart = iota // an ended child stays ended
+	RestartOnCrash                // a child that failed, or was killed by someone other than ProcLab, is started again
+)
+
+func (r Restart) String() string {
+	if r == RestartOnCrash {
+		return "on crash"
+	}
+	return "never"
+}
+
+// DefaultMaxRestarts bounds restarts, so a child that crashes at once cannot loop forever.
+const DefaultMaxRestarts = 5
+
+// RestartDelay is the pause before a crashed child is started again.
+var RestartDelay = 500 * time.Millisecond
 
 // Options configure a Supervisor.
 type Options struct {
@@ -112,6 +137,10 @@ var ErrClosed = errors.New("supervisor is shutting down")
 // Start starts a child and returns once the OS has started it; use Child.WaitReady for
 // its hello. A child that says no hello in time is killed and marked failed.
 func (s *Supervisor) Start(spec Spec) (*Child, error) {
+	return s.start(spec, 0)
+}
+
+func (s *Supervisor) start(spec Spec, restarts int) (*Child, error) {
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
@@ -125,7 +154,7 @@ func (s *Supervisor) Start(spec Spec) (*Child, error) {
 		done:  make(chan struct{}),
 		info: Info{
 			ID: uuid.NewString(), Role: spec.Role, Label: spec.Label, Group: spec.Group,
-			State: Starting, ExitCode: -1,
+			State: Starting, ExitCode: -1, Restart: spec.Restart, Restarts: restarts,
 		},
 	}
 	if c.info.Label == "" {
@@ -636,6 +665,9 @@ func (c *Child) finish(waitErr error) {
 			}
 		}
 	}
+	// A crash is an end nobody in ProcLab asked for.
+	crashed := c.killReason == "" && !c.stopAsked && code != ExitParentGone &&
+		(c.info.State == Failed || c.info.State == Killed)
 	info := c.info
 	c.mu.Unlock()
 	c.markReady(fmt.Errorf("%s child ended before its hello: %s", info.Role, info.Reason))
@@ -647,6 +679,47 @@ func (c *Child) finish(waitErr error) {
 	c.sup.log.Log(context.Background(), lvl, "child ended", "child", info.ID, "role", info.Role,
 		"pid", info.PID, "state", info.State.String(), "reason", info.Reason)
 	c.sup.emit(Event{Kind: EvState, Child: info})
+	if crashed {
+		go c.restart()
+	}
+}
+
+// SetRestart changes the child's restart policy while it runs.
+func (c *Child) SetRestart(r Restart) {
+	c.mu.Lock()
+	c.spec.Restart, c.info.Restart = r, r
+	c.mu.Unlock()
+}
+
+// restart starts a fresh process for a crashed child's spec, after RestartDelay, unless
+// the policy says no or the limit is reached (then the reason says so).
+func (c *Child) restart() {
+	c.mu.Lock()
+	spec, n := c.spec, c.info.Restarts
+	limit := spec.MaxRestarts
+	if limit <= 0 {
+		limit = DefaultMaxRestarts
+	}
+	if spec.Restart != RestartOnCrash {
+		c.mu.Unlock()
+		return
+	}
+	if n >= limit {
+		c.info.Reason += fmt.Sprintf("; gave up after %d restarts", n)
+		c.mu.Unlock()
+		return
+	}
+	c.info.Reason += fmt.Sprintf("; restarting (%d of %d)", n+1, limit)
+	c.mu.Unlock()
+	time.Sleep(RestartDelay)
+	nc, err := c.sup.start(spec, n+1)
+	c.mu.Lock()
+	if err != nil {
+		c.info.Reason += "; restart failed: " + err.Error()
+	} else {
+		c.info.RestartedAs = nc.info.ID
+	}
+	c.mu.Unlock()
 }
 
 func panicLine(tail []string) string {

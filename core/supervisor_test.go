@@ -323,3 +323,71 @@ func TestManualReaderGetsEveryReply(t *testing.T) {
 		t.Fatal("ReadFrame after exit returned no error")
 	}
 }
+
+func TestCrashedChildRestartsUpToItsLimit(t *testing.T) {
+	s := newSup(t)
+	first, err := s.Start(core.Spec{Role: "crash", Args: []string{"0"}, Restart: core.RestartOnCrash, MaxRestarts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Wait()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		l := s.List()
+		if len(l) == 3 && l[2].State.Ended() && strings.Contains(l[2].Reason, "gave up") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a crash with restart on crash, max 2: %+v", l)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	l := s.List()
+	for i, c := range l {
+		if c.State != core.Failed || c.Restarts != i || c.Restart != core.RestartOnCrash || !strings.Contains(c.Reason, "crashed") {
+			t.Fatalf("child %d: %s, restarts %d, policy %s, %q", i, c.State, c.Restarts, c.Restart, c.Reason)
+		}
+		if i < 2 && (c.RestartedAs != l[i+1].ID || !strings.Contains(c.Reason, fmt.Sprintf("restarting (%d of 2)", i+1))) {
+			t.Fatalf("child %d does not name its replacement: %+v", i, c)
+		}
+	}
+	if !strings.Contains(l[2].Reason, "gave up after 2 restarts") {
+		t.Fatalf("last reason %q", l[2].Reason)
+	}
+}
+
+func TestKillsAndStopsByProcLabAreNeverRestarted(t *testing.T) {
+	s := newSup(t)
+	a := startReady(t, s, core.Spec{Role: "busy", Restart: core.RestartOnCrash})
+	b := startReady(t, s, core.Spec{Role: "idle", Restart: core.RestartOnCrash})
+	a.Kill("killed by user")
+	b.Terminate(5 * time.Second)
+	a.Wait()
+	b.Wait()
+	time.Sleep(2 * core.RestartDelay)
+	if n := len(s.List()); n != 2 {
+		t.Fatalf("%d children listed; a user's kill or stop must not restart", n)
+	}
+}
+
+func TestRestartPolicyCanBeChangedWhileRunning(t *testing.T) {
+	s := newSup(t)
+	c := startReady(t, s, core.Spec{Role: "crash", Args: []string{"1"}})
+	c.SetRestart(core.RestartOnCrash)
+	if c.Info().Restart != core.RestartOnCrash {
+		t.Fatal("policy not shown in Info")
+	}
+	c.Wait()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(s.List()) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("crashed child with policy set while running was not restarted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.List()
+	if r := s.Get(c.Info().RestartedAs); r == nil || r.Info().Restarts != 1 {
+		t.Fatal("replacement not found or not counted")
+	}
+	s.Get(c.Info().RestartedAs).Kill("killed by user")
+}

@@ -10,12 +10,13 @@ import (
 	"dev.proclab/core"
 	"dev.proclab/core/pipe"
 	"dev.proclab/core/queue"
+	"dev.proclab/core/spawn"
 )
 
 // Table lists every role a ProcLab child can play.
 func Table() core.Roles {
 	t := core.Roles{}
-	for _, roles := range []core.Roles{core.Behaviours, queue.Roles, pipe.Roles} {
+	for _, roles := range []core.Roles{core.Behaviours, queue.Roles, pipe.Roles, spawn.Roles} {
 		for name, fn := range roles {
 			t[name] = fn
 		}

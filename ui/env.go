@@ -61,6 +61,20 @@ type Env struct {
 	onQuit    []func()
 }
 
+// uiSerial is held while a function from Every or Do runs. On the main loop that costs
+// nothing; Fyne's test driver runs them inline on other goroutines, so a test holds it
+// while it touches widgets (Fyne's widget caches are global, hence one lock for all).
+var uiSerial sync.Mutex
+
+// Do runs fn on the main goroutine, like fyne.Do, serialised with Every's functions.
+func (e *Env) Do(fn func()) {
+	fyne.Do(func() {
+		uiSerial.Lock()
+		defer uiSerial.Unlock()
+		fn()
+	})
+}
+
 func newEnv(a fyne.App, w fyne.Window, o Options) *Env {
 	lg := o.AppLog
 	if lg == nil {
@@ -146,7 +160,15 @@ func (e *Env) Every(interval time.Duration, fn func()) {
 				return
 			case <-t.C:
 				// DoAndWait: a slow frame delays the next tick instead of queueing a backlog.
-				fyne.DoAndWait(fn)
+				fyne.DoAndWait(func() {
+					uiSerial.Lock()
+					defer uiSerial.Unlock()
+					select {
+					case <-e.quitting: // quit while this tick waited
+					default:
+						fn()
+					}
+				})
 			}
 		}
 	}()
@@ -167,7 +189,11 @@ func (e *Env) untilExit(interval time.Duration, fn func()) {
 				if e.loopEnded.Load() {
 					return
 				}
-				fyne.DoAndWait(fn)
+				fyne.DoAndWait(func() {
+					uiSerial.Lock()
+					defer uiSerial.Unlock()
+					fn()
+				})
 			}
 		}
 	}()

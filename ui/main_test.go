@@ -70,6 +70,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 func TestWindowHasSixTabsInOrder(t *testing.T) {
 	env := newTestEnv(t)
+	uiSerial.Lock() // the tabs' tickers touch widgets too
+	defer uiSerial.Unlock()
 	content := Build(env, "queue")
 	env.Window.SetContent(content)
 	var tabs *container.AppTabs

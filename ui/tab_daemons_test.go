@@ -109,46 +109,55 @@ func TestQuittingAppRefusesNewWork(t *testing.T) {
 
 func TestDaemonsTabListsTheAppsDaemons(t *testing.T) {
 	env := newTestEnv(t)
-	v, _ := newDaemonsView(env)
-	v.refreshTasks()
-	var names []string
-	for _, ti := range v.tasks {
-		names = append(names, ti.Name)
-	}
-	if strings.Join(names, ",") != "logging,monitor,heartbeat" {
-		t.Fatalf("daemons listed: %v", names)
-	}
-	v.startDaemonTask()
-	v.startNonDaemonTask(0)
-	eventually(t, "the demo tasks to be listed", func() bool { v.refreshTasks(); return len(v.tasks) == 5 })
+	var v *daemonsView
+	onUI(env, func() {
+		v, _ = newDaemonsView(env)
+		v.refreshTasks()
+		var names []string
+		for _, ti := range v.tasks {
+			names = append(names, ti.Name)
+		}
+		if strings.Join(names, ",") != "logging,monitor,heartbeat" {
+			t.Fatalf("daemons listed: %v", names)
+		}
+		v.startDaemonTask()
+		v.startNonDaemonTask(0)
+	})
+	uiEventually(t, env, "the demo tasks to be listed", func() bool { v.refreshTasks(); return len(v.tasks) == 5 })
 }
 
 func TestLogViewFiltersByLevelAndText(t *testing.T) {
 	env := newTestEnv(t)
-	v, s := newDaemonsView(env)
-	test.NewTempWindow(t, s.Content)
+	var v *daemonsView
+	onUI(env, func() {
+		var s Screen
+		v, s = newDaemonsView(env)
+		test.NewTempWindow(t, s.Content)
+	})
 	env.Log.Info("copied a file", "path", "needle.txt")
 	env.Log.Warn("slow disk", "path", "other.txt")
 	env.Log.Error("copy failed", "path", "needle.bin")
 	env.AppLog.Flush(context.Background())
-	v.pullLog()
-	if len(v.shown) < 3 {
-		t.Fatalf("log view shows %d records, want at least 3", len(v.shown))
-	}
-	v.levelSel.SetSelected("Warnings and errors")
-	for _, i := range v.shown {
-		if v.entries[i].Level < 4 {
-			t.Fatalf("level filter let %q through", v.entries[i].Msg)
+	onUI(env, func() {
+		v.pullLog()
+		if len(v.shown) < 3 {
+			t.Fatalf("log view shows %d records, want at least 3", len(v.shown))
 		}
-	}
-	test.Type(v.search, "needle")
-	if len(v.shown) != 1 || v.entries[v.shown[0]].Msg != "copy failed" {
-		t.Fatalf("warnings+ with 'needle' show %d records", len(v.shown))
-	}
-	v.levelSel.SetSelected("All levels")
-	if len(v.shown) != 2 {
-		t.Fatalf("'needle' at all levels shows %d records, want 2", len(v.shown))
-	}
+		v.levelSel.SetSelected("Warnings and errors")
+		for _, i := range v.shown {
+			if v.entries[i].Level < 4 {
+				t.Fatalf("level filter let %q through", v.entries[i].Msg)
+			}
+		}
+		test.Type(v.search, "needle")
+		if len(v.shown) != 1 || v.entries[v.shown[0]].Msg != "copy failed" {
+			t.Fatalf("warnings+ with 'needle' show %d records", len(v.shown))
+		}
+		v.levelSel.SetSelected("All levels")
+		if len(v.shown) != 2 {
+			t.Fatalf("'needle' at all levels shows %d records, want 2", len(v.shown))
+		}
+	})
 }
 
 func TestQuitTerminatesChildrenAndKillsStragglers(t *testing.T) {

@@ -1,10 +1,528 @@
 package ui
 
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"dev.proclab/core"
+	"dev.proclab/core/procmon"
+)
+
 var killTab = Tab{
 	Name:  "kill",
 	Title: "Kill",
-	How:   `Every child is a real OS process with its own PID. Terminate asks politely (a stop message on its stdin, and SIGTERM on Unix) and kills it if it has not exited when the grace period runs out; Kill ends it at once (SIGKILL, TerminateProcess on Windows). Python: p.terminate(), p.kill(), p.exitcode.`,
-	Build: func(env *Env) Screen {
-		return placeholder(`Coming soon: a process monitor for every child of the app: PID, state, uptime, CPU and memory, with Terminate, Kill and Kill all, and the reason each one ended.`)
-	},
+	How: `Every child is a real OS process with its own PID, listed here whichever tab started it. ` +
+		`Terminate asks politely (a stop message on its stdin, and SIGTERM on Unix) and kills it if it has not exited when the grace period runs out; Kill ends it at once (SIGKILL, TerminateProcess on Windows). ` +
+		`Every exit has a reason; "on crash" restarts a child that ended without being asked, like supervisord's autorestart. Python: p.terminate(), p.kill(), p.exitcode.`,
+	Build: buildKill,
+}
+
+// killRow is one child as the table shows it: its supervisor snapshot and its latest
+// CPU and memory sample.
+type killRow struct {
+	info    core.Info
+	stat    procmon.Stat
+	sampled bool
+}
+
+type killCol struct {
+	title string
+	width float32
+	less  func(a, b killRow) int
+}
+
+var killCols = []killCol{
+	{"", 34, nil}, // selection
+	{"ID", 82, func(a, b killRow) int { return cmp.Compare(a.info.ID, b.info.ID) }},
+	{"Group", 66, func(a, b killRow) int { return cmp.Compare(a.info.Group, b.info.Group) }},
+	{"Role", 140, func(a, b killRow) int { return cmp.Compare(a.info.Label, b.info.Label) }},
+	{"PID", 60, func(a, b killRow) int { return cmp.Compare(a.info.PID, b.info.PID) }},
+	{"State", 140, func(a, b killRow) int { return cmp.Compare(a.info.State, b.info.State) }},
+	{"Uptime", 68, func(a, b killRow) int { return cmp.Compare(a.info.Uptime(time.Now()), b.info.Uptime(time.Now())) }},
+	{"CPU %", 58, func(a, b killRow) int { return cmp.Compare(a.stat.CPUPercent, b.stat.CPUPercent) }},
+	{"Memory", 76, func(a, b killRow) int { return cmp.Compare(a.stat.RSS, b.stat.RSS) }},
+	{"Restart", 92, func(a, b killRow) int { return cmp.Compare(a.info.Restarts, b.info.Restarts) }},
+	{"Exit reason", 420, func(a, b killRow) int { return cmp.Compare(a.info.Reason, b.info.Reason) }},
+}
+
+const (
+	colSel = iota
+	colID
+	colGroup
+	colRole
+	colPID
+	colState
+	colUptime
+	colCPU
+	colMem
+	colRestart
+	colReason
+)
+
+// behaviours are the children the Kill tab can start, with the buttons' text.
+var behaviours = []struct{ role, button, label string }{
+	{"idle", "Worker", "well-behaved worker"},
+	{"busy", "Busy loop", "busy loop"},
+	{"grow", "Memory grower", "memory grower"},
+	{"ignore-stop", "Ignores stop", "ignores stop"},
+	{"hang", "Hangs", "hangs"},
+	{"crash", "Crashes", "crashes in 3 s"},
+}
+
+// killView is the Kill tab: a process monitor for every child of the app.
+type killView struct {
+	env   *Env
+	table *widget.Table
+	rows  []killRow
+	sel   map[string]bool // selected child IDs
+	sort  int             // column index; 0 keeps start order
+	desc  bool
+
+	count, grace, restart *widget.Select
+	watch                 *widget.Check
+	memLimit, timeLimit   *widget.Entry
+	summary, note         *widget.Label
+	starts                map[string]*widget.Button
+	terminate, kill       *widget.Button
+	killAll, clearEnded   *widget.Button
+}
+
+func buildKill(env *Env) Screen {
+	v := newKillView(env)
+	return Screen{Content: v.content(), Demo: v.demo}
+}
+
+func newKillView(env *Env) *killView {
+	v := &killView{env: env, sel: map[string]bool{}, starts: map[string]*widget.Button{}}
+	v.count = widget.NewSelect([]string{"×1", "×5", "×25", "×100"}, nil)
+	v.count.SetSelected("×1")
+	v.restart = widget.NewSelect([]string{"never restart", "restart on crash"}, nil)
+	v.restart.SetSelectedIndex(0)
+	for _, b := range behaviours {
+		v.starts[b.role] = widget.NewButton(b.button, func() { v.startChildren(b.role, b.label) })
+	}
+	v.grace = widget.NewSelect([]string{"grace 1 s", "grace 3 s", "grace 5 s", "grace 10 s", "grace 30 s"}, nil)
+	v.grace.SetSelected("grace 3 s")
+	v.terminate = widget.NewButtonWithIcon("Terminate", theme.MediaStopIcon(), v.onTerminate)
+	v.kill = widget.NewButtonWithIcon("Kill", theme.CancelIcon(), v.onKill)
+	v.kill.Importance = widget.DangerImportance
+	v.killAll = widget.NewButtonWithIcon("Kill all", theme.DeleteIcon(), v.onKillAll)
+	v.clearEnded = widget.NewButtonWithIcon("Clear ended", theme.ContentClearIcon(), v.onClearEnded)
+	v.memLimit = widget.NewEntry()
+	v.memLimit.SetText("200")
+	v.timeLimit = widget.NewEntry()
+	v.timeLimit.SetText("60")
+	v.watch = widget.NewCheck("Watchdog: kill over", func(bool) { v.applyWatchdog() })
+	v.memLimit.OnChanged = func(string) { v.applyWatchdog() }
+	v.timeLimit.OnChanged = func(string) { v.applyWatchdog() }
+	v.summary = widget.NewLabel("")
+	v.note = widget.NewLabel("")
+	v.note.Truncation = fyne.TextTruncateEllipsis
+
+	v.table = widget.NewTable(
+		func() (int, int) { return len(v.rows), len(killCols) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			c := widget.NewCheck("", nil)
+			c.Hide()
+			return container.NewStack(l, c)
+		},
+		v.updateCell)
+	v.table.ShowHeaderRow = true
+	v.table.CreateHeader = func() fyne.CanvasObject {
+		b := widget.NewButton("", nil)
+		b.Importance = widget.LowImportance
+		b.Alignment = widget.ButtonAlignLeading
+		return b
+	}
+	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		b := o.(*widget.Button)
+		if id.Col < 0 {
+			return
+		}
+		col := id.Col
+		title := killCols[col].title
+		if col == colSel {
+			title = "all"
+		} else if col == v.sort {
+			title += map[bool]string{false: " ▲", true: " ▼"}[v.desc]
+		}
+		b.SetText(title)
+		b.OnTapped = func() { v.onHeader(col) }
+	}
+	// A click anywhere on a row toggles its selection: many rows can be selected.
+	v.table.OnSelected = func(id widget.TableCellID) {
+		v.table.Unselect(id)
+		if id.Row >= 0 && id.Row < len(v.rows) {
+			v.toggle(v.rows[id.Row].info.ID)
+		}
+	}
+	for i, c := range killCols {
+		v.table.SetColumnWidth(i, c.width)
+	}
+	v.refresh()
+	// Refresh from a snapshot a few times a second, never per event: smooth with 100 children.
+	env.Every(250*time.Millisecond, v.refresh)
+	return v
+}
+
+func (v *killView) content() fyne.CanvasObject {
+	bold := func(s string) *widget.Label {
+		l := widget.NewLabel(s)
+		l.TextStyle.Bold = true
+		return l
+	}
+	startRow := container.NewHBox(bold("Start"))
+	for _, b := range behaviours {
+		startRow.Add(v.starts[b.role])
+	}
+	startRow.Add(layout.NewSpacer())
+	startRow.Add(v.count)
+	startRow.Add(container.NewGridWrap(fyne.NewSize(170, v.restart.MinSize().Height), v.restart))
+	limits := container.NewHBox(v.watch,
+		container.NewGridWrap(fyne.NewSize(64, v.memLimit.MinSize().Height), v.memLimit), widget.NewLabel("MiB or"),
+		container.NewGridWrap(fyne.NewSize(56, v.timeLimit.MinSize().Height), v.timeLimit), widget.NewLabel("s"))
+	actRow := container.NewHBox(bold("Selected"), v.terminate, v.grace, v.kill, widget.NewSeparator(),
+		v.killAll, v.clearEnded, layout.NewSpacer(), limits)
+	top := container.NewVBox(startRow, actRow)
+	bottom := container.NewBorder(nil, nil, nil, v.summary, v.note)
+	return container.NewBorder(top, bottom, nil, nil, v.table)
+}
+
+func (v *killView) startChildren(role, label string) {
+	n, _ := strconv.Atoi(strings.TrimPrefix(v.count.Selected, "×"))
+	n = max(n, 1)
+	policy := core.RestartNever
+	if v.restart.SelectedIndex() == 1 {
+		policy = core.RestartOnCrash
+	}
+	sup := v.env.Sup
+	go func() {
+		for range n {
+			if _, err := sup.Start(core.Spec{Role: role, Label: label, Group: "kill", Restart: policy}); err != nil {
+				v.env.Do(func() { v.note.SetText("Could not start a child: " + err.Error()) })
+				return
+			}
+		}
+	}()
+}
+
+// selected lists the selected children that still run.
+func (v *killView) selected() []string {
+	var ids []string
+	for _, r := range v.rows {
+		if v.sel[r.info.ID] && !r.info.State.Ended() {
+			ids = append(ids, r.info.ID)
+		}
+	}
+	return ids
+}
+
+func (v *killView) graceDuration() time.Duration {
+	f := strings.Fields(v.grace.Selected)
+	if len(f) >= 2 {
+		if n, err := strconv.Atoi(f[1]); err == nil {
+			return time.Duration(n) * time.Second
+		}
+	}
+	return 3 * time.Second
+}
+
+// The actions run off the main goroutine: a hundred kills never stall a frame.
+func (v *killView) onTerminate() {
+	ids, grace, sup := v.selected(), v.graceDuration(), v.env.Sup
+	if len(ids) == 0 {
+		v.note.SetText("Select running children first: click their rows.")
+		return
+	}
+	v.note.SetText(fmt.Sprintf("Asked %d to stop; each is killed if still there after %s.", len(ids), grace))
+	go func() {
+		for _, id := range ids {
+			sup.Terminate(id, grace)
+		}
+	}()
+}
+
+func (v *killView) onKill() {
+	ids, sup := v.selected(), v.env.Sup
+	if len(ids) == 0 {
+		v.note.SetText("Select running children first: click their rows.")
+		return
+	}
+	v.note.SetText(fmt.Sprintf("Killed %d.", len(ids)))
+	go func() {
+		for _, id := range ids {
+			sup.Kill(id)
+		}
+	}()
+}
+
+func (v *killView) onKillAll() {
+	v.note.SetText("Killed every child of the app.")
+	sup := v.env.Sup
+	go sup.KillAll("killed by user (kill all)")
+}
+
+func (v *killView) onClearEnded() {
+	v.env.Sup.ClearEnded()
+	v.refresh()
+}
+
+func (v *killView) applyWatchdog() {
+	if !v.watch.Checked {
+		v.env.Mon.SetLimits(procmon.Limits{})
+		v.note.SetText("Watchdog off.")
+		return
+	}
+	mem, err1 := strconv.ParseUint(strings.TrimSpace(v.memLimit.Text), 10, 32)
+	secs, err2 := strconv.ParseFloat(strings.TrimSpace(v.timeLimit.Text), 64)
+	if err1 != nil || err2 != nil || secs < 0 {
+		v.env.Mon.SetLimits(procmon.Limits{})
+		v.note.SetText("Watchdog off: enter whole MiB and seconds (0 means no limit).")
+		return
+	}
+	v.env.Mon.SetLimits(procmon.Limits{MaxRSS: mem << 20, MaxAge: time.Duration(secs * float64(time.Second))})
+	v.note.SetText(fmt.Sprintf("Watchdog on: any child over %d MiB or running over %gs is killed.", mem, secs))
+}
+
+func (v *killView) onHeader(col int) {
+	if col == colSel {
+		v.toggleAll()
+		return
+	}
+	if v.sort == col {
+		v.desc = !v.desc
+	} else {
+		v.sort, v.desc = col, false
+	}
+	v.refresh()
+}
+
+func (v *killView) toggle(id string) {
+	if v.sel[id] {
+		delete(v.sel, id)
+	} else {
+		v.sel[id] = true
+	}
+	v.table.Refresh()
+	v.updateSummary()
+}
+
+// toggleAll selects every running child, or clears the selection if all are selected.
+func (v *killView) toggleAll() {
+	all := true
+	for _, r := range v.rows {
+		if !r.info.State.Ended() && !v.sel[r.info.ID] {
+			all = false
+		}
+	}
+	clear(v.sel)
+	if !all {
+		for _, r := range v.rows {
+			if !r.info.State.Ended() {
+				v.sel[r.info.ID] = true
+			}
+		}
+	}
+	v.table.Refresh()
+	v.updateSummary()
+}
+
+// refresh takes one snapshot of the supervisor and the monitor and redraws the table.
+func (v *killView) refresh() {
+	list := v.env.Sup.List()
+	rows := make([]killRow, len(list))
+	known := make(map[string]bool, len(list))
+	for i, inf := range list {
+		rows[i].info = inf
+		known[inf.ID] = true
+		if !inf.State.Ended() && v.env.Mon != nil {
+			rows[i].stat, rows[i].sampled = v.env.Mon.Child(inf.PID)
+		}
+	}
+	for id := range v.sel {
+		if !known[id] {
+			delete(v.sel, id)
+		}
+	}
+	if v.sort > 0 {
+		less := killCols[v.sort].less
+		slices.SortStableFunc(rows, func(a, b killRow) int {
+			if v.desc {
+				return less(b, a)
+			}
+			return less(a, b)
+		})
+	}
+	v.rows = rows
+	v.table.Refresh()
+	v.updateSummary()
+}
+
+func (v *killView) updateSummary() {
+	run, ended, cpu := 0, 0, 0.0
+	var mem uint64
+	for _, r := range v.rows {
+		if r.info.State.Ended() {
+			ended++
+		} else {
+			run++
+			cpu += r.stat.CPUPercent
+			mem += r.stat.RSS
+		}
+	}
+	v.summary.SetText(fmt.Sprintf("%d running (%.0f%% CPU, %s) · %d ended · %d selected", run, cpu, memText(mem), ended, len(v.selected())))
+}
+
+func (v *killView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	st := o.(*fyne.Container)
+	l, check := st.Objects[0].(*widget.Label), st.Objects[1].(*widget.Check)
+	if id.Row >= len(v.rows) {
+		l.SetText("")
+		return
+	}
+	r := v.rows[id.Row]
+	if id.Col == colSel {
+		l.Hide()
+		check.Show()
+		childID := r.info.ID
+		check.OnChanged = nil
+		check.SetChecked(v.sel[childID])
+		check.OnChanged = func(on bool) {
+			if on != v.sel[childID] {
+				v.toggle(childID)
+			}
+		}
+		return
+	}
+	check.Hide()
+	l.Show()
+	l.SetText(v.cellText(r, id.Col))
+	l.Importance = widget.MediumImportance
+	if id.Col == colState {
+		switch r.info.State {
+		case core.Running:
+			l.Importance = widget.SuccessImportance
+		case core.Stopping:
+			l.Importance = widget.WarningImportance
+		case core.Killed, core.Failed:
+			l.Importance = widget.DangerImportance
+		}
+	}
+	l.Refresh()
+}
+
+// cellText is what a cell shows; the tests read the table through it.
+func (v *killView) cellText(r killRow, col int) string {
+	inf := r.info
+	switch col {
+	case colID:
+		return inf.Short()
+	case colGroup:
+		return inf.Group
+	case colRole:
+		return inf.Label
+	case colPID:
+		return strconv.Itoa(inf.PID)
+	case colState:
+		if inf.State == core.Stopping && !inf.KillAt.IsZero() {
+			left := max(time.Until(inf.KillAt), 0)
+			return fmt.Sprintf("stopping · %.1f s", left.Seconds())
+		}
+		return inf.State.String()
+	case colUptime:
+		return uptimeText(inf.Uptime(time.Now()))
+	case colCPU:
+		if !r.sampled {
+			return "–"
+		}
+		return fmt.Sprintf("%.0f", r.stat.CPUPercent)
+	case colMem:
+		if !r.sampled {
+			return "–"
+		}
+		return memText(r.stat.RSS)
+	case colRestart:
+		if inf.Restart == core.RestartNever {
+			return "never"
+		}
+		return fmt.Sprintf("on crash · %d", inf.Restarts)
+	case colReason:
+		return inf.Reason
+	}
+	return ""
+}
+
+func uptimeText(d time.Duration) string {
+	d = d.Truncate(100 * time.Millisecond)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+func memText(b uint64) string {
+	switch {
+	case b == 0:
+		return "0"
+	case b < 10<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	case b < 10<<30:
+		return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+}
+
+// demo starts one child of each behaviour, terminates the one that ignores the stop
+// (so the countdown shows), kills the worker and lets the crasher restart.
+func (v *killView) demo() time.Duration {
+	sup := v.env.Sup
+	go func() {
+		start := func(role, label string, r core.Restart, args ...string) *core.Child {
+			c, err := sup.Start(core.Spec{Role: role, Label: label, Group: "kill", Restart: r, Args: args})
+			if err != nil {
+				return nil
+			}
+			return c
+		}
+		idle := start("idle", "well-behaved worker", core.RestartNever)
+		busy := start("busy", "busy loop", core.RestartNever)
+		start("grow", "memory grower", core.RestartNever)
+		ign := start("ignore-stop", "ignores stop", core.RestartNever)
+		hang := start("hang", "hangs", core.RestartNever)
+		v.env.Do(func() {
+			for _, c := range []*core.Child{busy, hang} {
+				if c != nil {
+					v.sel[c.ID()] = true
+				}
+			}
+		})
+		start("crash", "crashes in 1 s", core.RestartOnCrash, "1")
+		stopper := start("idle", "well-behaved worker", core.RestartNever)
+		time.Sleep(1500 * time.Millisecond)
+		if ign != nil {
+			ign.Terminate(10 * time.Second)
+		}
+		if idle != nil {
+			idle.Kill("killed by user")
+		}
+		if stopper != nil {
+			stopper.Terminate(3 * time.Second)
+		}
+	}()
+	return 3500 * time.Millisecond
 }

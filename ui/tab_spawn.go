@@ -1,10 +1,695 @@
 package ui
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"dev.proclab/core/spawn"
+)
+
 var spawnTab = Tab{
 	Name:  "spawn",
 	Title: "Spawn",
-	How:   `The app starts copies of itself as separate worker processes (os/exec re-runs this same binary in a worker role, like Python's "spawn" start method; Go cannot fork without exec). Each worker gets a chunk of a CPU-bound task and sends its result back over a pipe. Python: Pool(processes=N).map(task, chunks).`,
-	Build: func(env *Env) Screen {
-		return placeholder(`Coming soon: pick a CPU-bound task (primes, Monte Carlo pi, ...), a problem size and a number of worker processes, then watch the chunks run in parallel and the speedup against one worker.`)
-	},
+	How: `Spawning here starts a new process running this same program: os/exec re-runs the app's own binary in a worker role, like Python's "spawn" start method (Go has no fork without exec). ` +
+		`Each worker says hello, gets one chunk of the task over its stdin, and sends progress and its result back over its stdout; the parent combines the chunks and checks them against a single-process run. ` +
+		`Go has no GIL, so goroutines in one process scale too: tick "compare with goroutines" to see what the process boundary costs. Python: Pool(processes=N).map(task, chunks).`,
+	Build: buildSpawn,
+}
+
+// spawnView is the Spawn tab: controls, the workers of the current run, the results
+// and the speedup chart. Everything it shows comes from the engine's Board.
+type spawnView struct {
+	env    *Env
+	engine *spawn.Engine
+	board  spawn.Board
+
+	task    *widget.Select
+	size    *widget.Entry
+	unit    *widget.Label
+	workers *widget.Select
+	compare *widget.Check
+	start   *widget.Button
+	sweep   *widget.Button
+	cancel  *widget.Button
+	phase   *widget.Label
+	table   *widget.Table
+	chart   *speedupChart
+
+	resResult, resCheck, resWall, resSpawn, resSpeedup *widget.Label
+
+	rows   []spawn.Worker // what the table shows, refreshed by the tick
+	cur    spawn.Job      // the job those rows belong to
+	npts   int
+	mu     sync.Mutex
+	stop   context.CancelFunc // cancels the running Start or Sweep
+	done   chan struct{}      // closed when it has ended
+	report *spawn.Report      // the last Start's report, for tests
+}
+
+var spawnCols = []struct {
+	title string
+	width float32
+}{{"Worker", 60}, {"PID", 62}, {"Chunk", 110}, {"Progress", 100}, {"Result", 130}, {"Time", 64}}
+
+func buildSpawn(env *Env) Screen {
+	v := newSpawnView(env)
+	return Screen{Content: v.content(), Demo: v.demo}
+}
+
+func newSpawnView(env *Env) *spawnView {
+	v := &spawnView{env: env, engine: spawn.NewEngine(env.Sup, "spawn")}
+	titles := make([]string, len(spawn.Tasks))
+	for i, t := range spawn.Tasks {
+		titles[i] = t.Title
+	}
+	v.unit = widget.NewLabel("")
+	v.size = widget.NewEntry()
+	v.task = widget.NewSelect(titles, func(string) {
+		t := v.chosenTask()
+		v.size.SetText(groupDigits(t.DefaultSize))
+		v.unit.SetText(t.SizeLabel)
+	})
+	var counts []string
+	for n := 1; n <= 4*runtime.NumCPU(); n++ {
+		counts = append(counts, strconv.Itoa(n))
+	}
+	v.workers = widget.NewSelect(counts, nil)
+	v.workers.SetSelected(strconv.Itoa(runtime.NumCPU()))
+	v.compare = widget.NewCheck("compare with goroutines", nil)
+	v.compare.SetChecked(true)
+	v.start = widget.NewButtonWithIcon("Start", theme.MediaPlayIcon(), v.onStart)
+	v.start.Importance = widget.HighImportance
+	v.sweep = widget.NewButtonWithIcon("Sweep", theme.ViewRefreshIcon(), v.onSweep)
+	v.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), v.onCancel)
+	v.cancel.Disable()
+	v.phase = widget.NewLabel("Pick a task and press Start, or Sweep for 1, 2, 4, … workers.")
+	v.phase.Truncation = fyne.TextTruncateEllipsis
+	v.task.SetSelectedIndex(0)
+
+	v.table = widget.NewTable(
+		func() (int, int) { return len(v.rows), len(spawnCols) },
+		func() fyne.CanvasObject {
+			bar := widget.NewProgressBar()
+			bar.Hide()
+			return container.NewStack(widget.NewLabel(""), bar)
+		},
+		v.updateCell)
+	v.table.ShowHeaderRow = true
+	v.table.CreateHeader = func() fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.TextStyle.Bold = true
+		return l
+	}
+	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 {
+			o.(*widget.Label).SetText(spawnCols[id.Col].title)
+		}
+	}
+	v.table.OnSelected = func(id widget.TableCellID) { v.table.Unselect(id) }
+	for i, c := range spawnCols {
+		v.table.SetColumnWidth(i, c.width)
+	}
+
+	newVal := func() *widget.Label {
+		l := widget.NewLabel("–")
+		l.Wrapping = fyne.TextWrapWord
+		return l
+	}
+	v.resResult, v.resCheck, v.resWall, v.resSpawn, v.resSpeedup = newVal(), newVal(), newVal(), newVal(), newVal()
+	v.chart = newSpeedupChart()
+
+	env.Every(200*time.Millisecond, v.tick)
+	env.OnQuit(func() {
+		v.onCancel()
+		v.wait()
+	})
+	return v
+}
+
+func (v *spawnView) content() fyne.CanvasObject {
+	key := func(s string) *widget.Label {
+		l := widget.NewLabel(s)
+		l.TextStyle.Bold = true
+		return l
+	}
+	sizeBox := container.NewBorder(nil, nil, nil, v.unit, v.size)
+	controls := container.New(layout.NewFormLayout(),
+		key("Task"), container.NewGridWithColumns(2, v.task, sizeBox),
+		key("Workers"), container.NewHBox(v.workers, v.compare, layout.NewSpacer(), v.start, v.sweep, v.cancel),
+	)
+	results := container.New(layout.NewFormLayout(),
+		key("Result"), v.resResult,
+		key("Check"), v.resCheck,
+		key("Wall time"), v.resWall,
+		key("Spawn overhead"), v.resSpawn,
+		key("Speedup"), v.resSpeedup,
+	)
+	top := container.NewHSplit(widget.NewCard("", "", v.table), widget.NewCard("", "", results))
+	top.Offset = 0.55
+	split := container.NewVSplit(top, widget.NewCard("", "", v.chart))
+	split.Offset = 0.56
+	return container.NewBorder(container.NewVBox(controls, v.phase), nil, nil, nil, split)
+}
+
+func (v *spawnView) chosenTask() *spawn.Task {
+	if i := v.task.SelectedIndex(); i >= 0 {
+		return spawn.Tasks[i]
+	}
+	return spawn.Tasks[0]
+}
+
+// job reads the controls; the error is a sentence for the phase line.
+func (v *spawnView) job() (spawn.Job, error) {
+	t := v.chosenTask()
+	size, err := parseSize(v.size.Text)
+	if err != nil {
+		return spawn.Job{}, err
+	}
+	n, _ := strconv.Atoi(v.workers.Selected)
+	j := spawn.Job{Task: t, Size: size, Workers: max(n, 1), Mode: spawn.Processes}
+	if t.Units(size) < int64(j.Workers) {
+		return j, fmt.Errorf("%s is too small a size for %d workers: enter a larger number", v.size.Text, j.Workers)
+	}
+	return j, nil
+}
+
+func (v *spawnView) onStart() {
+	job, err := v.job()
+	if err != nil {
+		v.phase.SetText(err.Error())
+		return
+	}
+	compare := v.compare.Checked
+	v.clearResults()
+	v.launch(func(ctx context.Context) {
+		r, err := v.engine.Start(ctx, job, compare, &v.board)
+		v.env.Do(func() {
+			if err != nil {
+				v.showError(err)
+				return
+			}
+			v.mu.Lock()
+			v.report = &r
+			v.mu.Unlock()
+			v.showReport(r)
+		})
+	})
+}
+
+func (v *spawnView) onSweep() {
+	job, err := v.job()
+	if err != nil {
+		v.phase.SetText(err.Error())
+		return
+	}
+	compare := v.compare.Checked
+	v.clearResults()
+	v.launch(func(ctx context.Context) {
+		pts, err := v.engine.Sweep(ctx, job.Task, job.Size, job.Workers, compare, &v.board)
+		last := v.board.Snapshot().Last
+		v.env.Do(func() {
+			if err != nil {
+				v.showError(err)
+				return
+			}
+			v.showSweep(job, pts, last)
+		})
+	})
+}
+
+// launch runs fn off the main goroutine with a cancellable context; the buttons follow.
+func (v *spawnView) launch(fn func(ctx context.Context)) {
+	v.mu.Lock()
+	if v.stop != nil {
+		v.mu.Unlock()
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	v.stop, v.done = cancel, done
+	v.mu.Unlock()
+	v.board.Reset()
+	v.npts = -1
+	v.setRunning(true)
+	go func() {
+		defer close(done)
+		defer cancel()
+		fn(ctx)
+		v.mu.Lock()
+		v.stop = nil
+		v.mu.Unlock()
+		v.env.Do(func() { v.setRunning(false); v.tick() })
+	}()
+}
+
+func (v *spawnView) onCancel() {
+	v.mu.Lock()
+	stop := v.stop
+	v.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+func (v *spawnView) wait() {
+	v.mu.Lock()
+	done := v.done
+	v.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+func (v *spawnView) running() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.stop != nil
+}
+
+func (v *spawnView) setRunning(on bool) {
+	for _, w := range []fyne.Disableable{v.start, v.sweep, v.task, v.workers, v.size, v.compare} {
+		if on {
+			w.Disable()
+		} else {
+			w.Enable()
+		}
+	}
+	if on {
+		v.cancel.Enable()
+	} else {
+		v.cancel.Disable()
+	}
+}
+
+// tick copies the board into the widgets: one table refresh, whatever the event rate.
+func (v *spawnView) tick() {
+	s := v.board.Snapshot()
+	v.rows, v.cur = s.Workers, s.Job
+	v.table.Refresh()
+	if v.running() && s.Phase != "" {
+		v.phase.SetText(s.Phase)
+	}
+	if len(s.Points) != v.npts {
+		v.npts = len(s.Points)
+		v.chart.SetPoints(s.Points, runtime.NumCPU())
+	}
+}
+
+func (v *spawnView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	st := o.(*fyne.Container)
+	l, bar := st.Objects[0].(*widget.Label), st.Objects[1].(*widget.ProgressBar)
+	if id.Row >= len(v.rows) {
+		l.SetText("")
+		bar.Hide()
+		return
+	}
+	w := v.rows[id.Row]
+	if id.Col == 3 {
+		l.Hide()
+		bar.Show()
+		if n := w.Chunk.Len(); n > 0 {
+			bar.SetValue(float64(w.Done) / float64(n))
+		}
+		return
+	}
+	bar.Hide()
+	l.Show()
+	text := ""
+	switch id.Col {
+	case 0:
+		text = fmt.Sprintf("#%d", w.Index+1)
+	case 1:
+		if w.PID > 0 {
+			text = strconv.Itoa(w.PID)
+		}
+	case 2:
+		text = fmt.Sprintf("%s – %s", shortNum(w.Chunk.Lo), shortNum(w.Chunk.Hi))
+	case 4:
+		switch w.State {
+		case spawn.WDone:
+			if v.cur.Task != nil {
+				text = v.cur.Task.PartialText(w.Result)
+			}
+		default:
+			text = w.State
+		}
+	case 5:
+		if w.Compute > 0 {
+			text = secs(w.Compute)
+		}
+	}
+	l.SetText(text)
+}
+
+func (v *spawnView) clearResults() {
+	for _, l := range []*widget.Label{v.resResult, v.resCheck, v.resWall, v.resSpawn, v.resSpeedup} {
+		l.SetText("…")
+	}
+}
+
+func (v *spawnView) showError(err error) {
+	if errors.Is(err, context.Canceled) {
+		v.phase.SetText("Cancelled: every worker was killed at once.")
+	} else {
+		v.phase.SetText("The run failed: " + err.Error())
+	}
+	for _, l := range []*widget.Label{v.resResult, v.resCheck, v.resWall, v.resSpawn, v.resSpeedup} {
+		l.SetText("–")
+	}
+}
+
+func (v *spawnView) showReport(r spawn.Report) {
+	run, ref := r.Run, r.Reference
+	v.phase.SetText(fmt.Sprintf("Done: %d worker processes on %d CPUs.", run.Job.Workers, runtime.NumCPU()))
+	v.resResult.SetText(run.Text)
+	v.resCheck.SetText(checkText(r.Match(), ref))
+	wall := fmt.Sprintf("%s with %d processes", secs(run.Wall), run.Job.Workers)
+	if g := r.Goroutines; g != nil {
+		wall += fmt.Sprintf(", %s with %d goroutines", secs(g.Wall), g.Job.Workers)
+	}
+	v.resWall.SetText(wall + fmt.Sprintf("; one process: %s", secs(ref.Wall)))
+	v.resSpawn.SetText(spawnText(run, r.Goroutines))
+	sp := fmt.Sprintf("%.2f× with %d processes", r.Speedup(), run.Job.Workers)
+	if r.Goroutines != nil {
+		sp += fmt.Sprintf(", %.2f× with goroutines", r.GoSpeedup())
+	}
+	v.resSpeedup.SetText(sp + fmt.Sprintf(" (ideal %d× on %d CPUs)", min(run.Job.Workers, runtime.NumCPU()), runtime.NumCPU()))
+}
+
+func (v *spawnView) showSweep(job spawn.Job, pts []spawn.Point, last []spawn.Outcome) {
+	v.phase.SetText(fmt.Sprintf("Sweep done: %s workers on %d CPUs.", countsText(spawn.SweepCounts(job.Workers)), runtime.NumCPU()))
+	match := true
+	var ref, best spawn.Outcome
+	var bestG *spawn.Outcome
+	for _, o := range last {
+		if o.Job.Workers == 1 && o.Job.Mode == spawn.Processes {
+			ref = o
+		}
+	}
+	for _, p := range pts {
+		match = match && p.Match
+	}
+	var wall, speed []string
+	for _, p := range pts {
+		if p.Mode == spawn.Processes {
+			wall = append(wall, fmt.Sprintf("%d: %s", p.Workers, secs(p.Wall)))
+			speed = append(speed, fmt.Sprintf("%d: %.2f×", p.Workers, p.Speedup))
+		}
+	}
+	for i := range last {
+		o := last[i]
+		if o.Job.Workers == job.Workers && o.Job.Mode == spawn.Processes {
+			best = o
+		}
+		if o.Job.Workers == job.Workers && o.Job.Mode == spawn.Goroutines {
+			bestG = &last[i]
+		}
+	}
+	v.resResult.SetText(ref.Text)
+	v.resCheck.SetText(checkText(match, ref))
+	v.resWall.SetText("processes " + strings.Join(wall, ", "))
+	v.resSpawn.SetText(spawnText(best, bestG))
+	s := "processes " + strings.Join(speed, ", ")
+	var gs []string
+	for _, p := range pts {
+		if p.Mode == spawn.Goroutines {
+			gs = append(gs, fmt.Sprintf("%d: %.2f×", p.Workers, p.Speedup))
+		}
+	}
+	if len(gs) > 0 {
+		s += "; goroutines " + strings.Join(gs, ", ")
+	}
+	v.resSpeedup.SetText(s)
+}
+
+func checkText(match bool, ref spawn.Outcome) string {
+	if match {
+		return "✓ agrees exactly with a single-process run"
+	}
+	return "✗ differs from the single-process run: " + ref.Text
+}
+
+func spawnText(run spawn.Outcome, g *spawn.Outcome) string {
+	mean, most := run.SpawnPerWorker()
+	s := fmt.Sprintf("%s per process (slowest %s); all %d ready after %s",
+		msText(mean), msText(most), run.Job.Workers, msText(run.AllReady))
+	if g != nil {
+		s += fmt.Sprintf("; goroutines: %s", msText(g.AllReady))
+	}
+	return s
+}
+
+func countsText(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+// demo runs a small sweep on primes, so the picture shows workers, results and a chart.
+func (v *spawnView) demo() time.Duration {
+	v.task.SetSelectedIndex(0)
+	v.size.SetText("1,000,000,000")
+	v.workers.SetSelected(strconv.Itoa(max(2, runtime.NumCPU())))
+	v.compare.SetChecked(true)
+	v.onSweep()
+	return 9 * time.Second
+}
+
+// parseSize reads "2,000,000,000", "2_000_000", "500M" or "2G".
+func parseSize(s string) (int64, error) {
+	t := strings.NewReplacer(",", "", "_", "", " ", "", "\u202f", "").Replace(strings.TrimSpace(s))
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k', 'K':
+			mult = 1_000
+		case 'm', 'M':
+			mult = 1_000_000
+		case 'g', 'G':
+			mult = 1_000_000_000
+		}
+		if mult > 1 {
+			t = t[:n-1]
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is not a size: enter a whole number such as 100,000,000 or 500M", s)
+	}
+	return n * mult, nil
+}
+
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func shortNum(n int64) string {
+	switch {
+	case n >= 1_000_000_000 && n%10_000_000 == 0:
+		return strconv.FormatFloat(float64(n)/1e9, 'f', -1, 64) + "G"
+	case n >= 1_000_000 && n%10_000 == 0:
+		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + "M"
+	}
+	return groupDigits(n)
+}
+
+func secs(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+func msText(d time.Duration) string {
+	if d < time.Millisecond {
+		return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+// speedupChart draws speedup against worker count with canvas lines: processes,
+// goroutines, and the ideal (linear up to the CPU count, flat after).
+type speedupChart struct {
+	widget.BaseWidget
+	mu     sync.Mutex
+	points []spawn.Point
+	cpus   int
+}
+
+func newSpeedupChart() *speedupChart {
+	c := &speedupChart{cpus: runtime.NumCPU()}
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// SetPoints replaces the points and redraws.
+func (c *speedupChart) SetPoints(p []spawn.Point, cpus int) {
+	c.mu.Lock()
+	c.points, c.cpus = append([]spawn.Point(nil), p...), cpus
+	c.mu.Unlock()
+	c.Refresh()
+}
+
+func (c *speedupChart) CreateRenderer() fyne.WidgetRenderer {
+	r := &chartRenderer{c: c}
+	r.build(fyne.NewSize(300, 200))
+	return r
+}
+
+type chartRenderer struct {
+	c       *speedupChart
+	objects []fyne.CanvasObject
+	size    fyne.Size
+}
+
+func (r *chartRenderer) Layout(s fyne.Size)           { r.build(s) }
+func (r *chartRenderer) MinSize() fyne.Size           { return fyne.NewSize(260, 180) }
+func (r *chartRenderer) Refresh()                     { r.build(r.size); canvas.Refresh(r.c) }
+func (r *chartRenderer) Objects() []fyne.CanvasObject { return r.objects }
+func (r *chartRenderer) Destroy()                     {}
+
+var (
+	procColor = color.NRGBA{R: 0x29, G: 0x6f, B: 0xf6, A: 0xff}
+	goColor   = color.NRGBA{R: 0xf0, G: 0x8c, B: 0x1a, A: 0xff}
+)
+
+// build lays the chart out for size s from scratch: it has a few dozen objects at most.
+func (r *chartRenderer) build(s fyne.Size) {
+	r.size = s
+	r.c.mu.Lock()
+	pts, cpus := r.c.points, r.c.cpus
+	r.c.mu.Unlock()
+	fg := theme.Color(theme.ColorNameForeground)
+	grid := theme.Color(theme.ColorNameSeparator)
+	muted := theme.Color(theme.ColorNameDisabled)
+	var objs []fyne.CanvasObject
+	text := func(s string, col color.Color, x, y float32, align fyne.TextAlign) {
+		t := canvas.NewText(s, col)
+		t.TextSize = theme.CaptionTextSize()
+		t.Alignment = align
+		sz := t.MinSize()
+		switch align {
+		case fyne.TextAlignTrailing:
+			x -= sz.Width
+		case fyne.TextAlignCenter:
+			x -= sz.Width / 2
+		}
+		t.Move(fyne.NewPos(x, y-sz.Height/2))
+		t.Resize(sz)
+		objs = append(objs, t)
+	}
+	line := func(x1, y1, x2, y2 float32, col color.Color, w float32) {
+		l := canvas.NewLine(col)
+		l.StrokeWidth = w
+		l.Position1, l.Position2 = fyne.NewPos(x1, y1), fyne.NewPos(x2, y2)
+		objs = append(objs, l)
+	}
+	left, right, top, bottom := float32(36), s.Width-12, float32(44), s.Height-30
+	if right-left < 40 || bottom-top < 40 {
+		r.objects = nil
+		return
+	}
+	maxW := 1
+	maxS := 1.0
+	for _, p := range pts {
+		maxW = max(maxW, p.Workers)
+		maxS = max(maxS, p.Speedup)
+	}
+	maxW = max(maxW, 2)
+	maxS = max(maxS, float64(min(maxW, cpus))) + 0.3
+	x := func(w float64) float32 { return left + float32((w-1)/float64(maxW-1))*(right-left) }
+	y := func(v float64) float32 { return bottom - float32(v/maxS)*(bottom-top) }
+	// grid and axes
+	for v := 0.0; v <= maxS; v++ {
+		line(left, y(v), right, y(v), grid, 1)
+		text(fmt.Sprintf("%.0f×", v), muted, left-4, y(v), fyne.TextAlignTrailing)
+	}
+	for _, w := range spawn.SweepCounts(maxW) {
+		line(x(float64(w)), bottom, x(float64(w)), bottom+4, fg, 1)
+		text(strconv.Itoa(w), muted, x(float64(w)), bottom+12, fyne.TextAlignCenter)
+	}
+	line(left, top, left, bottom, fg, 1)
+	line(left, bottom, right, bottom, fg, 1)
+	text("workers", muted, right, bottom+24, fyne.TextAlignTrailing)
+	// ideal: linear until every CPU is busy, flat after
+	dash := func(x1, y1, x2, y2 float32) {
+		const seg = 6
+		dx, dy := x2-x1, y2-y1
+		n := int(math.Hypot(float64(dx), float64(dy)) / seg)
+		for i := 0; i < n; i += 2 {
+			a, b := float32(i)/float32(n), float32(min(i+1, n))/float32(n)
+			line(x1+dx*a, y1+dy*a, x1+dx*b, y1+dy*b, muted, 1.5)
+		}
+	}
+	knee := float64(min(cpus, maxW))
+	dash(x(1), y(1), x(knee), y(knee))
+	if knee < float64(maxW) {
+		dash(x(knee), y(knee), x(float64(maxW)), y(knee))
+	}
+	if len(pts) == 0 {
+		text("Press Sweep to chart the speedup for 1, 2, 4, … workers", muted, (left+right)/2, (top+bottom)/2, fyne.TextAlignCenter)
+	}
+	for _, m := range []spawn.Mode{spawn.Goroutines, spawn.Processes} {
+		col := procColor
+		if m == spawn.Goroutines {
+			col = goColor
+		}
+		var prev *spawn.Point
+		for i := range pts {
+			p := pts[i]
+			if p.Mode != m {
+				continue
+			}
+			px, py := x(float64(p.Workers)), y(p.Speedup)
+			if prev != nil {
+				line(x(float64(prev.Workers)), y(prev.Speedup), px, py, col, 2.5)
+			}
+			dot := canvas.NewCircle(col)
+			dot.Move(fyne.NewPos(px-4, py-4))
+			dot.Resize(fyne.NewSize(8, 8))
+			objs = append(objs, dot)
+			prev = &pts[i]
+		}
+	}
+	title := canvas.NewText("Speedup against worker count", fg)
+	title.TextStyle.Bold = true
+	title.Move(fyne.NewPos(4, 0))
+	title.Resize(title.MinSize())
+	objs = append(objs, title)
+	// legend
+	lx := right - 300
+	for _, it := range []struct {
+		name string
+		col  color.Color
+	}{{"processes", procColor}, {"goroutines", goColor}, {"ideal", muted}} {
+		line(lx, top-14, lx+16, top-14, it.col, 2.5)
+		text(it.name, fg, lx+20, top-14, fyne.TextAlignLeading)
+		lx += 100
+	}
+	r.objects = objs
 }

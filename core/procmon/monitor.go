@@ -2,6 +2,7 @@ package procmon
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -21,6 +22,28 @@ type Monitor struct {
 	children map[int]Stat
 	ticks    uint64
 	last     time.Time
+	limits   Limits
+}
+
+// Limits are the watchdog's: a live child over either is killed, and its exit reason
+// says which limit it broke. Zero means no limit.
+type Limits struct {
+	MaxRSS uint64        // resident memory in bytes
+	MaxAge time.Duration // run time since start
+}
+
+// SetLimits arms (or, with zero Limits, disarms) the watchdog for every child.
+func (m *Monitor) SetLimits(l Limits) {
+	m.mu.Lock()
+	m.limits = l
+	m.mu.Unlock()
+}
+
+// Limits returns the watchdog's limits.
+func (m *Monitor) Limits() Limits {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.limits
 }
 
 // NewMonitor makes a monitor for sup's children; Run starts it.
@@ -48,9 +71,11 @@ func (m *Monitor) Run(ctx context.Context) {
 
 func (m *Monitor) tick() {
 	var pids []int
+	var live []core.Info
 	for _, c := range m.sup.List() {
 		if !c.State.Ended() && c.PID > 0 {
 			pids = append(pids, c.PID)
+			live = append(live, c)
 		}
 	}
 	stats := m.sampler.Sample(pids)
@@ -59,8 +84,35 @@ func (m *Monitor) tick() {
 	m.children, m.self = stats, self
 	m.ticks++
 	m.last = time.Now()
+	lim := m.limits
 	m.mu.Unlock()
+	m.watch(lim, live, stats)
 }
+
+// watch kills the children over a limit. Kill does not wait, so a sample is never held up.
+func (m *Monitor) watch(lim Limits, live []core.Info, stats map[int]Stat) {
+	if lim == (Limits{}) {
+		return
+	}
+	now := time.Now()
+	for _, c := range live {
+		var reason string
+		if st, ok := stats[c.PID]; ok && lim.MaxRSS > 0 && st.RSS > lim.MaxRSS {
+			reason = fmt.Sprintf("killed by watchdog: using %s of memory, over the %s limit", mib(st.RSS), mib(lim.MaxRSS))
+		} else if up := c.Uptime(now); lim.MaxAge > 0 && up > lim.MaxAge {
+			reason = fmt.Sprintf("killed by watchdog: ran %s, over the %s run-time limit", up.Round(100*time.Millisecond), lim.MaxAge)
+		}
+		if reason == "" {
+			continue
+		}
+		if ch := m.sup.Get(c.ID); ch != nil {
+			m.sup.Logger().Warn("watchdog kill", "child", c.ID, "pid", c.PID, "reason", reason)
+			ch.Kill(reason)
+		}
+	}
+}
+
+func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 
 // Self is the app's own latest sample.
 func (m *Monitor) Self() Stat {

@@ -24,6 +24,7 @@ type Stat struct {
 type Sampler struct {
 	mu      sync.Mutex
 	handles map[int]*handle
+	self    *handle
 }
 
 type handle struct {
@@ -86,8 +87,18 @@ func (h *handle) sample(pid int) (Stat, bool) {
 	return st, true
 }
 
-// Self samples this process.
+// Self samples this process. Its handle is kept apart from the children's: going
+// through Sample would forget every child's handle and zero their CPU rates.
 func (s *Sampler) Self() (Stat, bool) {
-	st, ok := s.Sample([]int{os.Getpid()})[os.Getpid()]
-	return st, ok
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pid := os.Getpid()
+	if s.self == nil {
+		p, err := process.NewProcess(int32(pid))
+		if err != nil {
+			return Stat{}, false
+		}
+		s.self = &handle{p: p}
+	}
+	return s.self.sample(pid)
 }

@@ -1,10 +1,15 @@
 package procmon
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
+
+	"dev.proclab/core"
 )
 
 func TestSampleSeesABusyProcessAndForgetsTheDead(t *testing.T) {
@@ -17,6 +22,7 @@ func TestSampleSeesABusyProcessAndForgetsTheDead(t *testing.T) {
 	s := New()
 	pid := cmd.Process.Pid
 	s.Sample([]int{pid})
+	s.Self() // must not make the sampler forget the child's handle
 	time.Sleep(300 * time.Millisecond)
 	st, ok := s.Sample([]int{pid})[pid]
 	if !ok || st.RSS == 0 {
@@ -40,5 +46,45 @@ func TestMain(m *testing.M) {
 		for x := 0; ; x++ {
 		}
 	}
+	core.RunIfChild(core.Behaviours)
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	os.Exit(m.Run())
+}
+
+func TestWatchdogKillsOverTheMemoryOrRunTimeLimitAndSaysSo(t *testing.T) {
+	sup, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		sup.Shutdown(ctx, time.Second)
+	}()
+	m := NewMonitor(sup, 100*time.Millisecond)
+	m.SetLimits(Limits{MaxRSS: 60 << 20, MaxAge: 3 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.Run(ctx)
+	start := func(role string, args ...string) *core.Child {
+		c, err := sup.StartReady(ctx, core.Spec{Role: role, Args: args})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	grow, idle := start("grow", "100"), start("idle")
+	for _, tc := range []struct {
+		c    *core.Child
+		want string
+	}{{grow, "over the 60 MiB limit"}, {idle, "over the 3s run-time limit"}} {
+		select {
+		case <-tc.c.Done():
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s child not killed by the watchdog", tc.c.Info().Role)
+		}
+		if i := tc.c.Info(); i.State != core.Killed || !strings.Contains(i.Reason, "watchdog") || !strings.Contains(i.Reason, tc.want) {
+			t.Fatalf("%s child ended %s: %q, want a watchdog kill %q", i.Role, i.State, i.Reason, tc.want)
+		}
+	}
 }

@@ -1,0 +1,214 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// killCell reads a cell the way the table draws it.
+func killCell(v *killView, row, col int) string {
+	o := v.table.CreateCell()
+	v.table.UpdateCell(widget.TableCellID{Row: row, Col: col}, o)
+	return o.(*fyne.Container).Objects[0].(*widget.Label).Text
+}
+
+// killRowByID finds the row showing the child whose short ID is short.
+func killRowByID(v *killView, short string) int {
+	rows, _ := v.table.Length()
+	for r := range rows {
+		if killCell(v, r, colID) == short {
+			return r
+		}
+	}
+	return -1
+}
+
+func newKillTest(t *testing.T) *killView {
+	env := newTestEnv(t)
+	var v *killView
+	onUI(env, func() {
+		v = newKillView(env)
+		env.Window.SetContent(v.content())
+	})
+	return v
+}
+
+// onUI runs fn as the main goroutine would: never at the same time as a tick.
+func onUI(env *Env, fn func()) {
+	uiSerial.Lock()
+	defer uiSerial.Unlock()
+	fn()
+}
+
+// uiEventually polls cond on the UI until it holds.
+func uiEventually(t *testing.T, env *Env, what string, cond func() bool) {
+	t.Helper()
+	eventually(t, what, func() bool {
+		ok := false
+		onUI(env, func() { ok = cond() })
+		return ok
+	})
+}
+
+// waitRows refreshes (the tick does it in the app) until cond holds for the table.
+func waitRows(t *testing.T, v *killView, what string, cond func() bool) {
+	t.Helper()
+	uiEventually(t, v.env, what, func() bool {
+		v.refresh()
+		return cond()
+	})
+}
+
+func TestKillTabTerminateKillAndKillAllEndEveryRowWithItsReason(t *testing.T) {
+	v := newKillTest(t)
+	ui := func(fn func()) { onUI(v.env, fn) }
+	ui(func() {
+		for range 3 {
+			test.Tap(v.starts["busy"])
+		}
+	})
+	waitRows(t, v, "3 running busy loops", func() bool {
+		rows, _ := v.table.Length()
+		if rows != 3 {
+			return false
+		}
+		for r := range 3 {
+			if killCell(v, r, colState) != "running" || killCell(v, r, colRole) != "busy loop" || killCell(v, r, colGroup) != "kill" {
+				return false
+			}
+		}
+		return true
+	})
+	var ids []string
+	ui(func() {
+		ids = []string{killCell(v, 0, colID), killCell(v, 1, colID), killCell(v, 2, colID)}
+		// Terminate the first: a click on its row selects it.
+		v.table.Select(widget.TableCellID{Row: killRowByID(v, ids[0]), Col: colRole})
+		test.Tap(v.terminate)
+		// Then select the second instead.
+		v.table.Select(widget.TableCellID{Row: killRowByID(v, ids[0]), Col: colRole})
+		v.table.Select(widget.TableCellID{Row: killRowByID(v, ids[1]), Col: colRole})
+	})
+	waitRows(t, v, "the first to end politely", func() bool {
+		return killCell(v, killRowByID(v, ids[0]), colState) == "exited"
+	})
+	ui(func() { test.Tap(v.kill) })
+	waitRows(t, v, "the second to be killed", func() bool {
+		return killCell(v, killRowByID(v, ids[1]), colState) == "killed"
+	})
+	ui(func() {
+		if s := killCell(v, killRowByID(v, ids[2]), colState); s != "running" {
+			t.Fatalf("the third child is %q; only the selected ones may end", s)
+		}
+		test.Tap(v.killAll)
+	})
+	waitRows(t, v, "every row to end", func() bool {
+		return killCell(v, killRowByID(v, ids[2]), colState) == "killed"
+	})
+	want := []struct{ state, reason string }{
+		{"exited", "terminated (stopped on request)"},
+		{"killed", "killed by user"},
+		{"killed", "killed by user (kill all)"},
+	}
+	ui(func() {
+		for i, id := range ids {
+			r := killRowByID(v, id)
+			if st, why := killCell(v, r, colState), killCell(v, r, colReason); st != want[i].state || why != want[i].reason {
+				t.Errorf("child %d ended %q (%q), want %q (%q)", i+1, st, why, want[i].state, want[i].reason)
+			}
+		}
+		if !strings.HasPrefix(v.summary.Text, "0 running") || !strings.Contains(v.summary.Text, "3 ended") {
+			t.Errorf("summary %q", v.summary.Text)
+		}
+		test.Tap(v.clearEnded)
+		if rows, _ := v.table.Length(); rows != 0 {
+			t.Fatalf("%d rows after Clear ended", rows)
+		}
+	})
+}
+
+func TestKillTabTerminateCountsDownThenKillsAChildThatIgnoresIt(t *testing.T) {
+	v := newKillTest(t)
+	ui := func(fn func()) { onUI(v.env, fn) }
+	ui(func() {
+		v.grace.SetSelected("grace 1 s")
+		test.Tap(v.starts["ignore-stop"])
+	})
+	waitRows(t, v, "the child to run", func() bool {
+		rows, _ := v.table.Length()
+		return rows == 1 && killCell(v, 0, colState) == "running"
+	})
+	ui(func() {
+		v.onHeader(colSel) // the "all" header selects every running child
+		test.Tap(v.terminate)
+	})
+	waitRows(t, v, "a countdown in the state column", func() bool {
+		return strings.HasPrefix(killCell(v, 0, colState), "stopping · ")
+	})
+	waitRows(t, v, "the kill after the grace period", func() bool { return killCell(v, 0, colState) == "killed" })
+	ui(func() {
+		if why := killCell(v, 0, colReason); why != "killed after 1s grace: ignored the stop request" {
+			t.Fatalf("reason %q", why)
+		}
+	})
+}
+
+func TestKillTabSortsByColumnAndNeverRestartsAUserKill(t *testing.T) {
+	v := newKillTest(t)
+	ui := func(fn func()) { onUI(v.env, fn) }
+	ui(func() {
+		v.restart.SetSelectedIndex(1)
+		test.Tap(v.starts["crash"])
+		test.Tap(v.starts["idle"])
+	})
+	waitRows(t, v, "two rows", func() bool { rows, _ := v.table.Length(); return rows == 2 })
+	ui(func() {
+		if got := killCell(v, 0, colRestart); got != "on crash · 0" {
+			t.Fatalf("restart cell %q", got)
+		}
+		v.onHeader(colRole) // sort by role: "crashes…" before "well-behaved…"
+		if a, b := killCell(v, 0, colRole), killCell(v, 1, colRole); a > b {
+			t.Fatalf("sorted by role: %q before %q", a, b)
+		}
+		v.onHeader(colRole) // and back down
+		if a, b := killCell(v, 0, colRole), killCell(v, 1, colRole); a < b {
+			t.Fatalf("sorted by role, descending: %q before %q", a, b)
+		}
+		test.Tap(v.killAll)
+	})
+	waitRows(t, v, "both killed", func() bool {
+		return v.env.Sup.Running() == 0 && killCell(v, 0, colState) == "killed" && killCell(v, 1, colState) == "killed"
+	})
+	time.Sleep(600 * time.Millisecond) // a user's kill must not restart the crasher
+	ui(func() {
+		v.refresh()
+		if rows, _ := v.table.Length(); rows != 2 {
+			t.Fatalf("%d rows: a child killed by the user was restarted", rows)
+		}
+	})
+}
+
+func TestKillTabWatchdogKillsAMemoryGrowerAndSaysWhy(t *testing.T) {
+	v := newKillTest(t)
+	ui := func(fn func()) { onUI(v.env, fn) }
+	ui(func() {
+		v.memLimit.SetText("40")
+		v.timeLimit.SetText("0")
+		v.watch.SetChecked(true)
+		test.Tap(v.starts["grow"])
+	})
+	waitRows(t, v, "the watchdog kill", func() bool {
+		rows, _ := v.table.Length()
+		return rows == 1 && killCell(v, 0, colState) == "killed"
+	})
+	ui(func() {
+		if why := killCell(v, 0, colReason); !strings.Contains(why, "killed by watchdog") || !strings.Contains(why, "over the 40 MiB limit") {
+			t.Fatalf("reason %q", why)
+		}
+	})
+}

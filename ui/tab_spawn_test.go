@@ -1,0 +1,132 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"dev.proclab/core"
+)
+
+func spawnCell(v *spawnView, row, col int) string {
+	o := v.table.CreateCell()
+	v.table.UpdateCell(widget.TableCellID{Row: row, Col: col}, o)
+	return o.(*fyne.Container).Objects[0].(*widget.Label).Text
+}
+
+func newSpawnTest(t *testing.T) *spawnView {
+	env := newTestEnv(t)
+	var v *spawnView
+	onUI(env, func() {
+		v = newSpawnView(env)
+		env.Window.SetContent(v.content())
+	})
+	return v
+}
+
+func TestSpawnTabStartShowsWorkersResultCheckAndSpeedup(t *testing.T) {
+	v := newSpawnTest(t)
+	onUI(v.env, func() {
+		v.task.SetSelectedIndex(0)
+		v.size.SetText("10,000,000")
+		v.workers.SetSelected("3")
+		v.compare.SetChecked(true)
+		test.Tap(v.start)
+	})
+	eventually(t, "the run to finish", func() bool { return !v.running() })
+	uiSerial.Lock()
+	defer uiSerial.Unlock()
+	v.tick()
+	if rows, _ := v.table.Length(); rows != 3 {
+		t.Fatalf("%d worker rows, want 3", rows)
+	}
+	pids := map[string]bool{}
+	for r := range 3 {
+		pid := spawnCell(v, r, 1)
+		if n, _ := strconv.Atoi(pid); n <= 0 {
+			t.Fatalf("row %d PID %q", r, pid)
+		}
+		pids[pid] = true
+		if res := spawnCell(v, r, 4); !strings.HasSuffix(res, " primes") {
+			t.Fatalf("row %d result %q", r, res)
+		}
+	}
+	if len(pids) != 3 {
+		t.Fatalf("3 workers in %d processes", len(pids))
+	}
+	if v.resResult.Text != "664,579 primes below 10,000,000" {
+		t.Fatalf("result %q", v.resResult.Text)
+	}
+	if !strings.HasPrefix(v.resCheck.Text, "✓") {
+		t.Fatalf("check %q", v.resCheck.Text)
+	}
+	if !strings.Contains(v.resSpawn.Text, "ms per process") || !strings.Contains(v.resSpeedup.Text, "× with 3 processes") ||
+		!strings.Contains(v.resSpeedup.Text, "with goroutines") {
+		t.Fatalf("spawn %q, speedup %q", v.resSpawn.Text, v.resSpeedup.Text)
+	}
+	for _, c := range v.env.Sup.List() {
+		if c.Group != "spawn" || c.State != core.Exited {
+			t.Fatalf("worker %s ended %s: %s", c.Label, c.State, c.Reason)
+		}
+	}
+}
+
+func TestSpawnTabSweepChartsEveryCountAndCancelStopsAll(t *testing.T) {
+	v := newSpawnTest(t)
+	ui := func(fn func()) { onUI(v.env, fn) }
+	ui(func() {
+		v.task.SetSelectedIndex(2) // Collatz
+		v.size.SetText("200k")
+		v.workers.SetSelected("3")
+		test.Tap(v.sweep)
+	})
+	eventually(t, "the sweep to finish", func() bool { return !v.running() })
+	uiSerial.Lock()
+	v.tick()
+	v.chart.mu.Lock()
+	n := len(v.chart.points)
+	v.chart.mu.Unlock()
+	if n != 6 { // 1, 2, 3 workers, processes and goroutines
+		t.Fatalf("chart has %d points, want 6", n)
+	}
+	if !strings.HasPrefix(v.resCheck.Text, "✓") || !strings.Contains(v.phase.Text, "Sweep done") {
+		t.Fatalf("check %q, phase %q", v.resCheck.Text, v.phase.Text)
+	}
+
+	v.task.SetSelectedIndex(1) // π, far too big to finish
+	v.size.SetText("1000000000000")
+	v.workers.SetSelected("2")
+	test.Tap(v.start)
+	uiSerial.Unlock()
+	uiEventually(t, v.env, "workers computing", func() bool {
+		v.tick()
+		return len(v.rows) == 1 && v.rows[0].Done > 0 // the single-process reference at work
+	})
+	ui(func() { test.Tap(v.cancel) })
+	eventually(t, "the cancel", func() bool { return !v.running() })
+	if n := v.env.Sup.Running(); n != 0 {
+		t.Fatalf("%d workers still running after Cancel", n)
+	}
+	ui(func() {
+		if !strings.HasPrefix(v.phase.Text, "Cancelled") {
+			t.Fatalf("phase %q", v.phase.Text)
+		}
+	})
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1,000": 1000, "2_000_000": 2_000_000, "500M": 500_000_000, "2G": 2_000_000_000, " 7k ": 7000} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "abc", "-5", "0", "1.5M"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q) accepted", bad)
+		}
+	}
+}
