@@ -35,8 +35,16 @@ func TestMain(m *testing.M) {
 // supervisor whose children are stopped when the test ends.
 func newTestEnv(t *testing.T) *Env {
 	t.Helper()
+	// A new test app clears Fyne's global caches: not while an earlier test's last
+	// update (which holds uiSerial) may still be drawing.
+	// Cleanups run last-registered first: the app reset that NewTempApp registers runs
+	// between these two, under the lock, after the env's own cleanup below.
+	t.Cleanup(uiSerial.Unlock)
+	uiSerial.Lock()
 	a := test.NewTempApp(t)
+	t.Cleanup(uiSerial.Lock)
 	w := test.NewTempWindow(t, container.NewStack())
+	uiSerial.Unlock()
 	w.Resize(fyne.NewSize(1100, 760))
 	sup, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -85,23 +85,22 @@ func TestSpawnTabSweepChartsEveryCountAndCancelStopsAll(t *testing.T) {
 		test.Tap(v.sweep)
 	})
 	eventually(t, "the sweep to finish", func() bool { return !v.running() })
-	uiSerial.Lock()
-	v.tick()
-	v.chart.mu.Lock()
-	n := len(v.chart.points)
-	v.chart.mu.Unlock()
-	if n != 6 { // 1, 2, 3 workers, processes and goroutines
-		t.Fatalf("chart has %d points, want 6", n)
-	}
-	if !strings.HasPrefix(v.resCheck.Text, "✓") || !strings.Contains(v.phase.Text, "Sweep done") {
-		t.Fatalf("check %q, phase %q", v.resCheck.Text, v.phase.Text)
-	}
-
-	v.task.SetSelectedIndex(1) // π, far too big to finish
-	v.size.SetText("1000000000000")
-	v.workers.SetSelected("2")
-	test.Tap(v.start)
-	uiSerial.Unlock()
+	// The last result reaches the chart on a tick: poll, as the window would.
+	uiEventually(t, v.env, "every sweep point on the chart", func() bool {
+		v.tick()
+		v.chart.mu.Lock()
+		defer v.chart.mu.Unlock()
+		return len(v.chart.points) == 6 // 1, 2, 3 workers, processes and goroutines
+	})
+	ui(func() {
+		if !strings.HasPrefix(v.resCheck.Text, "✓") || !strings.Contains(v.phase.Text, "Sweep done") {
+			t.Fatalf("check %q, phase %q", v.resCheck.Text, v.phase.Text)
+		}
+		v.task.SetSelectedIndex(1) // π, far too big to finish
+		v.size.SetText("1000000000000")
+		v.workers.SetSelected("2")
+		test.Tap(v.start)
+	})
 	uiEventually(t, v.env, "workers computing", func() bool {
 		v.tick()
 		return len(v.rows) == 1 && v.rows[0].Done > 0 // the single-process reference at work
