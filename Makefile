@@ -10,7 +10,7 @@ BIN     := proclab
 DEB_PKGS := gcc libgl1-mesa-dev xorg-dev xvfb
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Packages whose code differs per OS: they must compile (with their tests) for each OS.
-CROSS_PKGS := ./core/... ./ipc/... ./cli/console $(wildcard ./backup) $(wildcard ./applog)
+CROSS_PKGS := ./core/... ./ipc/... ./cli/console ./applog ./daemon $(wildcard ./backup)
 export LANG := en_US.UTF-8
 
 FYNE    := $(shell $(GO) env GOPATH 2>/dev/null)/bin/fyne

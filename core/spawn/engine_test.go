@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -43,7 +42,6 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
 func TestPrimesAcrossWorkerProcessesEqualTheSingleProcessCount(t *testing.T) {
 	e, sup := newEngine(t)
