@@ -6,12 +6,15 @@
 // every child, so it imports only the engine's worker roles: never ui, never the monitor.
 package role
 
-import "dev.proclab/core"
+import (
+	"dev.proclab/backup"
+	"dev.proclab/core"
+)
 
 // Table lists every role a ProcLab child can play.
 func Table() core.Roles {
 	t := core.Roles{}
-	for _, roles := range []core.Roles{core.Behaviours} {
+	for _, roles := range []core.Roles{core.Behaviours, backup.Roles} {
 		for name, fn := range roles {
 			t[name] = fn
 		}
