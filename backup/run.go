@@ -35,7 +35,9 @@ type Options struct {
 	// failed). It runs on the engine's goroutines: it must not block.
 	OnEvent func(Event)
 
-	workerDelay time.Duration // tests: slow workers down so a kill lands mid-run
+	// WorkerDelayForTests pauses each worker before every file, so a test can kill one
+	// mid-run. Leave it zero.
+	WorkerDelayForTests time.Duration
 }
 
 // Phase is where a run is.
@@ -313,6 +315,13 @@ func (r *Run) execute() (*Report, error) {
 	// Folders first, so workers only ever write files into folders that exist.
 	if err := os.MkdirAll(r.dst, 0o777); err != nil {
 		return nil, inputErr("cannot create destination %s: %v", r.dst, unwrapPath(err))
+	}
+	// The manifest folder exists before folder times are set, so writing the manifest
+	// later does not move the destination folder's time.
+	if _, err := os.Lstat(filepath.Join(r.dst, MetaDir)); err != nil {
+		if err := os.Mkdir(filepath.Join(r.dst, MetaDir), 0o755); err == nil && plan.Dirs[0].Why == "" {
+			plan.Dirs[0].Why = "manifest folder made"
+		}
 	}
 	for _, rel := range plan.Stale {
 		os.Remove(filepath.Join(r.dst, rel))
