@@ -444,7 +444,7 @@ func TestWorkerKilledMidRunStillGivesCompleteCopy(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "dst")
 	sup := newSup(t)
 	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Workers: 3, Sup: sup,
-		WorkerDelayForTests: 3 * time.Millisecond})
+		SlowMotion: 3 * time.Millisecond})
 	must(t, err)
 	var victim int
 	for deadline := time.Now().Add(20 * time.Second); victim == 0; {

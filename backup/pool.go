@@ -56,7 +56,7 @@ func newPool(r *Run, tasks []task, workers int) *pool {
 		attempts: make([]uint8, len(tasks)), left: len(tasks)}
 	p.cond = sync.NewCond(&p.mu)
 	cfg, _ := json.Marshal(workerConfig{Src: r.src, Dst: r.dst, Tag: r.tag, Fsync: r.opt.Fsync,
-		Verify: r.opt.Verify, Delay: r.opt.WorkerDelayForTests})
+		Verify: r.opt.Verify, Delay: r.opt.SlowMotion})
 	p.cfg = string(cfg)
 	// Big files first, so the last minutes are not one worker copying one big file while
 	// the others sit idle; the rest in path order, which keeps a folder's files together.

@@ -35,9 +35,9 @@ type Options struct {
 	// failed). It runs on the engine's goroutines: it must not block.
 	OnEvent func(Event)
 
-	// WorkerDelayForTests pauses each worker before every file, so a test can kill one
-	// mid-run. Leave it zero.
-	WorkerDelayForTests time.Duration
+	// SlowMotion pauses each worker before every file: a demo can be watched and a test
+	// can kill a worker mid-run. Zero for real backups.
+	SlowMotion time.Duration
 }
 
 // Phase is where a run is.
