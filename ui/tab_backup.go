@@ -134,7 +134,7 @@ func newBackupView(env *Env) *backupView {
 	v.status = widget.NewLabel("Pick a source and a destination folder, then press Back up.")
 	v.status.Wrapping = fyne.TextWrapWord
 	v.workerBox = container.NewVBox()
-	v.summary = widget.NewLabel("")
+	v.summary = widget.NewLabel("The summary and any files that failed show here when a run ends.")
 	v.summary.Wrapping = fyne.TextWrapWord
 	v.failedList = widget.NewList(
 		func() int { return len(v.failed) },
