@@ -560,8 +560,8 @@ func TestVanishedAndChangingFilesAreErrorsTheRestGoesOn(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "dst")
 	stopGrowing := make(chan struct{})
 	grown := make(chan struct{})
-	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 1, OnEvent: func(e backup.Event) {
-		if e.Kind == backup.EvPhase && e.Phase == backup.PhaseCopying {
+	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 1, SlowMotion: 10 * time.Millisecond, OnEvent: func(e backup.Event) {
+		if e.Kind == backup.EvPlanned {
 			// The plan is made: one file vanishes, another keeps growing while copied.
 			os.Remove(filepath.Join(src, "gone.txt"))
 			go func() {

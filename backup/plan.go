@@ -228,6 +228,15 @@ func within(p, dir string) bool {
 // per entry. Only metadata is read (no file contents), so an unchanged tree is planned
 // in the time it takes to stat both trees. src and dst must have passed CheckInput.
 func MakePlan(src, dst string, verify bool) (*Plan, error) {
+	return makePlan(src, dst, verify, nil)
+}
+
+// dirFunc receives each folder's findings as soon as it is visited, before its
+// subfolders are: rel is the folder, dirs its subfolders, files its other entries. It
+// runs on the walk's goroutines.
+type dirFunc func(rel string, dirs, files []Item, stale []string)
+
+func makePlan(src, dst string, verify bool, onDir dirFunc) (*Plan, error) {
 	start := time.Now()
 	p := &Plan{Src: src, Dst: dst}
 	rootInfo, err := os.Lstat(src)
@@ -243,7 +252,7 @@ func MakePlan(src, dst string, verify bool) (*Plan, error) {
 			root.Why = "mode or time differs"
 		}
 	}
-	w := &walker{src: src, dst: dst, verify: verify}
+	w := &walker{src: src, dst: dst, verify: verify, onDir: onDir}
 	w.run(dirJob{rel: ".", dstDir: p.DstExists}, &root)
 	p.Dirs = append([]Item{root}, w.dirs...)
 	p.Files = w.files
@@ -326,6 +335,7 @@ type dirJob struct {
 type walker struct {
 	src, dst string
 	verify   bool
+	onDir    dirFunc
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -363,6 +373,9 @@ func (w *walker) run(root dirJob, rootItem *Item) {
 				w.mu.Unlock()
 
 				files, dirs, stale, jobs, dirErr := w.visit(j)
+				if w.onDir != nil {
+					w.onDir(j.rel, dirs, files, stale)
+				}
 
 				w.mu.Lock()
 				w.files = append(w.files, files...)

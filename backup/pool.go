@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -20,23 +21,25 @@ const maxAttempts = 3
 // pool hands batches of files to worker processes and collects what they report. It
 // lives in the parent, so it always knows which files a worker held when it died.
 type pool struct {
-	r     *Run
-	cfg   string // worker configuration, JSON
-	tasks []task
-	out   []result // by task index
-	has   []bool   // out[i] is final
+	r       *Run
+	cfg     string // worker configuration, JSON
+	workers int    // pool size
 
 	mu        sync.Mutex
 	cond      *sync.Cond
-	queue     []int // task indices, front first
-	left      int   // tasks without a final result
+	tasks     []task
+	out       []result // by task index
+	has       []bool   // out[i] is final
+	queue     []int    // task indices, front first
+	left      int      // tasks without a final result
+	closed    bool     // the plan is complete: no more tasks
 	stop      string
 	attempts  []uint8
-	workers   []*pworker
+	procs     []*pworker
+	started   int
 	deaths    int
 	maxDeaths int
 	nextBatch int
-	batchMax  int
 	live      int
 }
 
@@ -51,49 +54,69 @@ type pworker struct {
 	ended    bool
 }
 
-func newPool(r *Run, tasks []task, workers int) *pool {
-	p := &pool{r: r, tasks: tasks, out: make([]result, len(tasks)), has: make([]bool, len(tasks)),
-		attempts: make([]uint8, len(tasks)), left: len(tasks)}
+func newPool(r *Run, workers int) *pool {
+	p := &pool{r: r, workers: workers, maxDeaths: 3*workers + 3}
 	p.cond = sync.NewCond(&p.mu)
 	cfg, _ := json.Marshal(workerConfig{Src: r.src, Dst: r.dst, Tag: r.tag, Fsync: r.opt.Fsync,
-		Verify: r.opt.Verify, Delay: r.opt.SlowMotion})
+		Verify: r.opt.Verify, Delay: r.opt.SlowMotion, Procs: workerProcs()})
 	p.cfg = string(cfg)
-	// Big files first, so the last minutes are not one worker copying one big file while
-	// the others sit idle; the rest in path order, which keeps a folder's files together.
-	p.queue = make([]int, len(tasks))
-	for i := range p.queue {
-		p.queue[i] = i
-	}
-	sort.SliceStable(p.queue, func(a, b int) bool {
-		sa, sb := tasks[p.queue[a]].Size, tasks[p.queue[b]].Size
-		if sa >= bigFile || sb >= bigFile {
-			return sa > sb
-		}
-		return false
-	})
-	// Enough batches per worker to balance the end of the run, few enough that ten
-	// thousand small files are a few hundred frames.
-	p.batchMax = len(tasks) / (workers * 8)
-	p.batchMax = max(1, min(p.batchMax, 128))
-	p.maxDeaths = 3*workers + 3
 	return p
 }
 
-// start starts n workers; the caller then waits with wait().
-func (p *pool) start(n int) error {
-	var firstErr error
-	for slot := 1; slot <= n; slot++ {
-		if err := p.startWorker(slot, false); err != nil && firstErr == nil {
-			firstErr = err
+// add queues files as the plan finds them, so copying starts while the walk goes on,
+// and starts workers as the work grows: one per 8 files queued so far, up to the pool
+// size. Nothing added, no worker started.
+func (p *pool) add(ts []task) {
+	p.mu.Lock()
+	for _, t := range ts {
+		t.I = len(p.tasks)
+		p.tasks = append(p.tasks, t)
+		p.out = append(p.out, result{})
+		p.has = append(p.has, false)
+		p.attempts = append(p.attempts, 0)
+		p.left++
+		if t.Size >= bigFile {
+			// Big files first, so the end of the run is not one worker on one big file.
+			p.queue = append([]int{t.I}, p.queue...)
+		} else {
+			p.queue = append(p.queue, t.I)
+		}
+		p.r.toDo.Add(1)
+		p.r.bytesToDo.Add(t.Size)
+	}
+	want := min(p.workers, (len(p.tasks)+7)/8)
+	if p.stop != "" {
+		want = 0
+	}
+	first := p.started == 0 && want > 0
+	var slots []int
+	for p.started < want {
+		p.started++
+		slots = append(slots, p.started)
+	}
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	if first {
+		p.r.beginCopying()
+	}
+	for _, slot := range slots {
+		if err := p.startWorker(slot, false); err != nil {
+			p.mu.Lock()
+			if p.live == 0 && p.stop == "" {
+				p.stop = "cannot start a backup worker process: " + err.Error()
+			}
+			p.cond.Broadcast()
+			p.mu.Unlock()
 		}
 	}
+}
+
+// close says no more files will be added.
+func (p *pool) close() {
 	p.mu.Lock()
-	live := p.live
+	p.closed = true
+	p.cond.Broadcast()
 	p.mu.Unlock()
-	if live == 0 {
-		return fmt.Errorf("cannot start a backup worker process: %w", firstErr)
-	}
-	return nil
 }
 
 func (p *pool) startWorker(slot int, replacement bool) error {
@@ -111,7 +134,7 @@ func (p *pool) startWorker(slot int, replacement bool) error {
 	}
 	w.child = child
 	p.mu.Lock()
-	p.workers = append(p.workers, w)
+	p.procs = append(p.procs, w)
 	p.live++
 	p.mu.Unlock()
 	p.r.emit(Event{Kind: EvWorkerStarted, PID: child.PID(), Worker: slot, Msg: label + " started"})
@@ -132,7 +155,7 @@ func (p *pool) feed(w *pworker) {
 		if w.ended {
 			return
 		}
-		if p.stop != "" || p.left == 0 {
+		if p.stop != "" || p.closed && p.left == 0 {
 			w.stopping = true
 			p.mu.Unlock()
 			w.child.Terminate(5 * time.Second)
@@ -158,7 +181,10 @@ func (p *pool) takeBatch(w *pworker) batch {
 	b := batch{ID: p.nextBatch}
 	var bytes int64
 	var idx []int
-	for len(p.queue) > 0 && len(b.Tasks) < p.batchMax && bytes < 16<<20 {
+	// Enough batches per worker to balance the end of the run, few enough that ten
+	// thousand small files are a few hundred frames.
+	limit := max(1, min(len(p.queue)/(2*p.workers), 64))
+	for len(p.queue) > 0 && len(b.Tasks) < limit && bytes < 16<<20 {
 		i := p.queue[0]
 		if len(b.Tasks) > 0 && p.tasks[i].Size >= bigFile {
 			break // a big file goes alone, so its progress is its worker's
@@ -288,7 +314,7 @@ func (p *pool) watch(w *pworker) {
 		}
 	}
 	p.queue = append(requeue, p.queue...)
-	replace := died && p.stop == "" && p.left > 0 && p.deaths <= p.maxDeaths
+	replace := died && p.stop == "" && (p.left > 0 || !p.closed) && p.deaths <= p.maxDeaths
 	if died && p.stop == "" && p.left > 0 && !replace && p.live == 0 {
 		p.stop = fmt.Sprintf("worker processes kept dying (%d deaths); the last: %s", p.deaths, info.Reason)
 	}
@@ -327,7 +353,7 @@ func (p *pool) wait() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
-		if p.live == 0 && (p.left == 0 || p.stop != "") {
+		if p.live == 0 && (p.closed && p.left == 0 || p.stop != "") {
 			return
 		}
 		if p.r.ctx.Err() != nil && p.stop == "" {
@@ -335,7 +361,7 @@ func (p *pool) wait() {
 		}
 		if p.stop != "" && !stopAsked {
 			stopAsked = true
-			ws := append([]*pworker(nil), p.workers...)
+			ws := append([]*pworker(nil), p.procs...)
 			p.cond.Broadcast()
 			p.mu.Unlock()
 			for _, w := range ws {
@@ -356,7 +382,7 @@ func (p *pool) snapshot() []WorkerProgress {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []WorkerProgress
-	for _, w := range p.workers {
+	for _, w := range p.procs {
 		info := w.child.Info()
 		out = append(out, WorkerProgress{Worker: w.slot, PID: info.PID, Label: info.Label, State: info.State.String(),
 			Ended: w.ended, File: w.status.Rel, FileDone: w.status.Done, FileSize: w.status.Size, Files: w.files})
@@ -369,10 +395,16 @@ func (p *pool) streamed() int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var n int64
-	for _, w := range p.workers {
+	for _, w := range p.procs {
 		if !w.ended {
 			n += w.status.Done
 		}
 	}
+	return n
+}
+
+// workerProcs is GOMAXPROCS for workers (PROCLAB_WORKER_PROCS, for measuring).
+func workerProcs() int {
+	n, _ := strconv.Atoi(os.Getenv("PROCLAB_WORKER_PROCS"))
 	return n
 }

@@ -60,6 +60,7 @@ const (
 	EvWorkerEnded
 	EvWorkerDied
 	EvFileFailed
+	EvPlanned // the walk is complete; Msg says what it found
 )
 
 // Event is something the user may want to read as a line of text.
@@ -295,88 +296,67 @@ func (r *Run) run() {
 func (r *Run) execute() (*Report, error) {
 	rep := &Report{RunID: r.id, Source: r.src, Destination: r.dst, Start: r.start,
 		DryRun: r.opt.DryRun, Verify: r.opt.Verify, Workers: r.opt.Workers}
-	plan, err := MakePlan(r.src, r.dst, r.opt.Verify)
-	if err != nil {
-		return nil, err
-	}
-	if plan.Dirs[0].Err != nil {
-		return nil, inputErr("cannot read source folder %s: %s", r.src, plan.Dirs[0].Err.Msg)
-	}
-	rep.Plan = plan
-	r.emit(Event{Kind: EvPhase, Phase: PhasePlanning, Msg: fmt.Sprintf("planned %d files, %d folders in %s: %d to copy",
-		len(plan.Files), len(plan.Dirs), plan.WalkTime.Round(time.Millisecond), plan.ToCopy)})
-	r.toDo.Store(int64(plan.ToCopy))
-	r.bytesToDo.Store(plan.BytesToCopy)
 	if r.opt.DryRun {
+		plan, err := MakePlan(r.src, r.dst, r.opt.Verify)
+		if err != nil {
+			return nil, err
+		}
+		if plan.Dirs[0].Err != nil {
+			return nil, inputErr("cannot read source folder %s: %s", r.src, plan.Dirs[0].Err.Msg)
+		}
+		rep.Plan = plan
+		r.toDo.Store(int64(plan.ToCopy))
+		r.bytesToDo.Store(plan.BytesToCopy)
 		rep.fill(plan, nil, nil)
 		return rep, nil
 	}
 
-	// Folders first, so workers only ever write files into folders that exist.
 	if err := os.MkdirAll(r.dst, 0o777); err != nil {
 		return nil, inputErr("cannot create destination %s: %v", r.dst, unwrapPath(err))
 	}
 	// The manifest folder exists before folder times are set, so writing the manifest
 	// later does not move the destination folder's time.
+	rootTouched := false
 	if _, err := os.Lstat(filepath.Join(r.dst, MetaDir)); err != nil {
-		if err := os.Mkdir(filepath.Join(r.dst, MetaDir), 0o755); err == nil && plan.Dirs[0].Why == "" {
-			plan.Dirs[0].Why = "manifest folder made"
-		}
-	}
-	for _, rel := range plan.Stale {
-		os.Remove(filepath.Join(r.dst, rel))
-	}
-	dirErrs := r.makeDirs(plan)
-	metaErrs := r.fixMeta(plan)
-	r.emit(Event{Kind: EvPhase, Phase: PhasePlanning, Msg: "folders made"})
-
-	// Files for the workers; those under a folder that could not be made fail with it.
-	var tasks []task
-	var taskItem []int
-	preFailed := map[int]*FileError{}
-	for i := range plan.Files {
-		it := &plan.Files[i]
-		if it.Op != OpCopy && it.Op != OpVerify {
-			continue
-		}
-		if fe := underFailedDir(it.Rel, dirErrs); fe != nil {
-			preFailed[i] = &FileError{Path: it.Rel, Kind: fe.Kind, Msg: "its folder could not be made: " + fe.Msg}
-			r.toDo.Add(-1)
-			r.bytesToDo.Add(-it.Size)
-			continue
-		}
-		tasks = append(tasks, task{I: len(tasks), Rel: it.Rel, Op: it.Op, Kind: it.Kind, Size: it.Size,
-			UID: it.UID, GID: it.GID, Owner: it.HasOwn})
-		taskItem = append(taskItem, i)
+		rootTouched = os.Mkdir(filepath.Join(r.dst, MetaDir), 0o755) == nil
 	}
 
-	var results []result
-	stopped := ""
-	if len(tasks) > 0 { // no worker is started when there is nothing to copy
-		r.setPhase(PhaseCopying)
-		n := min(r.opt.Workers, (len(tasks)+7)/8)
-		p := newPool(r, tasks, n)
-		r.poolPtr.Store(p)
-		if err := p.start(n); err != nil {
-			return nil, err
-		}
-		stopWB := func() {}
-		if os.Getenv("PROCLAB_NO_WRITEBEHIND") == "" {
-			stopWB = writeBehind(r.dst)
-		}
+	// The plan streams into the pool: a folder's files are queued as soon as it is
+	// visited, so workers copy while the walk goes on.
+	p := newPool(r, r.opt.Workers)
+	r.poolPtr.Store(p)
+	s := &stream{r: r, pool: p, work: map[string]bool{}, preFailed: map[string]*FileError{}}
+	plan, err := makePlan(r.src, r.dst, r.opt.Verify, s.onDir)
+	p.close()
+	if err == nil && plan.Dirs[0].Err != nil {
+		err = inputErr("cannot read source folder %s: %s", r.src, plan.Dirs[0].Err.Msg)
+	}
+	if err != nil {
+		r.cancel()
 		p.wait()
-		stopWB()
-		results, stopped = p.out, p.stop
-		for i := range results {
-			if !p.has[i] {
-				why := "the run stopped before it: " + stopped
-				results[i] = result{I: i, Err: &FileError{Path: tasks[i].Rel, Kind: ErrNotCopied, Msg: "not copied: " + why}}
-			}
+		return nil, err
+	}
+	rep.Plan = plan
+	r.emit(Event{Kind: EvPlanned, Phase: PhasePlanning, Msg: fmt.Sprintf("planned %d files, %d folders in %s: %d to copy",
+		len(plan.Files), len(plan.Dirs), plan.WalkTime.Round(time.Millisecond), plan.ToCopy)})
+	p.wait()
+	if s.stopWB != nil {
+		s.stopWB()
+	}
+
+	p.mu.Lock()
+	tasks, results, stopped := p.tasks, p.out, p.stop
+	for i := range results {
+		if !p.has[i] {
+			results[i] = result{I: i, Err: &FileError{Path: tasks[i].Rel, Kind: ErrNotCopied,
+				Msg: "not copied: the run stopped before it: " + stopped}}
 		}
 	}
+	p.mu.Unlock()
 
 	r.setPhase(PhaseFinishing)
-	dirErrs = append(dirErrs, r.finishDirs(plan, stopped != "")...)
+	s.work["."] = s.work["."] || rootTouched
+	dirErrs := append(s.dirErrs, r.finishDirs(plan, s.work)...)
 
 	r.setPhase(PhaseFlushing)
 	var written []string
@@ -385,7 +365,7 @@ func (r *Run) execute() (*Report, error) {
 			written = append(written, tasks[i].Rel)
 		}
 	}
-	if len(written) > 0 || len(metaErrs) > 0 || dirsTouched(plan) {
+	if len(written) > 0 || s.wrote || len(s.work) > 0 || dirsTouched(plan) {
 		if err := flush(r.dst, written); err != nil {
 			rep.FlushError = err.Error()
 		}
@@ -394,19 +374,110 @@ func (r *Run) execute() (*Report, error) {
 	r.mu.Lock()
 	rep.WorkerDeaths = append([]WorkerDeath(nil), r.deaths...)
 	r.mu.Unlock()
+	byRel := make(map[string]result, len(results))
+	for i, res := range results {
+		byRel[tasks[i].Rel] = res
+	}
 	outcome := make(map[int]result, len(results))
-	for ti, res := range results {
-		outcome[taskItem[ti]] = res
+	for i := range plan.Files {
+		rel := plan.Files[i].Rel
+		if res, ok := byRel[rel]; ok {
+			outcome[i] = res
+		} else if fe := s.preFailed[rel]; fe != nil {
+			outcome[i] = result{Err: fe}
+		}
 	}
-	for i, fe := range preFailed {
-		outcome[i] = result{Err: fe}
-	}
-	rep.fill(plan, outcome, append(dirErrs, metaErrs...))
+	rep.fill(plan, outcome, append(dirErrs, s.metaErrs...))
 	rep.End = time.Now()
 	if err := rep.writeManifest(r.dst); err != nil {
 		rep.ManifestError = err.Error()
 	}
 	return rep, nil
+}
+
+// beginCopying runs once, when the first file is queued.
+func (r *Run) beginCopying() {
+	r.setPhase(PhaseCopying)
+}
+
+// stream acts on the plan folder by folder, as the walk finds them.
+type stream struct {
+	r    *Run
+	pool *pool
+
+	mu        sync.Mutex
+	work      map[string]bool // folders written into
+	dirErrs   []*FileError
+	metaErrs  []*FileError
+	preFailed map[string]*FileError
+	wrote     bool
+	stopWB    func()
+}
+
+func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
+	r := s.r
+	for _, st := range stale {
+		os.Remove(filepath.Join(r.dst, st))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Subfolders first (the walk visits them after this returns), made writable by
+	// their owner; their real modes are set after their contents.
+	for i := range dirs {
+		d := &dirs[i]
+		if underFailedDir(d.Rel, s.dirErrs) != nil {
+			continue
+		}
+		path := filepath.Join(r.dst, d.Rel)
+		if d.Clear {
+			if err := os.Remove(path); err != nil {
+				s.dirErrs = append(s.dirErrs, fileErr(d.Rel, err, "cannot replace what the destination holds at this name"))
+				continue
+			}
+		}
+		if d.Create {
+			s.wrote = true
+			if err := os.Mkdir(path, dirMode(d.Mode)); err != nil && !errors.Is(err, fs.ErrExist) {
+				s.dirErrs = append(s.dirErrs, fileErr(d.Rel, err, "cannot create this folder"))
+			}
+		}
+	}
+	var tasks []task
+	for i := range files {
+		it := &files[i]
+		switch it.Op {
+		case OpMeta:
+			s.wrote = true
+			if fe := r.fixMeta(it); fe != nil {
+				s.metaErrs = append(s.metaErrs, fe)
+			}
+		case OpCopy, OpVerify:
+			if fe := underFailedDir(it.Rel, s.dirErrs); fe != nil {
+				s.preFailed[it.Rel] = &FileError{Path: it.Rel, Kind: fe.Kind, Msg: "its folder could not be made: " + fe.Msg}
+				continue
+			}
+			tasks = append(tasks, task{Rel: it.Rel, Op: it.Op, Kind: it.Kind, Size: it.Size,
+				UID: it.UID, GID: it.GID, Owner: it.HasOwn})
+		}
+	}
+	if len(tasks) == 0 {
+		return
+	}
+	if !s.work[rel] {
+		s.work[rel] = true
+		// A kept folder without owner write permission (copied read-only last time) gets
+		// it back while it is filled.
+		path := filepath.Join(r.dst, rel)
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o200 == 0 {
+			os.Chmod(path, fi.Mode().Perm()|0o700)
+		}
+	}
+	if s.stopWB == nil && os.Getenv("PROCLAB_NO_WRITEBEHIND") == "" {
+		s.stopWB = writeBehind(r.dst)
+	}
+	s.mu.Unlock()
+	s.pool.add(tasks)
+	s.mu.Lock()
 }
 
 func underFailedDir(rel string, dirErrs []*FileError) *FileError {
@@ -422,68 +493,16 @@ func underFailedDir(rel string, dirErrs []*FileError) *FileError {
 // run can fill it. Its real mode is set after its contents.
 func dirMode(m fs.FileMode) fs.FileMode { return m.Perm() | 0o700 }
 
-func (r *Run) makeDirs(p *Plan) []*FileError {
-	work := map[string]bool{} // folders that will receive files
-	for i := range p.Files {
-		if op := p.Files[i].Op; op == OpCopy || op == OpVerify {
-			work[filepath.Dir(p.Files[i].Rel)] = true
-		}
+// fixMeta sets mode and owner of a file whose content is unchanged.
+func (r *Run) fixMeta(it *Item) *FileError {
+	path := filepath.Join(r.dst, it.Rel)
+	if err := os.Chmod(path, it.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+		return fileErr(it.Rel, err, "cannot set its mode")
 	}
-	var errs []*FileError
-	for i := range p.Dirs {
-		d := &p.Dirs[i]
-		path := filepath.Join(r.dst, d.Rel)
-		if fe := underFailedDir(d.Rel, errs); fe != nil {
-			continue
-		}
-		if d.Clear {
-			if err := os.Remove(path); err != nil {
-				errs = append(errs, fileErr(d.Rel, err, "cannot replace what the destination holds at this name"))
-				continue
-			}
-		}
-		if d.Create && d.Rel != "." {
-			if err := os.Mkdir(path, dirMode(d.Mode)); err != nil && !errors.Is(err, fs.ErrExist) {
-				errs = append(errs, fileErr(d.Rel, err, "cannot create this folder"))
-			}
-			continue
-		}
-		if work[d.Rel] && !d.Create {
-			// A kept folder without owner write permission (copied read-only last time)
-			// gets it back while it is filled.
-			if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o200 == 0 {
-				os.Chmod(path, fi.Mode().Perm()|0o700)
-				d.Why = "filled"
-			}
-		}
-		if work[d.Rel] && d.Why == "" {
-			d.Why = "filled"
-		}
+	if keepOwner && it.HasOwn {
+		os.Lchown(path, it.UID, it.GID)
 	}
-	if d := &p.Dirs[0]; d.Create {
-		os.Chmod(r.dst, dirMode(d.Mode))
-	}
-	return errs
-}
-
-// fixMeta sets mode and owner of files whose content is unchanged.
-func (r *Run) fixMeta(p *Plan) []*FileError {
-	var errs []*FileError
-	for i := range p.Files {
-		it := &p.Files[i]
-		if it.Op != OpMeta {
-			continue
-		}
-		path := filepath.Join(r.dst, it.Rel)
-		if err := os.Chmod(path, it.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
-			errs = append(errs, fileErr(it.Rel, err, "cannot set its mode"))
-			continue
-		}
-		if keepOwner && it.HasOwn {
-			os.Lchown(path, it.UID, it.GID)
-		}
-	}
-	return errs
+	return nil
 }
 
 func dirsTouched(p *Plan) bool {
@@ -497,11 +516,11 @@ func dirsTouched(p *Plan) bool {
 
 // finishDirs sets folders' modes, owners and times, deepest first, after their contents:
 // writing a file into a folder changes its time, and a read-only mode would refuse it.
-func (r *Run) finishDirs(p *Plan, stopped bool) []*FileError {
+func (r *Run) finishDirs(p *Plan, work map[string]bool) []*FileError {
 	var errs []*FileError
 	for i := len(p.Dirs) - 1; i >= 0; i-- {
 		d := &p.Dirs[i]
-		if !d.Create && d.Why == "" {
+		if !d.Create && d.Why == "" && !work[d.Rel] {
 			continue
 		}
 		path := filepath.Join(r.dst, d.Rel)
@@ -519,7 +538,6 @@ func (r *Run) finishDirs(p *Plan, stopped bool) []*FileError {
 			errs = append(errs, fileErr(d.Rel, err, "cannot set this folder's time"))
 		}
 	}
-	_ = stopped
 	return errs
 }
 

@@ -22,6 +22,15 @@ func owner(fi fs.FileInfo) (uid, gid int, ok bool) {
 // keepOwner: as root, owner and group are kept (as cp -a does); others cannot chown.
 var keepOwner = os.Geteuid() == 0
 
+// createPerm is the mode a new file gets before any chmod (0666 less the umask): a
+// source file with that mode needs no chmod, which spares a journaled inode update per
+// file on most trees.
+var createPerm = func() fs.FileMode {
+	old := syscall.Umask(0)
+	syscall.Umask(old)
+	return fs.FileMode(0o666 &^ old)
+}()
+
 // writable reports why dir cannot be written to, if it cannot. access(2) answers for the
 // mount too (EROFS), even as root, and writes nothing.
 func writable(dir string) error {

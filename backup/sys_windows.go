@@ -14,6 +14,9 @@ func owner(fs.FileInfo) (uid, gid int, ok bool) { return 0, 0, false }
 
 var keepOwner = false
 
+// createPerm: Windows keeps only a read-only bit; always let the copy library set it.
+const createPerm fs.FileMode = 1 << 31
+
 // writable probes dir by creating and removing a file: Windows has no access(2) that
 // answers for read-only media.
 func writable(dir string) error {

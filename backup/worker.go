@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,7 +42,8 @@ type workerConfig struct {
 	Tag      string // run ID prefix in temporary names
 	Fsync    bool
 	Verify   bool
-	Delay    time.Duration // tests: pause before each file, so a kill lands mid-run
+	Delay    time.Duration // tests and demos: pause before each file
+	Procs    int           // GOMAXPROCS for the worker; 0 leaves Go's default
 }
 
 type task struct {
@@ -99,6 +101,10 @@ func roleWorker(c *core.Conn) int {
 	if len(c.Args) == 0 || json.Unmarshal([]byte(c.Args[0]), &cfg) != nil {
 		fmt.Fprintln(os.Stderr, "backup worker: missing or bad configuration argument")
 		return 2
+	}
+	// One thread of work: more Ps only add handoffs and spinning around each syscall.
+	if cfg.Procs > 0 {
+		runtime.GOMAXPROCS(cfg.Procs)
 	}
 	w := &worker{c: c, cfg: cfg}
 	go w.reportLoop()
@@ -209,6 +215,9 @@ func (w *worker) copyOne(t task) result {
 			pre = info
 			if info.IsDir() {
 				return func(*error) {}, errKindChanged
+			}
+			if info.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == createPerm {
+				return copylib.DoNothing(info, dest) // created with this mode already
 			}
 			return copylib.PerservePermission(info, dest)
 		},
