@@ -658,3 +658,34 @@ func TestDemoSourceHasNestedUnicodeAndEmptyFolders(t *testing.T) {
 		t.Fatal("a folder with someone's files was overwritten")
 	}
 }
+
+func TestCancelledRunLeavesNoTempAndRunningAgainResumes(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 200 {
+		write(t, filepath.Join(src, fmt.Sprintf("f%03d.txt", i)), bytes.Repeat([]byte{byte(i)}, 5000), 0o644)
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Workers: 2, Sup: newSup(t),
+		SlowMotion: 5 * time.Millisecond})
+	must(t, err)
+	for r.Progress().FilesDone < 20 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.Cancel()
+	rep, err := r.Wait()
+	must(t, err)
+	if rep.Stopped != "cancelled" || rep.FilesCopied == 0 || rep.FilesCopied == 200 {
+		t.Fatalf("cancelled run: stopped %q, %d copied", rep.Stopped, rep.FilesCopied)
+	}
+	for _, e := range rep.Errors {
+		if e.Kind != backup.ErrNotCopied {
+			t.Fatalf("a cancel should only leave files not copied, got %+v", e)
+		}
+	}
+	noTemps(t, dst)
+	again := run(t, backup.Options{Src: src, Dst: dst})
+	if again.FilesCopied != 200-rep.FilesCopied || !again.OK() {
+		t.Fatalf("resume copied %d, want the %d left", again.FilesCopied, 200-rep.FilesCopied)
+	}
+	sameTree(t, src, dst)
+}
