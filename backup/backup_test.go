@@ -123,6 +123,12 @@ func sampleTree(t *testing.T) string {
 	must(t, os.Symlink("/etc/hostname", filepath.Join(src, "link-out")))
 	must(t, os.Symlink("../nowhere", filepath.Join(src, "deep/dangling")))
 	must(t, os.Symlink("deep/er", filepath.Join(src, "link-to-dir")))
+	if os.Geteuid() == 0 {
+		// As root, owners are kept (as cp -a keeps them): give some entries strangers.
+		must(t, os.Lchown(filepath.Join(src, "a.txt"), 1234, 5678))
+		must(t, os.Lchown(filepath.Join(src, "link-in"), 1234, 5678))
+		must(t, os.Lchown(filepath.Join(src, "deep/er"), 4321, 8765))
+	}
 	must(t, os.Chmod(filepath.Join(src, "locked"), 0o555))
 	must(t, os.Chmod(filepath.Join(src, "deep/er"), 0o750))
 	// Folder times last: writing inside a folder changes its time.

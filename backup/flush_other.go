@@ -12,9 +12,12 @@ import (
 // per folder (folders cannot be synced on Windows; their entries are).
 func flush(dst string, written []string) error {
 	for _, rel := range written {
-		f, err := os.Open(filepath.Join(dst, rel))
+		// Windows flushes only a handle opened for writing.
+		f, err := os.OpenFile(filepath.Join(dst, rel), os.O_RDWR, 0)
 		if err != nil {
-			continue // a link, or gone: nothing to sync
+			if f, err = os.Open(filepath.Join(dst, rel)); err != nil {
+				continue // a link, or gone: nothing to sync
+			}
 		}
 		err = f.Sync()
 		f.Close()

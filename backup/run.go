@@ -355,7 +355,9 @@ func (r *Run) execute() (*Report, error) {
 	p.mu.Unlock()
 
 	r.setPhase(PhaseFinishing)
-	s.work["."] = s.work["."] || rootTouched
+	if rootTouched {
+		s.work["."] = true
+	}
 	dirErrs := append(s.dirErrs, r.finishDirs(plan, s.work)...)
 
 	r.setPhase(PhaseFlushing)

@@ -149,6 +149,9 @@ func fmtRow(m map[string][]float64, order []string, i int) string {
 }
 
 func timeCmd(c *exec.Cmd) (float64, error) {
+	// Every tool starts with nothing dirty in the page cache: otherwise a tool that
+	// flushes (proclab's final syncfs) also pays for the previous tool's writes.
+	exec.Command("sync").Run()
 	var stderr strings.Builder
 	c.Stderr = &stderr
 	start := time.Now()
