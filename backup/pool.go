@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -58,7 +57,7 @@ func newPool(r *Run, workers int) *pool {
 	p := &pool{r: r, workers: workers, maxDeaths: 3*workers + 3}
 	p.cond = sync.NewCond(&p.mu)
 	cfg, _ := json.Marshal(workerConfig{Src: r.src, Dst: r.dst, Tag: r.tag, Fsync: r.opt.Fsync,
-		Verify: r.opt.Verify, Delay: r.opt.SlowMotion, Procs: workerProcs()})
+		Verify: r.opt.Verify, Delay: r.opt.SlowMotion})
 	p.cfg = string(cfg)
 	return p
 }
@@ -400,11 +399,5 @@ func (p *pool) streamed() int64 {
 			n += w.status.Done
 		}
 	}
-	return n
-}
-
-// workerProcs is GOMAXPROCS for workers (PROCLAB_WORKER_PROCS, for measuring).
-func workerProcs() int {
-	n, _ := strconv.Atoi(os.Getenv("PROCLAB_WORKER_PROCS"))
 	return n
 }

@@ -474,7 +474,7 @@ func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 			os.Chmod(path, fi.Mode().Perm()|0o700)
 		}
 	}
-	if s.stopWB == nil && os.Getenv("PROCLAB_NO_WRITEBEHIND") == "" {
+	if s.stopWB == nil {
 		s.stopWB = writeBehind(r.dst)
 	}
 	s.mu.Unlock()

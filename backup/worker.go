@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +42,6 @@ type workerConfig struct {
 	Fsync    bool
 	Verify   bool
 	Delay    time.Duration // tests and demos: pause before each file
-	Procs    int           // GOMAXPROCS for the worker; 0 leaves Go's default
 }
 
 type task struct {
@@ -101,10 +99,6 @@ func roleWorker(c *core.Conn) int {
 	if len(c.Args) == 0 || json.Unmarshal([]byte(c.Args[0]), &cfg) != nil {
 		fmt.Fprintln(os.Stderr, "backup worker: missing or bad configuration argument")
 		return 2
-	}
-	// One thread of work: more Ps only add handoffs and spinning around each syscall.
-	if cfg.Procs > 0 {
-		runtime.GOMAXPROCS(cfg.Procs)
 	}
 	w := &worker{c: c, cfg: cfg}
 	go w.reportLoop()
