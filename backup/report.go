@@ -58,6 +58,14 @@ type Report struct {
 	ManifestError string        `json:"-"`
 }
 
+func (r *Report) setEnd(t time.Time) {
+	r.End = t
+	r.Seconds = t.Sub(r.Start).Seconds()
+	if r.Seconds > 0 {
+		r.Throughput = float64(r.BytesCopied) / r.Seconds
+	}
+}
+
 // OK reports whether every file is in place (and verified, when asked).
 func (r *Report) OK() bool {
 	return len(r.Errors) == 0 && r.Stopped == "" && r.FlushError == "" && r.ManifestError == ""
@@ -87,6 +95,7 @@ func (r *Report) Summary() Summary {
 
 // fill counts the plan's items and the workers' outcomes (by plan file index).
 func (r *Report) fill(p *Plan, outcome map[int]result, extra []*FileError) {
+	r.Errors, r.WorkerDeaths = []FileError{}, append([]WorkerDeath{}, r.WorkerDeaths...)
 	r.Folders = len(p.Dirs)
 	r.FilesTotal = len(p.Files)
 	r.Files = make([]FileRecord, len(p.Files))

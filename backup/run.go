@@ -277,12 +277,8 @@ func (r *Run) rate(bytes int64) float64 {
 
 func (r *Run) run() {
 	rep, err := r.execute()
-	if rep != nil {
-		rep.End = time.Now()
-		rep.Seconds = rep.End.Sub(rep.Start).Seconds()
-		if rep.Seconds > 0 {
-			rep.Throughput = float64(rep.BytesCopied) / rep.Seconds
-		}
+	if rep != nil && rep.End.IsZero() {
+		rep.setEnd(time.Now())
 	}
 	r.mu.Lock()
 	r.report, r.err = rep, err
@@ -390,7 +386,7 @@ func (r *Run) execute() (*Report, error) {
 		}
 	}
 	rep.fill(plan, outcome, append(dirErrs, s.metaErrs...))
-	rep.End = time.Now()
+	rep.setEnd(time.Now())
 	if err := rep.writeManifest(r.dst); err != nil {
 		rep.ManifestError = err.Error()
 	}
