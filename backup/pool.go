@@ -27,11 +27,12 @@ type pool struct {
 	mu        sync.Mutex
 	cond      *sync.Cond
 	tasks     []task
-	out       []result // by task index
-	has       []bool   // out[i] is final
-	queue     []int    // task indices, front first
-	left      int      // tasks without a final result
-	closed    bool     // the plan is complete: no more tasks
+	out       []result       // by task index
+	has       []bool         // out[i] is final
+	queue     []int          // task indices, front first
+	busy      map[string]int // folder → its files in flight
+	left      int            // tasks without a final result
+	closed    bool           // the plan is complete: no more tasks
 	stop      string
 	attempts  []uint8
 	procs     []*pworker
@@ -54,7 +55,7 @@ type pworker struct {
 }
 
 func newPool(r *Run, workers int) *pool {
-	p := &pool{r: r, workers: workers, maxDeaths: 3*workers + 3}
+	p := &pool{r: r, workers: workers, maxDeaths: 3*workers + 3, busy: map[string]int{}}
 	p.cond = sync.NewCond(&p.mu)
 	cfg, _ := json.Marshal(workerConfig{Src: r.src, Dst: r.dst, Tag: r.tag, Fsync: r.opt.Fsync,
 		Verify: r.opt.Verify, Delay: r.opt.SlowMotion})
@@ -69,6 +70,7 @@ func (p *pool) add(ts []task) {
 	p.mu.Lock()
 	for _, t := range ts {
 		t.I = len(p.tasks)
+		t.dir = filepath.Dir(t.Rel)
 		p.tasks = append(p.tasks, t)
 		p.out = append(p.out, result{})
 		p.has = append(p.has, false)
@@ -183,18 +185,38 @@ func (p *pool) takeBatch(w *pworker) batch {
 	// Enough batches per worker to balance the end of the run, few enough that ten
 	// thousand small files are a few hundred frames.
 	limit := max(1, min(len(p.queue)/(2*p.workers), 64))
-	for len(p.queue) > 0 && len(b.Tasks) < limit && bytes < 16<<20 {
-		i := p.queue[0]
+	// Start in a folder no other batch is writing into: creating and renaming files
+	// holds the folder's lock, so two workers in one folder take turns.
+	start := 0
+	for k := 0; k < len(p.queue) && k < 1024; k++ {
+		if p.busy[p.tasks[p.queue[k]].dir] == 0 {
+			start = k
+			break
+		}
+	}
+	end := start
+	for end < len(p.queue) && len(b.Tasks) < limit && bytes < 16<<20 {
+		i := p.queue[end]
 		if len(b.Tasks) > 0 && p.tasks[i].Size >= bigFile {
 			break // a big file goes alone, so its progress is its worker's
 		}
-		p.queue = p.queue[1:]
+		end++
 		b.Tasks = append(b.Tasks, p.tasks[i])
 		idx = append(idx, i)
 		bytes += p.tasks[i].Size
+		p.busy[p.tasks[i].dir]++
 	}
+	p.queue = append(p.queue[:start], p.queue[end:]...)
 	w.inflight[b.ID] = idx
 	return b
+}
+
+// release marks task i as no longer being written.
+func (p *pool) release(i int) {
+	d := p.tasks[i].dir
+	if p.busy[d]--; p.busy[d] <= 0 {
+		delete(p.busy, d)
+	}
 }
 
 func mustJSON(v any) []byte {
@@ -232,6 +254,7 @@ func (p *pool) onFrame(w *pworker, f ipc.Frame) {
 			p.left--
 			w.files++
 			idx = removeInt(idx, res.I)
+			p.release(res.I)
 			p.r.account(p.tasks[res.I], res)
 			if res.Err != nil {
 				failed = append(failed, res.Err)
@@ -278,6 +301,9 @@ func (p *pool) watch(w *pworker) {
 	w.inflight = nil
 	w.status = statusMsg{}
 	sort.Ints(unfinished)
+	for _, i := range unfinished {
+		p.release(i)
+	}
 	died := !w.stopping
 	if died {
 		p.deaths++
