@@ -401,8 +401,19 @@ func (v *backupView) finish(r *backup.Run) {
 	if len(rep.Errors) > 0 {
 		fmt.Fprintf(&sb, "\nFiles not in place:")
 	}
-	v.summary.SetText(sb.String())
 	v.failed = rep.Errors
+	if rep.DryRun {
+		// The plan is the point of a dry run: list what would be copied, and why.
+		fmt.Fprintf(&sb, "\nWould copy:")
+		v.failed = nil
+		for _, f := range rep.Files {
+			if f.Status == "planned" {
+				v.failed = append(v.failed, backup.FileError{Path: f.Path, Msg: f.Why})
+			}
+		}
+		v.failed = append(v.failed, rep.Errors...)
+	}
+	v.summary.SetText(sb.String())
 	v.failedList.Refresh()
 	if rep.Seconds >= notifyAfter.Seconds() {
 		v.env.App.SendNotification(fyne.NewNotification("Backup finished", sb.String()))

@@ -83,6 +83,20 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 	if after := len(env.Sup.List()); after != before {
 		t.Fatalf("a run with nothing to copy started %d worker(s)", after-before)
 	}
+
+	// A dry run lists what it would copy and writes nothing.
+	if err := os.WriteFile(filepath.Join(src, "new file.txt"), []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read(func() { v.dryRun.SetChecked(true) })
+	test.Tap(v.runBtn)
+	eventually(t, "the dry run's plan", func() (ok bool) {
+		read(func() { ok = strings.HasPrefix(v.summary.Text, "Dry run: 1 of") && len(v.failed) == 1 })
+		return ok
+	})
+	if _, err := os.Stat(filepath.Join(dst, "new file.txt")); err == nil {
+		t.Fatal("the dry run copied the file")
+	}
 }
 
 func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
