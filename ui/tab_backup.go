@@ -197,7 +197,7 @@ func (v *backupView) start() {
 	opt := backup.Options{Src: src, Dst: dst, Workers: int(v.workers.Value), Verify: v.verify.Checked,
 		DryRun: v.dryRun.Checked, Sup: v.env.Sup, SlowMotion: v.slow}
 	v.runBtn.Disable()
-	v.summary.SetText("")
+	v.summary.SetText("The summary and any files that failed show here when the run ends.")
 	v.failed = nil
 	v.failedList.Refresh()
 	v.status.SetText("Checking the folders…")
@@ -432,7 +432,7 @@ func (v *backupView) demo() time.Duration {
 	v.src.SetText(src)
 	v.dst.SetText(dst)
 	v.workers.SetValue(4)
-	v.slow = 6 * time.Millisecond
+	v.slow = 12 * time.Millisecond
 	v.start()
 	return 2 * time.Second
 }
