@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -228,7 +229,7 @@ func within(p, dir string) bool {
 // per entry. Only metadata is read (no file contents), so an unchanged tree is planned
 // in the time it takes to stat both trees. src and dst must have passed CheckInput.
 func MakePlan(src, dst string, verify bool) (*Plan, error) {
-	return makePlan(src, dst, verify, nil)
+	return makePlan(context.Background(), src, dst, verify, nil)
 }
 
 // dirFunc receives each folder's findings as soon as it is visited, before its
@@ -236,7 +237,7 @@ func MakePlan(src, dst string, verify bool) (*Plan, error) {
 // runs on the walk's goroutines.
 type dirFunc func(rel string, dirs, files []Item, stale []string)
 
-func makePlan(src, dst string, verify bool, onDir dirFunc) (*Plan, error) {
+func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) (*Plan, error) {
 	start := time.Now()
 	p := &Plan{Src: src, Dst: dst}
 	rootInfo, err := os.Lstat(src)
@@ -252,7 +253,7 @@ func makePlan(src, dst string, verify bool, onDir dirFunc) (*Plan, error) {
 			root.Why = "mode or time differs"
 		}
 	}
-	w := &walker{src: src, dst: dst, verify: verify, onDir: onDir}
+	w := &walker{ctx: ctx, src: src, dst: dst, verify: verify, onDir: onDir}
 	w.run(dirJob{rel: ".", dstDir: p.DstExists}, &root)
 	p.Dirs = append([]Item{root}, w.dirs...)
 	p.Files = w.files
@@ -333,6 +334,7 @@ type dirJob struct {
 // walker visits folders with a few goroutines; each folder's source and destination
 // listings are compared name by name.
 type walker struct {
+	ctx      context.Context // cancelled: visit no more folders
 	src, dst string
 	verify   bool
 	onDir    dirFunc
@@ -372,7 +374,13 @@ func (w *walker) run(root dirJob, rootItem *Item) {
 				w.queue = w.queue[:len(w.queue)-1]
 				w.mu.Unlock()
 
-				files, dirs, stale, jobs, dirErr := w.visit(j)
+				var files, dirs []Item
+				var stale []string
+				var jobs []dirJob
+				var dirErr *FileError
+				if w.ctx.Err() == nil {
+					files, dirs, stale, jobs, dirErr = w.visit(j)
+				}
 				if w.onDir != nil {
 					w.onDir(j.rel, dirs, files, stale)
 				}

@@ -86,7 +86,7 @@ func (p *pool) add(ts []task) {
 		p.r.bytesToDo.Add(t.Size)
 	}
 	want := min(p.workers, (len(p.tasks)+7)/8)
-	if p.stop != "" {
+	if p.stop != "" || p.r.ctx.Err() != nil {
 		want = 0
 	}
 	first := p.started == 0 && want > 0

@@ -322,7 +322,7 @@ func (r *Run) execute() (*Report, error) {
 	p := newPool(r, r.opt.Workers)
 	r.poolPtr.Store(p)
 	s := &stream{r: r, pool: p, work: map[string]bool{}, preFailed: map[string]*FileError{}}
-	plan, err := makePlan(r.src, r.dst, r.opt.Verify, s.onDir)
+	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, s.onDir)
 	p.close()
 	if err == nil && plan.Dirs[0].Err != nil {
 		err = inputErr("cannot read source folder %s: %s", r.src, plan.Dirs[0].Err.Msg)
