@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 )
 
 // ErrKind sorts per-file errors so the report (and a test) can tell them apart.
@@ -38,8 +39,10 @@ func fileErr(rel string, err error, doing string) *FileError {
 	cause := unwrapPath(err)
 	fe := &FileError{Path: rel, Kind: ErrWrite, Msg: fmt.Sprintf("%s: %v", doing, cause)}
 	switch {
-	case errors.Is(err, fs.ErrPermission):
+	case errors.Is(err, fs.ErrPermission) && strings.HasPrefix(doing, "cannot read"):
 		fe.Kind = ErrUnreadable
+	case errors.Is(err, fs.ErrPermission):
+		fe.Kind = ErrWrite
 	case errors.Is(err, fs.ErrNotExist):
 		fe.Kind, fe.Msg = ErrVanished, "it vanished before it could be copied"
 	case isDiskFull(err):
