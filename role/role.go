@@ -7,6 +7,7 @@
 package role
 
 import (
+	"dev.proclab/backup"
 	"dev.proclab/core"
 	"dev.proclab/core/pipe"
 	"dev.proclab/core/queue"
@@ -16,7 +17,7 @@ import (
 // Table lists every role a ProcLab child can play.
 func Table() core.Roles {
 	t := core.Roles{}
-	for _, roles := range []core.Roles{core.Behaviours, queue.Roles, pipe.Roles, spawn.Roles} {
+	for _, roles := range []core.Roles{core.Behaviours, queue.Roles, pipe.Roles, spawn.Roles, backup.Roles} {
 		for name, fn := range roles {
 			t[name] = fn
 		}

@@ -42,7 +42,6 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-
 func TestPrimesAcrossWorkerProcessesEqualTheSingleProcessCount(t *testing.T) {
 	e, sup := newEngine(t)
 	primes := spawn.FindTask("primes")

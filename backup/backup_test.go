@@ -1,0 +1,697 @@
+package backup_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"dev.proclab/backup"
+	"dev.proclab/core"
+)
+
+// The test binary doubles as the worker: the pool re-executes it in the worker role.
+// With asNobodyEnv set it runs one backup (as whoever started it) and prints the report.
+const asNobodyEnv = "PROCLAB_TEST_BACKUP_AS_CHILD"
+
+func TestMain(m *testing.M) {
+	core.RunIfChild(backup.Roles)
+	if spec := os.Getenv(asNobodyEnv); spec != "" {
+		os.Exit(runFromEnv(spec))
+	}
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	os.Exit(m.Run())
+}
+
+func runFromEnv(spec string) int {
+	var o struct{ Src, Dst string }
+	json.Unmarshal([]byte(spec), &o)
+	sup, _ := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
+	defer sup.Shutdown(context.Background(), time.Second)
+	rep, err := backup.Backup(context.Background(), backup.Options{Src: o.Src, Dst: o.Dst, Workers: 2, Sup: sup})
+	out := map[string]any{"report": rep}
+	if err != nil {
+		out["error"] = err.Error()
+		out["input_error"] = backup.IsInputError(err)
+	}
+	json.NewEncoder(os.Stdout).Encode(out)
+	return 0
+}
+
+func newSup(t *testing.T) *core.Supervisor {
+	t.Helper()
+	s, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx, time.Second); err != nil {
+			t.Errorf("workers still running after the test: %v", err)
+		}
+	})
+	return s
+}
+
+func run(t *testing.T, o backup.Options) *backup.Report {
+	t.Helper()
+	if o.Sup == nil {
+		o.Sup = newSup(t)
+	}
+	if o.Workers == 0 {
+		o.Workers = 3
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rep, err := backup.Backup(ctx, o)
+	if err != nil {
+		t.Fatalf("backup %s → %s: %v", o.Src, o.Dst, err)
+	}
+	return rep
+}
+
+var past = time.Date(2021, 3, 4, 5, 6, 7, 891011121, time.UTC)
+
+func write(t *testing.T, p string, data []byte, mode fs.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, past, past.Add(time.Duration(len(p))*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sampleTree makes a source with what a backup must keep: sizes from empty to a streamed
+// big file, modes, an empty folder, a read-only folder, links inside and out of the tree.
+func sampleTree(t *testing.T) string {
+	src := filepath.Join(t.TempDir(), "src")
+	write(t, filepath.Join(src, "empty.txt"), nil, 0o644)
+	write(t, filepath.Join(src, "a.txt"), []byte("alpha\n"), 0o600)
+	write(t, filepath.Join(src, "run.sh"), []byte("#!/bin/sh\necho hi\n"), 0o755)
+	write(t, filepath.Join(src, "ro.txt"), []byte("read only"), 0o444)
+	write(t, filepath.Join(src, "deep/er/still/deeper/x.bin"), bytes.Repeat([]byte{7}, 70000), 0o640)
+	write(t, filepath.Join(src, "ünïcødé 写真/名前.txt"), []byte("unicode"), 0o644)
+	big := make([]byte, 9<<20) // over the streaming threshold
+	for i := range big {
+		big[i] = byte(i * 31)
+	}
+	write(t, filepath.Join(src, "big/video.bin"), big, 0o644)
+	for i := range 40 {
+		write(t, filepath.Join(src, "many", fmt.Sprintf("f%03d.txt", i)), []byte(strings.Repeat("x", i*100)), 0o644)
+	}
+	must(t, os.MkdirAll(filepath.Join(src, "empty/nested-empty"), 0o755))
+	write(t, filepath.Join(src, "locked/inside.txt"), []byte("in a read-only folder"), 0o644)
+	must(t, os.Symlink("a.txt", filepath.Join(src, "link-in")))
+	must(t, os.Symlink("/etc/hostname", filepath.Join(src, "link-out")))
+	must(t, os.Symlink("../nowhere", filepath.Join(src, "deep/dangling")))
+	must(t, os.Symlink("deep/er", filepath.Join(src, "link-to-dir")))
+	if os.Geteuid() == 0 {
+		// As root, owners are kept (as cp -a keeps them): give some entries strangers.
+		must(t, os.Lchown(filepath.Join(src, "a.txt"), 1234, 5678))
+		must(t, os.Lchown(filepath.Join(src, "link-in"), 1234, 5678))
+		must(t, os.Lchown(filepath.Join(src, "deep/er"), 4321, 8765))
+	}
+	must(t, os.Chmod(filepath.Join(src, "locked"), 0o555))
+	must(t, os.Chmod(filepath.Join(src, "deep/er"), 0o750))
+	// Folder times last: writing inside a folder changes its time.
+	filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if d.IsDir() {
+			os.Chtimes(p, past, past.Add(time.Duration(len(p))*time.Minute))
+		}
+		return nil
+	})
+	return src
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sameTree fails unless dst holds exactly src (plus .proclab): kinds, bytes, modes,
+// times, owners and link targets; and no temporary file anywhere.
+func sameTree(t *testing.T, src, dst string) {
+	t.Helper()
+	seen := map[string]bool{}
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		seen[rel] = true
+		si, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		di, err := os.Lstat(filepath.Join(dst, rel))
+		if err != nil {
+			return fmt.Errorf("%s missing in the copy: %w", rel, err)
+		}
+		if si.Mode() != di.Mode() {
+			return fmt.Errorf("%s: mode %v, copy has %v", rel, si.Mode(), di.Mode())
+		}
+		st, dt := si.ModTime(), di.ModTime()
+		if si.Mode()&fs.ModeSymlink != 0 && dt.Sub(st).Abs() < time.Microsecond {
+			// The copy library sets a link's times with lutimes: to the microsecond.
+			dt = st
+		}
+		if !st.Equal(dt) {
+			return fmt.Errorf("%s: time %v, copy has %v", rel, si.ModTime(), di.ModTime())
+		}
+		ss, ds := si.Sys().(*syscall.Stat_t), di.Sys().(*syscall.Stat_t)
+		if ss.Uid != ds.Uid || ss.Gid != ds.Gid {
+			return fmt.Errorf("%s: owner %d:%d, copy has %d:%d", rel, ss.Uid, ss.Gid, ds.Uid, ds.Gid)
+		}
+		switch {
+		case si.Mode()&fs.ModeSymlink != 0:
+			a, _ := os.Readlink(p)
+			b, _ := os.Readlink(filepath.Join(dst, rel))
+			if a != b {
+				return fmt.Errorf("%s: link to %q, copy links to %q", rel, a, b)
+			}
+		case si.Mode().IsRegular():
+			a, _ := os.ReadFile(p)
+			b, _ := os.ReadFile(filepath.Join(dst, rel))
+			if !bytes.Equal(a, b) {
+				return fmt.Errorf("%s: contents differ", rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+		rel, _ := filepath.Rel(dst, p)
+		if rel == backup.MetaDir {
+			return filepath.SkipDir
+		}
+		if !seen[rel] {
+			t.Errorf("%s is in the copy but not in the source", rel)
+		}
+		return nil
+	})
+	noTemps(t, dst)
+}
+
+func noTemps(t *testing.T, dst string) {
+	t.Helper()
+	filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".proclab.tmp") {
+			t.Errorf("temporary file left behind: %s", p)
+		}
+		return nil
+	})
+}
+
+func countStarts(n *atomic.Int32) func(backup.Event) {
+	return func(e backup.Event) {
+		if e.Kind == backup.EvWorkerStarted {
+			n.Add(1)
+		}
+	}
+}
+
+func TestCopyIsIdenticalThenSecondRunCopiesNothing(t *testing.T) {
+	src := sampleTree(t)
+	dst := filepath.Join(t.TempDir(), "dst")
+	rep := run(t, backup.Options{Src: src, Dst: dst})
+	if !rep.OK() || rep.FilesCopied != rep.FilesTotal || rep.FilesTotal != 52 {
+		t.Fatalf("first run: %d of %d copied, errors %v, stopped %q", rep.FilesCopied, rep.FilesTotal, rep.Errors, rep.Stopped)
+	}
+	sameTree(t, src, dst)
+	var m struct {
+		RunID string `json:"run_id"`
+		Files []struct{ Path, Status string }
+	}
+	b, err := os.ReadFile(filepath.Join(dst, ".proclab", "manifest.json"))
+	must(t, err)
+	must(t, json.Unmarshal(b, &m))
+	if m.RunID != rep.RunID || len(m.Files) != rep.FilesTotal {
+		t.Fatalf("manifest: run %q with %d files, want %q with %d", m.RunID, len(m.Files), rep.RunID, rep.FilesTotal)
+	}
+
+	var starts atomic.Int32
+	rep = run(t, backup.Options{Src: src, Dst: dst, OnEvent: countStarts(&starts)})
+	if rep.FilesCopied != 0 || rep.FilesSkipped != rep.FilesTotal || !rep.OK() {
+		t.Fatalf("second run copied %d, skipped %d of %d, errors %v", rep.FilesCopied, rep.FilesSkipped, rep.FilesTotal, rep.Errors)
+	}
+	if starts.Load() != 0 {
+		t.Fatalf("second run started %d workers with nothing to copy", starts.Load())
+	}
+	sameTree(t, src, dst)
+}
+
+func TestChangedFilesAreCopiedAgain(t *testing.T) {
+	src := sampleTree(t)
+	dst := filepath.Join(t.TempDir(), "dst")
+	run(t, backup.Options{Src: src, Dst: dst})
+	// Same size, new time; new size; a new file; a mode change only.
+	must(t, os.WriteFile(filepath.Join(src, "a.txt"), []byte("ALPHA\n"), 0o600))
+	must(t, os.WriteFile(filepath.Join(src, "many/f001.txt"), []byte("longer than before"), 0o644))
+	must(t, os.WriteFile(filepath.Join(src, "empty/nested-empty/new.txt"), []byte("new"), 0o644))
+	must(t, os.Chmod(filepath.Join(src, "run.sh"), 0o700))
+	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 1})
+	if rep.FilesCopied != 3 || !rep.OK() {
+		t.Fatalf("copied %d files (errors %v), want the 3 changed", rep.FilesCopied, rep.Errors)
+	}
+	sameTree(t, src, dst)
+}
+
+func snapshot(t *testing.T, root string) map[string]string {
+	out := map[string]string{}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		fi, _ := os.Lstat(p)
+		out[p] = fmt.Sprintf("%v %d %v", fi.Mode(), fi.Size(), fi.ModTime().UnixNano())
+		return nil
+	})
+	return out
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	src := sampleTree(t)
+	dst := filepath.Join(t.TempDir(), "dst")
+	var starts atomic.Int32
+	rep := run(t, backup.Options{Src: src, Dst: dst, DryRun: true, OnEvent: countStarts(&starts)})
+	if _, err := os.Stat(dst); err == nil {
+		t.Fatal("a dry run created the destination")
+	}
+	if rep.FilesPlanned != rep.FilesTotal || rep.FilesCopied != 0 || starts.Load() != 0 {
+		t.Fatalf("dry run planned %d of %d, copied %d, started %d workers", rep.FilesPlanned, rep.FilesTotal, rep.FilesCopied, starts.Load())
+	}
+	run(t, backup.Options{Src: src, Dst: dst})
+	must(t, os.WriteFile(filepath.Join(src, "a.txt"), []byte("changed"), 0o600))
+	before := snapshot(t, dst)
+	rep = run(t, backup.Options{Src: src, Dst: dst, DryRun: true})
+	if rep.FilesPlanned != 1 {
+		t.Fatalf("dry run plans %d files, want the 1 changed", rep.FilesPlanned)
+	}
+	after := snapshot(t, dst)
+	if fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Fatal("a dry run changed the destination")
+	}
+}
+
+func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
+	src := sampleTree(t)
+	base := t.TempDir()
+	file := filepath.Join(base, "a-file")
+	must(t, os.WriteFile(file, []byte("x"), 0o644))
+	backed := filepath.Join(base, "backed")
+	must(t, os.MkdirAll(filepath.Join(backed, ".proclab", "inner"), 0o755))
+	cases := []struct{ name, src, dst, want string }{
+		{"missing source", filepath.Join(base, "nope"), filepath.Join(base, "d1"), "does not exist"},
+		{"source is a file", file, filepath.Join(base, "d2"), "is a file"},
+		{"destination is the source", src, src, "source folder itself"},
+		{"destination inside the source", src, filepath.Join(src, "deep", "backup"), "inside the source"},
+		{"source inside destination's .proclab", filepath.Join(backed, ".proclab", "inner"), backed, ".proclab"},
+		{"destination is a file", src, file, "is a file"},
+		{"empty source", "", filepath.Join(base, "d3"), "no source"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := snapshot(t, base)
+			_, err := backup.Start(context.Background(), backup.Options{Src: c.src, Dst: c.dst, Sup: newSup(t)})
+			if err == nil || !backup.IsInputError(err) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an input error containing %q", err, c.want)
+			}
+			if fmt.Sprint(before) != fmt.Sprint(snapshot(t, base)) {
+				t.Fatal("refused input still wrote something")
+			}
+		})
+	}
+	t.Run("read-only destination", func(t *testing.T) {
+		ro := filepath.Join(base, "ro")
+		must(t, os.MkdirAll(ro, 0o755))
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro).CombinedOutput(); err != nil {
+			t.Skipf("cannot mount a read-only tmpfs to test with (needs root): %v %s", err, out)
+		}
+		defer exec.Command("umount", ro).Run()
+		_, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: filepath.Join(ro, "dst"), Sup: newSup(t)})
+		if err == nil || !backup.IsInputError(err) || !strings.Contains(err.Error(), "cannot write") {
+			t.Fatalf("got %v, want an input error saying it cannot write", err)
+		}
+	})
+	t.Run("unreadable source", func(t *testing.T) {
+		dir := nobodyDir(t)
+		s := filepath.Join(dir, "secret")
+		must(t, os.MkdirAll(s, 0o700)) // root's, closed to nobody
+		must(t, os.WriteFile(filepath.Join(s, "f"), []byte("x"), 0o600))
+		d := filepath.Join(dir, "out")
+		out := runAsNobody(t, s, d)
+		if out.InputError != true || !strings.Contains(out.Error, "cannot read source") {
+			t.Fatalf("as nobody: %+v, want an input error: cannot read source", out)
+		}
+		if _, err := os.Stat(d); err == nil {
+			t.Fatal("refused input still created the destination")
+		}
+	})
+}
+
+// nobodyDir is a folder the unprivileged user may enter and write in (t.TempDir() is
+// 0700 and root's).
+func nobodyDir(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a child as nobody; as a normal user the permission tests are the plain ones")
+	}
+	dir := t.TempDir()
+	for p := dir; p != "/" && p != os.TempDir(); p = filepath.Dir(p) {
+		os.Chmod(p, 0o755)
+	}
+	must(t, os.Chmod(dir, 0o777))
+	return dir
+}
+
+type childOut struct {
+	Report     *backup.Report `json:"report"`
+	Error      string         `json:"error"`
+	InputError bool           `json:"input_error"`
+}
+
+// runAsNobody runs one backup in a child with dropped privileges (uid and gid 65534),
+// from a copy of the test binary that user may execute.
+func runAsNobody(t *testing.T, src, dst string) childOut {
+	t.Helper()
+	exe, err := os.Executable()
+	must(t, err)
+	binDir := nobodyDir(t)
+	bin := filepath.Join(binDir, "backup.test")
+	data, err := os.ReadFile(exe)
+	must(t, err)
+	must(t, os.WriteFile(bin, data, 0o755))
+	spec, _ := json.Marshal(map[string]string{"Src": src, "Dst": dst})
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), asNobodyEnv+"="+string(spec), "HOME="+binDir)
+	cmd.Dir = binDir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child as nobody: %v\n%s", err, stderr.String())
+	}
+	var out childOut
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("child output %q: %v", b, err)
+	}
+	return out
+}
+
+func TestUnreadableFileIsListedAndTheRestIsCopied(t *testing.T) {
+	dir := nobodyDir(t)
+	src := filepath.Join(dir, "src")
+	for i := range 20 {
+		write(t, filepath.Join(src, fmt.Sprintf("ok%02d.txt", i)), []byte("fine"), 0o644)
+	}
+	write(t, filepath.Join(src, "secret.txt"), []byte("root only"), 0o600) // root's: nobody cannot read it
+	must(t, os.Chmod(src, 0o755))
+	dst := filepath.Join(dir, "dst")
+	out := runAsNobody(t, src, dst)
+	if out.Error != "" || out.Report == nil {
+		t.Fatalf("as nobody: %+v", out)
+	}
+	r := out.Report
+	if r.FilesCopied != 20 || r.FilesFailed != 1 || len(r.Errors) != 1 || r.Errors[0].Kind != backup.ErrUnreadable ||
+		r.Errors[0].Path != "secret.txt" {
+		t.Fatalf("copied %d, failed %d, errors %+v; want 20 copied and secret.txt unreadable", r.FilesCopied, r.FilesFailed, r.Errors)
+	}
+	noTemps(t, dst)
+}
+
+func TestWorkerKilledMidRunStillGivesCompleteCopy(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 300 {
+		write(t, filepath.Join(src, fmt.Sprintf("d%d/f%03d.txt", i%7, i)), bytes.Repeat([]byte{byte(i)}, 1000+i), 0o644)
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	sup := newSup(t)
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Workers: 3, Sup: sup,
+		SlowMotion: 3 * time.Millisecond})
+	must(t, err)
+	var victim int
+	for deadline := time.Now().Add(20 * time.Second); victim == 0; {
+		p := r.Progress()
+		if p.FilesDone > 30 {
+			for _, w := range p.Workers {
+				if !w.Ended && w.Worker == 2 && w.File != "" {
+					victim = w.PID
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no worker busy mid-run to kill")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, c := range sup.List() {
+		if c.PID == victim {
+			must(t, sup.Kill(c.ID)) // as the Kill tab does
+		}
+	}
+	rep, err := r.Wait()
+	must(t, err)
+	if !rep.OK() || rep.FilesCopied != 300 {
+		t.Fatalf("after a kill: %d of 300 copied, errors %v, stopped %q", rep.FilesCopied, rep.Errors, rep.Stopped)
+	}
+	if len(rep.WorkerDeaths) != 1 || rep.WorkerDeaths[0].PID != victim || len(rep.WorkerDeaths[0].Retried) == 0 {
+		t.Fatalf("report of deaths %+v, want worker PID %d with its retried files", rep.WorkerDeaths, victim)
+	}
+	sameTree(t, src, dst)
+}
+
+func TestVerifyComparesHashesAndRecopiesSilentCorruption(t *testing.T) {
+	src := sampleTree(t)
+	dst := filepath.Join(t.TempDir(), "dst")
+	rep := run(t, backup.Options{Src: src, Dst: dst, Verify: true})
+	if !rep.OK() {
+		t.Fatalf("verify run: %v", rep.Errors)
+	}
+	hashed := 0
+	for _, f := range rep.Files {
+		if f.Hash != "" {
+			hashed++
+		}
+	}
+	if hashed != 48 { // every regular file
+		t.Fatalf("%d files carry a hash, want 48", hashed)
+	}
+	// Corrupt a copy without changing its size or time: only a hash can see it.
+	p := filepath.Join(dst, "many/f010.txt")
+	fi, _ := os.Stat(p)
+	must(t, os.WriteFile(p, bytes.Repeat([]byte("y"), int(fi.Size())), 0o644))
+	must(t, os.Chtimes(p, fi.ModTime(), fi.ModTime()))
+	rep = run(t, backup.Options{Src: src, Dst: dst})
+	if rep.FilesCopied != 0 {
+		t.Fatalf("without verify, size and time match: copied %d", rep.FilesCopied)
+	}
+	rep = run(t, backup.Options{Src: src, Dst: dst, Verify: true})
+	if rep.FilesCopied != 1 || !rep.OK() {
+		t.Fatalf("verify run copied %d (errors %v), want the corrupted one", rep.FilesCopied, rep.Errors)
+	}
+	sameTree(t, src, dst)
+}
+
+func TestFullDiskStopsCleanly(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs as a full disk")
+	}
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 30 {
+		write(t, filepath.Join(src, fmt.Sprintf("f%02d.bin", i)), bytes.Repeat([]byte{byte(i)}, 100<<10), 0o644)
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a 1 MiB tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	dst := filepath.Join(mnt, "dst")
+	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2})
+	if !strings.Contains(rep.Stopped, "full") {
+		t.Fatalf("stopped %q, want a full disk", rep.Stopped)
+	}
+	if rep.FilesCopied == 0 || rep.FilesCopied >= 30 || rep.FilesCopied+rep.FilesFailed != 30 {
+		t.Fatalf("copied %d, failed %d of 30", rep.FilesCopied, rep.FilesFailed)
+	}
+	kinds := map[backup.ErrKind]int{}
+	for _, e := range rep.Errors {
+		kinds[e.Kind]++
+	}
+	if kinds[backup.ErrDiskFull] == 0 || kinds[backup.ErrDiskFull]+kinds[backup.ErrNotCopied] != rep.FilesFailed {
+		t.Fatalf("errors by kind %v, want disk-full and not-copied only", kinds)
+	}
+	noTemps(t, dst)
+	// What was copied is whole.
+	for _, f := range rep.Files {
+		if f.Status == "copied" {
+			a, _ := os.ReadFile(filepath.Join(src, f.Path))
+			b, _ := os.ReadFile(filepath.Join(dst, f.Path))
+			if !bytes.Equal(a, b) {
+				t.Fatalf("%s was reported copied but differs", f.Path)
+			}
+		}
+	}
+}
+
+func TestVanishedAndChangingFilesAreErrorsTheRestGoesOn(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 20 {
+		write(t, filepath.Join(src, fmt.Sprintf("f%02d.txt", i)), []byte("steady"), 0o644)
+	}
+	write(t, filepath.Join(src, "gone.txt"), []byte("soon gone"), 0o644)
+	write(t, filepath.Join(src, "growing.log"), make([]byte, 20<<20), 0o644)
+	dst := filepath.Join(t.TempDir(), "dst")
+	stopGrowing := make(chan struct{})
+	grown := make(chan struct{})
+	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 1, SlowMotion: 10 * time.Millisecond, OnEvent: func(e backup.Event) {
+		if e.Kind == backup.EvPlanned {
+			// The plan is made: one file vanishes, another keeps growing while copied.
+			os.Remove(filepath.Join(src, "gone.txt"))
+			go func() {
+				defer close(grown)
+				f, _ := os.OpenFile(filepath.Join(src, "growing.log"), os.O_APPEND|os.O_WRONLY, 0)
+				defer f.Close()
+				for {
+					select {
+					case <-stopGrowing:
+						return
+					default:
+						f.Write([]byte("more\n"))
+					}
+				}
+			}()
+		}
+		if e.Kind == backup.EvPhase && e.Phase == backup.PhaseFinishing {
+			close(stopGrowing)
+		}
+	}})
+	<-grown
+	byPath := map[string]backup.ErrKind{}
+	for _, e := range rep.Errors {
+		byPath[e.Path] = e.Kind
+	}
+	if byPath["gone.txt"] != backup.ErrVanished || byPath["growing.log"] != backup.ErrChanged || rep.FilesCopied != 20 {
+		t.Fatalf("errors %+v, copied %d; want gone.txt vanished, growing.log changed, 20 copied", rep.Errors, rep.FilesCopied)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "growing.log")); err == nil {
+		t.Fatal("a file that changed while read was put in place")
+	}
+	noTemps(t, dst)
+}
+
+func TestNameTheDestinationCannotHoldIsAnErrorForThatFile(t *testing.T) {
+	// The destination's path is longer than the source's, so a deep path that fits
+	// under the source is over PATH_MAX under the destination.
+	base := t.TempDir()
+	src := filepath.Join(base, "s")
+	deep := src
+	for len(deep) < 3800 {
+		deep = filepath.Join(deep, strings.Repeat("d", 200))
+	}
+	write(t, filepath.Join(deep, "far.txt"), []byte("far"), 0o644)
+	write(t, filepath.Join(src, "near.txt"), []byte("near"), 0o644)
+	dst := base
+	for range 4 {
+		dst = filepath.Join(dst, strings.Repeat("D", 200))
+	}
+	rep := run(t, backup.Options{Src: src, Dst: dst})
+	bad := 0
+	for _, e := range rep.Errors {
+		if e.Kind == backup.ErrBadName {
+			bad++
+		}
+	}
+	if bad == 0 || rep.FilesCopied != 1 {
+		t.Fatalf("errors %+v, copied %d; want a bad-name error and near.txt copied", rep.Errors, rep.FilesCopied)
+	}
+}
+
+func TestDemoSourceHasNestedUnicodeAndEmptyFolders(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	must(t, backup.GenerateDemo(dir, backup.DemoOptions{Files: 200, Bytes: 4 << 20}))
+	files, unicode, empty := 0, false, false
+	var total int64
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if d.Type().IsRegular() {
+			files++
+			fi, _ := d.Info()
+			total += fi.Size()
+		}
+		for _, r := range d.Name() {
+			if r > 127 {
+				unicode = true
+			}
+		}
+		if d.IsDir() {
+			if ents, _ := os.ReadDir(p); len(ents) == 0 {
+				empty = true
+			}
+		}
+		return nil
+	})
+	if files < 200 || !unicode || !empty || total < 3<<20 {
+		t.Fatalf("demo: %d files, %d bytes, unicode %v, empty folder %v", files, total, unicode, empty)
+	}
+	if err := backup.GenerateDemo(t.TempDir(), backup.DemoOptions{}); err != nil {
+		t.Fatalf("an empty folder may become a demo source: %v", err)
+	}
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "mine.txt"), []byte("keep"), 0o644)
+	if err := backup.GenerateDemo(other, backup.DemoOptions{}); err == nil {
+		t.Fatal("a folder with someone's files was overwritten")
+	}
+}
+
+func TestCancelledRunLeavesNoTempAndRunningAgainResumes(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 200 {
+		write(t, filepath.Join(src, fmt.Sprintf("f%03d.txt", i)), bytes.Repeat([]byte{byte(i)}, 5000), 0o644)
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Workers: 2, Sup: newSup(t),
+		SlowMotion: 5 * time.Millisecond})
+	must(t, err)
+	for r.Progress().FilesDone < 20 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.Cancel()
+	rep, err := r.Wait()
+	must(t, err)
+	if rep.Stopped != "cancelled" || rep.FilesCopied == 0 || rep.FilesCopied == 200 {
+		t.Fatalf("cancelled run: stopped %q, %d copied", rep.Stopped, rep.FilesCopied)
+	}
+	for _, e := range rep.Errors {
+		if e.Kind != backup.ErrNotCopied {
+			t.Fatalf("a cancel should only leave files not copied, got %+v", e)
+		}
+	}
+	noTemps(t, dst)
+	again := run(t, backup.Options{Src: src, Dst: dst})
+	if again.FilesCopied != 200-rep.FilesCopied || !again.OK() {
+		t.Fatalf("resume copied %d, want the %d left", again.FilesCopied, 200-rep.FilesCopied)
+	}
+	sameTree(t, src, dst)
+}

@@ -1,0 +1,587 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MetaDir is the folder in the destination where ProcLab keeps its manifests. It is
+// never copied from a source and never compared.
+const MetaDir = ".proclab"
+
+// tempSuffix ends the name a file is written under before it is renamed into place. A
+// file with such a name in the destination and none in the source is a leftover of a
+// killed run, and the next run removes it.
+const tempSuffix = ".proclab.tmp"
+
+// Kind is what an entry is.
+type Kind uint8
+
+const (
+	KindFile Kind = iota
+	KindDir
+	KindLink
+	KindOther // fifo, socket, device: not backed up
+)
+
+func (k Kind) String() string {
+	return [...]string{"file", "folder", "link", "special file"}[k]
+}
+
+// Op is what the plan does with an entry.
+type Op uint8
+
+const (
+	OpSkip   Op = iota // unchanged
+	OpCopy             // new or changed: a worker copies it
+	OpVerify           // unchanged by size and time; with Verify a worker compares SHA-256
+	OpMeta             // content unchanged; only its mode (or owner) is set
+	OpFail             // cannot be backed up; Err says why
+)
+
+func (o Op) String() string {
+	return [...]string{"skip", "copy", "verify", "meta", "fail"}[o]
+}
+
+// Entry is one thing found in the source.
+type Entry struct {
+	Rel    string // path relative to the source, OS separators; "." is the root folder
+	Kind   Kind
+	Size   int64
+	Mtime  time.Time
+	Atime  time.Time
+	Mode   fs.FileMode
+	UID    int
+	GID    int
+	HasOwn bool
+	Target string // a link's target, copied as it is and never followed
+}
+
+// Item is an entry with what the plan decided for it.
+type Item struct {
+	Entry
+	Op     Op
+	Why    string // "new", "size changed", "time changed", ...
+	Err    *FileError
+	Create bool // folders: missing in the destination
+	Clear  bool // the destination holds something of another kind at this name: remove it first
+}
+
+// Plan is what a run will do. Files holds every non-folder entry, Dirs every folder
+// (parents before children), both sorted by path.
+type Plan struct {
+	Src, Dst    string
+	DstExists   bool
+	Files       []Item
+	Dirs        []Item
+	Stale       []string // leftover temporary files from a killed run, relative to Dst
+	ToCopy      int      // files a worker will copy or verify
+	BytesToCopy int64
+	WalkTime    time.Duration
+}
+
+// Counts returns how many files the plan copies, skips and cannot back up.
+func (p *Plan) Counts() (copy, skip, fail int) {
+	for i := range p.Files {
+		switch p.Files[i].Op {
+		case OpCopy:
+			copy++
+		case OpFail:
+			fail++
+		default:
+			skip++
+		}
+	}
+	return
+}
+
+// InputError is a problem with what the user asked for: nothing was written.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func inputErr(format string, a ...any) error { return &InputError{Msg: fmt.Sprintf(format, a...)} }
+
+// IsInputError reports whether err is bad input (exit code 2 on the command line).
+func IsInputError(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}
+
+// CheckInput resolves src and dst to absolute, clean paths and refuses what cannot be
+// backed up, with a message that says what to do. It writes nothing.
+func CheckInput(src, dst string) (absSrc, absDst string, err error) {
+	if strings.TrimSpace(src) == "" {
+		return "", "", inputErr("no source folder given; pick the folder to back up")
+	}
+	if strings.TrimSpace(dst) == "" {
+		return "", "", inputErr("no destination folder given; pick where the backup goes")
+	}
+	if absSrc, err = filepath.Abs(src); err != nil {
+		return "", "", inputErr("source %s: %v", src, err)
+	}
+	if absDst, err = filepath.Abs(dst); err != nil {
+		return "", "", inputErr("destination %s: %v", dst, err)
+	}
+	fi, err := os.Stat(absSrc)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", "", inputErr("source folder %s does not exist; check the path", absSrc)
+	case err != nil:
+		return "", "", inputErr("cannot reach source folder %s: %v", absSrc, unwrapPath(err))
+	case !fi.IsDir():
+		return "", "", inputErr("source %s is a file, not a folder; pick the folder that holds it", absSrc)
+	}
+	f, err := os.Open(absSrc)
+	if err == nil {
+		_, err = f.ReadDir(1)
+		f.Close()
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return "", "", inputErr("cannot read source folder %s: %v; check its permissions", absSrc, unwrapPath(err))
+	}
+	realSrc, err := filepath.EvalSymlinks(absSrc)
+	if err != nil {
+		return "", "", inputErr("cannot resolve source folder %s: %v", absSrc, unwrapPath(err))
+	}
+	// The destination may not exist yet: resolve its nearest existing ancestor.
+	existing, rest := absDst, ""
+	for {
+		fi, err := os.Lstat(existing)
+		if err == nil {
+			if existing == absDst && !fi.IsDir() && fi.Mode()&fs.ModeSymlink == 0 {
+				return "", "", inputErr("destination %s is a file, not a folder; pick a folder", absDst)
+			}
+			break
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			break
+		}
+		rest = filepath.Join(filepath.Base(existing), rest)
+		existing = parent
+	}
+	realExisting, err := filepath.EvalSymlinks(existing)
+	if err != nil {
+		return "", "", inputErr("cannot resolve destination %s: %v", absDst, unwrapPath(err))
+	}
+	realDst := filepath.Join(realExisting, rest)
+	if fi, err := os.Stat(realExisting); err == nil && !fi.IsDir() {
+		return "", "", inputErr("destination %s is inside %s, which is a file; pick a folder", absDst, existing)
+	}
+	switch {
+	case samePath(realSrc, realDst):
+		return "", "", inputErr("destination is the source folder itself (%s); pick another folder", absDst)
+	case within(realDst, realSrc):
+		return "", "", inputErr("destination %s is inside the source %s: the backup would copy itself; pick a folder outside it", absDst, absSrc)
+	case within(realSrc, filepath.Join(realDst, MetaDir)) || samePath(realSrc, filepath.Join(realDst, MetaDir)):
+		return "", "", inputErr("source %s is inside the destination's %s folder, where ProcLab keeps its manifests; pick another source", absSrc, MetaDir)
+	}
+	if err := writable(realExisting); err != nil {
+		return "", "", inputErr("cannot write to destination %s (%s: %v); pick a writable folder", absDst, realExisting, err)
+	}
+	return absSrc, absDst, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func samePath(a, b string) bool {
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
+}
+
+// within reports whether p is strictly inside dir.
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	if err != nil || rel == "." {
+		return false
+	}
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
+		if r2, err := filepath.Rel(strings.ToLower(dir), strings.ToLower(p)); err == nil {
+			rel = r2
+		}
+	}
+	return rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// MakePlan walks the source and the destination side by side, in parallel, and decides
+// per entry. Only metadata is read (no file contents), so an unchanged tree is planned
+// in the time it takes to stat both trees. src and dst must have passed CheckInput.
+func MakePlan(src, dst string, verify bool) (*Plan, error) {
+	return makePlan(context.Background(), src, dst, verify, nil)
+}
+
+// dirFunc receives each folder's findings as soon as it is visited, before its
+// subfolders are: rel is the folder, dirs its subfolders, files its other entries. It
+// runs on the walk's goroutines.
+type dirFunc func(rel string, dirs, files []Item, stale []string)
+
+func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) (*Plan, error) {
+	start := time.Now()
+	p := &Plan{Src: src, Dst: dst}
+	rootInfo, err := os.Lstat(src)
+	if err != nil {
+		return nil, inputErr("cannot read source folder %s: %v", src, unwrapPath(err))
+	}
+	if fi, err := os.Stat(dst); err == nil && fi.IsDir() {
+		p.DstExists = true
+	}
+	root := Item{Entry: entryOf(".", statOf(rootInfo)), Create: !p.DstExists}
+	if p.DstExists {
+		if dfi, err := os.Stat(dst); err == nil && !sameDirMeta(root.Entry, statOf(dfi)) {
+			root.Why = "mode or time differs"
+		}
+	}
+	w := &walker{ctx: ctx, src: src, dst: dst, verify: verify, onDir: onDir}
+	w.run(dirJob{rel: ".", dstDir: p.DstExists}, &root)
+	p.Dirs = append([]Item{root}, w.dirs...)
+	p.Files = w.files
+	p.Stale = w.stale
+	sort.Slice(p.Dirs, func(i, j int) bool { return p.Dirs[i].Rel < p.Dirs[j].Rel })
+	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Rel < p.Files[j].Rel })
+	for i := range p.Files {
+		if op := p.Files[i].Op; op == OpCopy || op == OpVerify {
+			p.ToCopy++
+			p.BytesToCopy += p.Files[i].Size
+		}
+	}
+	p.WalkTime = time.Since(start)
+	return p, nil
+}
+
+// fstat is what the plan needs of a stat.
+type fstat struct {
+	mode         fs.FileMode
+	size         int64
+	mtime, atime time.Time
+	uid, gid     int
+	hasOwn       bool
+}
+
+func statOf(fi fs.FileInfo) fstat {
+	st := fstat{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime(), atime: atime(fi)}
+	st.uid, st.gid, st.hasOwn = owner(fi)
+	return st
+}
+
+func (s fstat) kind() Kind {
+	switch {
+	case s.mode.IsRegular():
+		return KindFile
+	case s.mode.IsDir():
+		return KindDir
+	case s.mode&fs.ModeSymlink != 0:
+		return KindLink
+	}
+	return KindOther
+}
+
+func entryOf(rel string, st fstat) Entry {
+	e := Entry{Rel: rel, Kind: st.kind(), Size: st.size, Mtime: st.mtime, Mode: st.mode, Atime: st.atime,
+		UID: st.uid, GID: st.gid, HasOwn: st.hasOwn}
+	if e.Kind == KindDir {
+		e.Size = 0
+	}
+	return e
+}
+
+// sameTime compares modification times, tolerating a destination that keeps only whole
+// seconds (FAT keeps two).
+func sameTime(src, dst time.Time) bool {
+	if src.Equal(dst) {
+		return true
+	}
+	if dst.Nanosecond() == 0 {
+		d := src.Sub(dst)
+		return d >= 0 && d < 2*time.Second
+	}
+	return false
+}
+
+func sameDirMeta(e Entry, d fstat) bool {
+	if !d.mode.IsDir() || d.mode.Perm() != e.Mode.Perm() || !sameTime(e.Mtime, d.mtime) {
+		return false
+	}
+	return !keepOwner || !e.HasOwn || !d.hasOwn || d.uid == e.UID && d.gid == e.GID
+}
+
+type dirJob struct {
+	rel    string
+	dstDir bool // the destination has a folder here
+}
+
+// walker visits folders with a few goroutines; each folder's source and destination
+// listings are compared name by name.
+type walker struct {
+	ctx      context.Context // cancelled: visit no more folders
+	src, dst string
+	verify   bool
+	onDir    dirFunc
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queue   []dirJob
+	pending int
+	files   []Item
+	dirs    []Item
+	stale   []string
+}
+
+func (w *walker) run(root dirJob, rootItem *Item) {
+	w.cond = sync.NewCond(&w.mu)
+	w.queue = []dirJob{root}
+	w.pending = 1
+	n := 2 * runtime.GOMAXPROCS(0)
+	if n < 4 {
+		n = 4
+	}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				w.mu.Lock()
+				for len(w.queue) == 0 && w.pending > 0 {
+					w.cond.Wait()
+				}
+				if w.pending == 0 {
+					w.mu.Unlock()
+					return
+				}
+				j := w.queue[len(w.queue)-1]
+				w.queue = w.queue[:len(w.queue)-1]
+				w.mu.Unlock()
+
+				var files, dirs []Item
+				var stale []string
+				var jobs []dirJob
+				var dirErr *FileError
+				if w.ctx.Err() == nil {
+					files, dirs, stale, jobs, dirErr = w.visit(j)
+				}
+				if w.onDir != nil {
+					w.onDir(j.rel, dirs, files, stale)
+				}
+
+				w.mu.Lock()
+				w.files = append(w.files, files...)
+				w.dirs = append(w.dirs, dirs...)
+				w.stale = append(w.stale, stale...)
+				if dirErr != nil {
+					if j.rel == "." {
+						rootItem.Err = dirErr
+					} else {
+						w.files = append(w.files, Item{Entry: Entry{Rel: j.rel, Kind: KindDir}, Op: OpFail, Err: dirErr})
+					}
+				}
+				w.queue = append(w.queue, jobs...)
+				w.pending += len(jobs) - 1
+				if len(jobs) > 0 || w.pending == 0 {
+					w.cond.Broadcast()
+				}
+				w.mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func readNames(dir string) (*os.File, []fs.DirEntry, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	ents, err := f.ReadDir(-1)
+	return f, ents, err
+}
+
+func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dirJob, dirErr *FileError) {
+	srcDir := filepath.Join(w.src, j.rel)
+	dstDir := filepath.Join(w.dst, j.rel)
+	var dstEnts map[string]fs.DirEntry
+	var dstF *os.File
+	var wg sync.WaitGroup
+	if j.dstDir {
+		// Read the destination folder while the source one is read. An unreadable one
+		// shows up as per-file errors when writing.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f, ents, _ := readNames(dstDir)
+			dstF = f
+			dstEnts = make(map[string]fs.DirEntry, len(ents))
+			for _, e := range ents {
+				dstEnts[e.Name()] = e
+			}
+		}()
+	}
+	srcF, srcEnts, err := readNames(srcDir)
+	wg.Wait()
+	if dstF != nil {
+		defer dstF.Close()
+	}
+	if srcF != nil {
+		defer srcF.Close()
+	}
+	if err != nil && len(srcEnts) == 0 {
+		return nil, nil, nil, nil, fileErr(j.rel, err, "cannot read this folder")
+	}
+	isRoot := j.rel == "."
+	seen := make(map[string]bool, len(srcEnts))
+	for _, se := range srcEnts {
+		name := se.Name()
+		if isRoot && name == MetaDir {
+			continue
+		}
+		seen[name] = true
+		rel := name
+		if !isRoot {
+			rel = filepath.Join(j.rel, name)
+		}
+		st, err := lstatIn(srcF, srcDir, name)
+		if err != nil {
+			continue // vanished since the listing: nothing to back up
+		}
+		e := entryOf(rel, st)
+		var dfi *fstat
+		if dstEnts[name] != nil {
+			if d, err := lstatIn(dstF, dstDir, name); err == nil {
+				dfi = &d
+			}
+		}
+		switch e.Kind {
+		case KindDir:
+			it := Item{Entry: e}
+			switch {
+			case dfi == nil:
+				it.Create, it.Why = true, "new"
+			case dfi.kind() != KindDir:
+				it.Create, it.Clear, it.Why = true, true, "was a "+dfi.kind().String()
+			case !sameDirMeta(e, *dfi):
+				it.Why = "mode or time differs"
+			}
+			dirs = append(dirs, it)
+			jobs = append(jobs, dirJob{rel: rel, dstDir: dfi != nil && dfi.kind() == KindDir})
+		case KindFile:
+			files = append(files, w.decideFile(e, dfi))
+		case KindLink:
+			target, err := os.Readlink(filepath.Join(srcDir, name))
+			if err != nil {
+				files = append(files, Item{Entry: e, Op: OpFail, Err: fileErr(rel, err, "cannot read this link")})
+				continue
+			}
+			e.Target = target
+			it := Item{Entry: e, Op: OpCopy, Why: "new"}
+			if dfi != nil {
+				switch {
+				case dfi.kind() == KindDir:
+					it.Op, it.Err = OpFail, &FileError{Path: rel, Kind: ErrConflict, Msg: "the destination has a folder at this name; move it away to back up this link"}
+				case dfi.kind() == KindLink:
+					if dt, err := os.Readlink(filepath.Join(dstDir, name)); err == nil && dt == target {
+						it.Op, it.Why = OpSkip, ""
+					} else {
+						it.Why = "link target changed"
+					}
+				default:
+					it.Why = "was a " + dfi.kind().String()
+				}
+			}
+			files = append(files, it)
+		default:
+			files = append(files, Item{Entry: e, Op: OpFail, Err: &FileError{Path: rel, Kind: ErrSpecial,
+				Msg: "a " + specialName(e.Mode) + " is not a file, folder or link; not backed up"}})
+		}
+	}
+	for name, de := range dstEnts {
+		if !seen[name] && strings.HasPrefix(name, ".") && strings.HasSuffix(name, tempSuffix) && !de.IsDir() {
+			if isRoot {
+				stale = append(stale, name)
+			} else {
+				stale = append(stale, filepath.Join(j.rel, name))
+			}
+		}
+	}
+	return files, dirs, stale, jobs, nil
+}
+
+func (w *walker) decideFile(e Entry, dfi *fstat) Item {
+	it := Item{Entry: e, Op: OpCopy, Why: "new"}
+	if dfi == nil {
+		return it
+	}
+	switch {
+	case dfi.kind() == KindDir:
+		it.Op, it.Err = OpFail, &FileError{Path: e.Rel, Kind: ErrConflict, Msg: "the destination has a folder at this name; move it away to back up this file"}
+	case dfi.kind() != KindFile:
+		it.Why = "was a " + dfi.kind().String()
+	case dfi.size != e.Size:
+		it.Why = "size changed"
+	case !sameTime(e.Mtime, dfi.mtime):
+		it.Why = "time changed"
+	case w.verify:
+		it.Op, it.Why = OpVerify, "compare by SHA-256"
+	default:
+		it.Op, it.Why = OpSkip, ""
+		if dfi.mode.Perm() != e.Mode.Perm() {
+			it.Op, it.Why = OpMeta, "mode changed"
+		} else if keepOwner && e.HasOwn && dfi.hasOwn && (dfi.uid != e.UID || dfi.gid != e.GID) {
+			it.Op, it.Why = OpMeta, "owner changed"
+		}
+	}
+	return it
+}
+
+func specialName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
+
+// tempPath is where a file is written before it is renamed to final. It is the same for
+// every attempt of a run, so the parent can remove what a killed worker left.
+func tempPath(final, tag string) string {
+	dir, base := filepath.Split(final)
+	name := "." + base + "." + tag + tempSuffix
+	if len(name) > 200 {
+		// Keep within the 255-byte name limit: the real name is not needed to find it.
+		name = fmt.Sprintf(".%x.%s%s", fnv64(base), tag, tempSuffix)
+	}
+	return filepath.Join(dir, name)
+}
+
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}

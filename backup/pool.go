@@ -1,0 +1,429 @@
+package backup
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"dev.proclab/core"
+	"dev.proclab/ipc"
+)
+
+// maxAttempts is how many workers may die holding one file before it is given up.
+const maxAttempts = 3
+
+// pool hands batches of files to worker processes and collects what they report. It
+// lives in the parent, so it always knows which files a worker held when it died.
+type pool struct {
+	r       *Run
+	cfg     string // worker configuration, JSON
+	workers int    // pool size
+
+	mu        sync.Mutex
+	cond      *sync.Cond
+	tasks     []task
+	out       []result       // by task index
+	has       []bool         // out[i] is final
+	queue     []int          // task indices, front first
+	busy      map[string]int // folder → its files in flight
+	left      int            // tasks without a final result
+	closed    bool           // the plan is complete: no more tasks
+	stop      string
+	attempts  []uint8
+	procs     []*pworker
+	started   int
+	deaths    int
+	maxDeaths int
+	nextBatch int
+	live      int
+}
+
+// pworker is the parent's view of one worker process.
+type pworker struct {
+	slot     int
+	child    *core.Child
+	inflight map[int][]int // batch ID → its task indices still without a result
+	status   statusMsg
+	files    int
+	stopping bool // we asked it to stop: its exit is not a death
+	ended    bool
+}
+
+func newPool(r *Run, workers int) *pool {
+	p := &pool{r: r, workers: workers, maxDeaths: 3*workers + 3, busy: map[string]int{}}
+	p.cond = sync.NewCond(&p.mu)
+	cfg, _ := json.Marshal(workerConfig{Src: r.src, Dst: r.dst, Tag: r.tag, Fsync: r.opt.Fsync,
+		Verify: r.opt.Verify, Delay: r.opt.SlowMotion})
+	p.cfg = string(cfg)
+	return p
+}
+
+// add queues files as the plan finds them, so copying starts while the walk goes on,
+// and starts workers as the work grows: one per 8 files queued so far, up to the pool
+// size. Nothing added, no worker started.
+func (p *pool) add(ts []task) {
+	p.mu.Lock()
+	for _, t := range ts {
+		t.I = len(p.tasks)
+		t.dir = filepath.Dir(t.Rel)
+		p.tasks = append(p.tasks, t)
+		p.out = append(p.out, result{})
+		p.has = append(p.has, false)
+		p.attempts = append(p.attempts, 0)
+		p.left++
+		if t.Size >= bigFile {
+			// Big files first, so the end of the run is not one worker on one big file.
+			p.queue = append([]int{t.I}, p.queue...)
+		} else {
+			p.queue = append(p.queue, t.I)
+		}
+		p.r.toDo.Add(1)
+		p.r.bytesToDo.Add(t.Size)
+	}
+	want := min(p.workers, (len(p.tasks)+7)/8)
+	if p.stop != "" || p.r.ctx.Err() != nil {
+		want = 0
+	}
+	first := p.started == 0 && want > 0
+	var slots []int
+	for p.started < want {
+		p.started++
+		slots = append(slots, p.started)
+	}
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	if first {
+		p.r.beginCopying()
+	}
+	for _, slot := range slots {
+		if err := p.startWorker(slot, false); err != nil {
+			p.mu.Lock()
+			if p.live == 0 && p.stop == "" {
+				p.stop = "cannot start a backup worker process: " + err.Error()
+			}
+			p.cond.Broadcast()
+			p.mu.Unlock()
+		}
+	}
+}
+
+// close says no more files will be added.
+func (p *pool) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+func (p *pool) startWorker(slot int, replacement bool) error {
+	label := fmt.Sprintf("backup worker %d", slot)
+	if replacement {
+		label += " (replacement)"
+	}
+	w := &pworker{slot: slot, inflight: map[int][]int{}}
+	child, err := p.r.opt.Sup.Start(core.Spec{
+		Role: WorkerRole, Args: []string{p.cfg}, Label: label, Group: "backup",
+		OnFrame: func(_ *core.Child, f ipc.Frame) { p.onFrame(w, f) },
+	})
+	if err != nil {
+		return err
+	}
+	w.child = child
+	p.mu.Lock()
+	p.procs = append(p.procs, w)
+	p.live++
+	p.mu.Unlock()
+	p.r.emit(Event{Kind: EvWorkerStarted, PID: child.PID(), Worker: slot, Msg: label + " started"})
+	go p.feed(w)
+	go p.watch(w)
+	return nil
+}
+
+// feed keeps two batches in flight on w: one being copied, one waiting, so the worker
+// never idles for a round trip.
+func (p *pool) feed(w *pworker) {
+	if err := w.child.WaitReady(p.r.ctx); err != nil {
+		return // watch() handles the end
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		if w.ended {
+			return
+		}
+		if p.stop != "" || p.closed && p.left == 0 {
+			w.stopping = true
+			p.mu.Unlock()
+			w.child.Terminate(5 * time.Second)
+			p.mu.Lock()
+			return
+		}
+		if len(w.inflight) < 2 && len(p.queue) > 0 {
+			b := p.takeBatch(w)
+			p.mu.Unlock()
+			err := w.child.Send(tBatch, mustJSON(b))
+			p.mu.Lock()
+			if err != nil {
+				return // the worker is gone; watch() requeues
+			}
+			continue
+		}
+		p.cond.Wait()
+	}
+}
+
+func (p *pool) takeBatch(w *pworker) batch {
+	p.nextBatch++
+	b := batch{ID: p.nextBatch}
+	var bytes int64
+	var idx []int
+	// Enough batches per worker to balance the end of the run, few enough that ten
+	// thousand small files are a few hundred frames.
+	limit := max(1, min(len(p.queue)/(2*p.workers), 64))
+	// Start in a folder no other batch is writing into: creating and renaming files
+	// holds the folder's lock, so two workers in one folder take turns.
+	start := 0
+	for k := 0; k < len(p.queue) && k < 1024; k++ {
+		if p.busy[p.tasks[p.queue[k]].dir] == 0 {
+			start = k
+			break
+		}
+	}
+	end := start
+	for end < len(p.queue) && len(b.Tasks) < limit && bytes < 16<<20 {
+		i := p.queue[end]
+		if len(b.Tasks) > 0 && p.tasks[i].Size >= bigFile {
+			break // a big file goes alone, so its progress is its worker's
+		}
+		end++
+		b.Tasks = append(b.Tasks, p.tasks[i])
+		idx = append(idx, i)
+		bytes += p.tasks[i].Size
+		p.busy[p.tasks[i].dir]++
+	}
+	p.queue = append(p.queue[:start], p.queue[end:]...)
+	w.inflight[b.ID] = idx
+	return b
+}
+
+// release marks task i as no longer being written.
+func (p *pool) release(i int) {
+	d := p.tasks[i].dir
+	if p.busy[d]--; p.busy[d] <= 0 {
+		delete(p.busy, d)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// onFrame runs on the worker's reader goroutine.
+func (p *pool) onFrame(w *pworker, f ipc.Frame) {
+	switch f.Type {
+	case tStatus:
+		var s statusMsg
+		if json.Unmarshal(f.Payload, &s) == nil {
+			p.mu.Lock()
+			w.status = s
+			p.mu.Unlock()
+		}
+	case tResults:
+		var m resultsMsg
+		if err := json.Unmarshal(f.Payload, &m); err != nil {
+			w.child.Kill("sent a broken result: " + err.Error())
+			return
+		}
+		var failed []*FileError
+		p.mu.Lock()
+		idx := w.inflight[m.Batch]
+		for _, res := range m.Results {
+			if res.I < 0 || res.I >= len(p.tasks) || p.has[res.I] {
+				continue
+			}
+			p.out[res.I], p.has[res.I] = res, true
+			p.left--
+			w.files++
+			idx = removeInt(idx, res.I)
+			p.release(res.I)
+			p.r.account(p.tasks[res.I], res)
+			if res.Err != nil {
+				failed = append(failed, res.Err)
+				if res.Err.Kind == ErrDiskFull && p.stop == "" {
+					p.stop = "the destination disk is full"
+				}
+			}
+		}
+		if m.Done || len(idx) == 0 {
+			delete(w.inflight, m.Batch)
+			w.status = statusMsg{}
+		} else {
+			w.inflight[m.Batch] = idx
+		}
+		p.cond.Broadcast()
+		p.mu.Unlock()
+		for _, fe := range failed {
+			p.r.emit(Event{Kind: EvFileFailed, PID: w.child.PID(), Worker: w.slot, Path: fe.Path, Msg: fe.Error()})
+		}
+	}
+}
+
+func removeInt(s []int, v int) []int {
+	for i, x := range s {
+		if x == v {
+			return append(s[:i], s[i+1:]...)
+		}
+	}
+	return s
+}
+
+// watch waits for w to end. Files it held without a result go back into the queue (their
+// temporary files removed first), and a replacement starts while work is left.
+func (p *pool) watch(w *pworker) {
+	<-w.child.Done()
+	info := w.child.Info()
+	p.mu.Lock()
+	w.ended = true
+	p.live--
+	var unfinished []int
+	for _, idx := range w.inflight {
+		unfinished = append(unfinished, idx...)
+	}
+	w.inflight = nil
+	w.status = statusMsg{}
+	sort.Ints(unfinished)
+	for _, i := range unfinished {
+		p.release(i)
+	}
+	died := !w.stopping
+	if died {
+		p.deaths++
+	}
+	stop := p.stop
+	p.mu.Unlock()
+
+	for _, i := range unfinished {
+		os.Remove(tempPath(filepath.Join(p.r.dst, p.tasks[i].Rel), p.r.tag))
+	}
+	var retried []string
+	p.mu.Lock()
+	for _, i := range unfinished {
+		if stop != "" {
+			continue // reported as not copied at the end
+		}
+		p.attempts[i]++
+		if p.attempts[i] >= maxAttempts {
+			res := result{I: i, Err: &FileError{Path: p.tasks[i].Rel, Kind: ErrWorker,
+				Msg: fmt.Sprintf("%d worker processes died while copying it; it may crash the copier", maxAttempts)}}
+			p.out[i], p.has[i] = res, true
+			p.left--
+			p.r.account(p.tasks[i], res)
+			continue
+		}
+		retried = append(retried, p.tasks[i].Rel)
+	}
+	// Requeued files go first: they were next anyway.
+	requeue := make([]int, 0, len(retried))
+	for _, i := range unfinished {
+		if !p.has[i] && stop == "" {
+			requeue = append(requeue, i)
+		}
+	}
+	p.queue = append(requeue, p.queue...)
+	replace := died && p.stop == "" && (p.left > 0 || !p.closed) && p.deaths <= p.maxDeaths
+	if died && p.stop == "" && p.left > 0 && !replace && p.live == 0 {
+		p.stop = fmt.Sprintf("worker processes kept dying (%d deaths); the last: %s", p.deaths, info.Reason)
+	}
+	p.cond.Broadcast()
+	p.mu.Unlock()
+
+	if died {
+		d := WorkerDeath{PID: info.PID, Worker: w.slot, Label: info.Label, Reason: info.Reason, Retried: retried}
+		p.r.addDeath(d)
+		msg := fmt.Sprintf("%s (PID %d) ended: %s; %d unfinished file(s) requeued", info.Label, info.PID, info.Reason, len(retried))
+		p.r.emit(Event{Kind: EvWorkerDied, PID: info.PID, Worker: w.slot, Msg: msg})
+	} else {
+		p.r.emit(Event{Kind: EvWorkerEnded, PID: info.PID, Worker: w.slot, Msg: fmt.Sprintf("%s (PID %d) finished", info.Label, info.PID)})
+	}
+	if replace {
+		if err := p.startWorker(w.slot, true); err != nil {
+			p.mu.Lock()
+			if p.live == 0 && p.stop == "" {
+				p.stop = "cannot start a replacement worker: " + err.Error()
+			}
+			p.cond.Broadcast()
+			p.mu.Unlock()
+		}
+	}
+}
+
+// wait returns when every file has a result, or the run stopped and every worker ended.
+func (p *pool) wait() {
+	stopAsked := false
+	// A cancel must wake the loop below.
+	defer context.AfterFunc(p.r.ctx, func() {
+		p.mu.Lock()
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	})()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		if p.live == 0 && (p.closed && p.left == 0 || p.stop != "") {
+			return
+		}
+		if p.r.ctx.Err() != nil && p.stop == "" {
+			p.stop = "cancelled"
+		}
+		if p.stop != "" && !stopAsked {
+			stopAsked = true
+			ws := append([]*pworker(nil), p.procs...)
+			p.cond.Broadcast()
+			p.mu.Unlock()
+			for _, w := range ws {
+				p.mu.Lock()
+				w.stopping = true
+				p.mu.Unlock()
+				w.child.Terminate(5 * time.Second)
+			}
+			p.mu.Lock()
+			continue
+		}
+		p.cond.Wait()
+	}
+}
+
+// snapshot copies each worker's view for Progress.
+func (p *pool) snapshot() []WorkerProgress {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []WorkerProgress
+	for _, w := range p.procs {
+		info := w.child.Info()
+		out = append(out, WorkerProgress{Worker: w.slot, PID: info.PID, Label: info.Label, State: info.State.String(),
+			Ended: w.ended, File: w.status.Rel, FileDone: w.status.Done, FileSize: w.status.Size, Files: w.files})
+	}
+	return out
+}
+
+// streamed is the bytes of big files copied so far that have no result yet.
+func (p *pool) streamed() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var n int64
+	for _, w := range p.procs {
+		if !w.ended {
+			n += w.status.Done
+		}
+	}
+	return n
+}

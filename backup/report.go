@@ -1,0 +1,213 @@
+package backup
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// WorkerDeath says which worker died and which files it held went back to the queue.
+type WorkerDeath struct {
+	Worker  int      `json:"worker"`
+	PID     int      `json:"pid"`
+	Label   string   `json:"label"`
+	Reason  string   `json:"reason"`
+	Retried []string `json:"retried"`
+}
+
+// FileRecord is one file in the manifest.
+type FileRecord struct {
+	Path   string    `json:"path"`
+	Kind   string    `json:"kind"`
+	Size   int64     `json:"size"`
+	Mtime  time.Time `json:"mtime"`
+	Status string    `json:"status"` // copied, skipped, verified, failed, planned (dry run)
+	Why    string    `json:"why,omitempty"`
+	Hash   string    `json:"sha256,omitempty"`
+}
+
+// Report is what a run did.
+type Report struct {
+	RunID         string        `json:"run_id"`
+	Source        string        `json:"source"`
+	Destination   string        `json:"destination"`
+	Start         time.Time     `json:"start"`
+	End           time.Time     `json:"end"`
+	Seconds       float64       `json:"seconds"`
+	DryRun        bool          `json:"dry_run"`
+	Verify        bool          `json:"verify"`
+	Workers       int           `json:"workers"`
+	FilesTotal    int           `json:"files_total"`
+	FilesCopied   int           `json:"files_copied"`
+	FilesSkipped  int           `json:"files_skipped"`
+	FilesFailed   int           `json:"files_failed"`
+	FilesPlanned  int           `json:"files_planned"` // to copy (dry run: would copy)
+	Folders       int           `json:"folders"`
+	BytesCopied   int64         `json:"bytes_copied"`
+	Throughput    float64       `json:"bytes_per_second"`
+	Stopped       string        `json:"stopped,omitempty"` // why the run stopped early
+	FlushError    string        `json:"flush_error,omitempty"`
+	Errors        []FileError   `json:"errors"`
+	WorkerDeaths  []WorkerDeath `json:"worker_deaths"`
+	Files         []FileRecord  `json:"-"` // in the manifest, streamed
+	Plan          *Plan         `json:"-"`
+	Manifest      string        `json:"-"`
+	ManifestError string        `json:"-"`
+}
+
+func (r *Report) setEnd(t time.Time) {
+	r.End = t
+	r.Seconds = t.Sub(r.Start).Seconds()
+	if r.Seconds > 0 {
+		r.Throughput = float64(r.BytesCopied) / r.Seconds
+	}
+}
+
+// OK reports whether every file is in place (and verified, when asked).
+func (r *Report) OK() bool {
+	return len(r.Errors) == 0 && r.Stopped == "" && r.FlushError == "" && r.ManifestError == ""
+}
+
+// Summary is the command line's --json object.
+type Summary struct {
+	RunID        string      `json:"run_id"`
+	FilesTotal   int         `json:"files_total"`
+	FilesCopied  int         `json:"files_copied"`
+	FilesSkipped int         `json:"files_skipped"`
+	FilesFailed  int         `json:"files_failed"`
+	BytesCopied  int64       `json:"bytes_copied"`
+	Seconds      float64     `json:"seconds"`
+	Errors       []FileError `json:"errors"`
+}
+
+// Summary returns the short form.
+func (r *Report) Summary() Summary {
+	errs := r.Errors
+	if errs == nil {
+		errs = []FileError{}
+	}
+	return Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
+		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs}
+}
+
+// fill counts the plan's items and the workers' outcomes (by plan file index).
+func (r *Report) fill(p *Plan, outcome map[int]result, extra []*FileError) {
+	r.Errors, r.WorkerDeaths = []FileError{}, append([]WorkerDeath{}, r.WorkerDeaths...)
+	r.Folders = len(p.Dirs)
+	r.FilesTotal = len(p.Files)
+	r.Files = make([]FileRecord, len(p.Files))
+	for i := range p.Files {
+		it := &p.Files[i]
+		rec := FileRecord{Path: filepath.ToSlash(it.Rel), Kind: it.Kind.String(), Size: it.Size, Mtime: it.Mtime, Why: it.Why}
+		var fe *FileError
+		switch it.Op {
+		case OpFail:
+			fe = it.Err
+		case OpSkip, OpMeta:
+			rec.Status = "skipped"
+		case OpCopy, OpVerify:
+			r.FilesPlanned++
+			if r.DryRun {
+				rec.Status = "planned"
+				break
+			}
+			res := outcome[i]
+			rec.Hash = res.Hash
+			switch {
+			case res.Err != nil:
+				fe = res.Err
+			case res.Copied:
+				rec.Status = "copied"
+				r.BytesCopied += res.Bytes
+			default:
+				rec.Status = "verified"
+			}
+		}
+		if fe != nil {
+			rec.Status = "failed"
+			r.Errors = append(r.Errors, *fe)
+		}
+		switch rec.Status {
+		case "copied":
+			r.FilesCopied++
+		case "skipped", "verified", "planned":
+			r.FilesSkipped++
+		case "failed":
+			r.FilesFailed++
+		}
+		r.Files[i] = rec
+	}
+	if r.DryRun {
+		r.FilesSkipped -= r.FilesPlanned // would be copied: neither copied nor skipped
+	}
+	for _, fe := range extra {
+		r.Errors = append(r.Errors, *fe)
+	}
+}
+
+// writeManifest writes DST/.proclab/manifest.json (this run, every file) under a
+// temporary name, syncs and renames it, and appends the summary to runs.jsonl, so the
+// manifest only ever calls a run done once its files are on disk.
+func (r *Report) writeManifest(dst string) error {
+	dir := filepath.Join(dst, MetaDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write the manifest: %w", err)
+	}
+	final := filepath.Join(dir, "manifest.json")
+	tmp := final + "." + r.RunID[:8] + tempSuffix
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("write the manifest: %w", err)
+	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	err = r.encodeManifest(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, final)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write the manifest: %w", err)
+	}
+	r.Manifest = final
+	line, _ := json.Marshal(r)
+	if lf, err := os.OpenFile(filepath.Join(dir, "runs.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+		lf.Write(append(line, '\n'))
+		lf.Close()
+	}
+	return nil
+}
+
+func (r *Report) encodeManifest(w *bufio.Writer) error {
+	head, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	// The report's fields, then "files": one entry per line, streamed.
+	w.Write(head[:len(head)-1])
+	w.WriteString(`,"files":[`)
+	for i := range r.Files {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('\n')
+		b, err := json.Marshal(&r.Files[i])
+		if err != nil {
+			return err
+		}
+		w.Write(b)
+	}
+	_, err = w.WriteString("\n]}\n")
+	return err
+}

@@ -1,0 +1,545 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"dev.proclab/core"
+	"github.com/google/uuid"
+)
+
+// MaxWorkers caps the pool.
+const MaxWorkers = 32
+
+// DefaultWorkers is one worker process per CPU, within 1..MaxWorkers.
+func DefaultWorkers() int { return max(1, min(runtime.NumCPU(), MaxWorkers)) }
+
+// Options say what to back up and how.
+type Options struct {
+	Src, Dst string
+	Workers  int  // 0: DefaultWorkers
+	Verify   bool // compare SHA-256 of source and copy (and of unchanged files)
+	DryRun   bool // plan only: write nothing
+	Fsync    bool // fsync each file as it is written (the run is flushed once at the end anyway)
+	Sup      *core.Supervisor
+	// OnEvent, when set, receives notable events (a worker started or died, a file
+	// failed). It runs on the engine's goroutines: it must not block.
+	OnEvent func(Event)
+
+	// SlowMotion pauses each worker before every file: a demo can be watched and a test
+	// can kill a worker mid-run. Zero for real backups.
+	SlowMotion time.Duration
+}
+
+// Phase is where a run is.
+type Phase string
+
+const (
+	PhasePlanning  Phase = "planning"
+	PhaseCopying   Phase = "copying"
+	PhaseFinishing Phase = "finishing" // folder modes and times
+	PhaseFlushing  Phase = "flushing"  // syncing to disk, writing the manifest
+	PhaseDone      Phase = "done"
+)
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	EvPhase EventKind = iota
+	EvWorkerStarted
+	EvWorkerEnded
+	EvWorkerDied
+	EvFileFailed
+	EvPlanned // the walk is complete; Msg says what it found
+)
+
+// Event is something the user may want to read as a line of text.
+type Event struct {
+	Kind   EventKind
+	Time   time.Time
+	Phase  Phase
+	Worker int // slot, 1..N
+	PID    int
+	Path   string
+	Msg    string // a sentence
+}
+
+// WorkerProgress is one worker process as the progress view shows it.
+type WorkerProgress struct {
+	Worker   int // slot 1..N; a replacement takes its predecessor's slot
+	PID      int
+	Label    string
+	State    string
+	Ended    bool
+	File     string // what it is copying now
+	FileDone int64  // bytes of File copied so far (big files only)
+	FileSize int64
+	Files    int // files it has finished
+}
+
+// Progress is a snapshot of a run, cheap enough to take a few times a second.
+type Progress struct {
+	RunID        string
+	Phase        Phase
+	FilesToDo    int // files to copy (or verify)
+	FilesDone    int
+	FilesCopied  int
+	FilesSkipped int
+	FilesFailed  int
+	BytesToDo    int64
+	BytesDone    int64
+	Elapsed      time.Duration
+	Throughput   float64       // bytes a second, over the last few seconds
+	ETA          time.Duration // -1 when unknown
+	Workers      []WorkerProgress
+}
+
+// Run is one backup under way.
+type Run struct {
+	opt      Options
+	id       string
+	tag      string
+	src, dst string
+	ctx      context.Context
+	cancel   context.CancelFunc
+	done     chan struct{}
+	start    time.Time
+
+	phase      atomic.Value // Phase
+	toDo       atomic.Int64
+	bytesToDo  atomic.Int64
+	filesDone  atomic.Int64
+	bytesDone  atomic.Int64
+	copied     atomic.Int64
+	skipped    atomic.Int64
+	failed     atomic.Int64
+	poolPtr    atomic.Pointer[pool]
+	rateMu     sync.Mutex
+	rateSample []sample
+
+	mu     sync.Mutex
+	deaths []WorkerDeath
+	report *Report
+	err    error
+}
+
+type sample struct {
+	t time.Time
+	b int64
+}
+
+// Start checks the input (a bad one is an *InputError and nothing is written) and starts
+// the run in the background. Cancel ctx, or call Cancel, to stop it: files being copied
+// are finished, the rest are listed as not copied, and running again resumes.
+func Start(ctx context.Context, o Options) (*Run, error) {
+	if o.Workers == 0 {
+		o.Workers = DefaultWorkers()
+	}
+	if o.Workers < 1 || o.Workers > MaxWorkers {
+		return nil, inputErr("%d workers is out of range; use 1 to %d", o.Workers, MaxWorkers)
+	}
+	if o.Sup == nil && !o.DryRun {
+		return nil, errors.New("backup: no supervisor to start workers with")
+	}
+	src, dst, err := CheckInput(o.Src, o.Dst)
+	if err != nil {
+		return nil, err
+	}
+	id := uuid.NewString()
+	r := &Run{opt: o, id: id, tag: id[:8], src: src, dst: dst, done: make(chan struct{}), start: time.Now()}
+	r.ctx, r.cancel = context.WithCancel(ctx)
+	r.phase.Store(PhasePlanning)
+	go r.run()
+	return r, nil
+}
+
+// Backup runs a backup to the end.
+func Backup(ctx context.Context, o Options) (*Report, error) {
+	r, err := Start(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return r.Wait()
+}
+
+// ID is the run's uuid.
+func (r *Run) ID() string { return r.id }
+
+// Source and Destination are the absolute paths being backed up.
+func (r *Run) Source() string      { return r.src }
+func (r *Run) Destination() string { return r.dst }
+
+// Cancel stops the run; it returns at once (Wait for the report).
+func (r *Run) Cancel() { r.cancel() }
+
+// Done is closed when the run has ended and its report is ready.
+func (r *Run) Done() <-chan struct{} { return r.done }
+
+// Wait waits for the end. The error is one that stopped the run as a whole (a report is
+// still returned when there is one); per-file errors are in the report.
+func (r *Run) Wait() (*Report, error) {
+	<-r.done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.report, r.err
+}
+
+func (r *Run) emit(e Event) {
+	if r.opt.OnEvent != nil {
+		e.Time = time.Now()
+		r.opt.OnEvent(e)
+	}
+}
+
+func (r *Run) setPhase(ph Phase) {
+	r.phase.Store(ph)
+	r.emit(Event{Kind: EvPhase, Phase: ph, Msg: string(ph)})
+}
+
+func (r *Run) addDeath(d WorkerDeath) {
+	r.mu.Lock()
+	r.deaths = append(r.deaths, d)
+	r.mu.Unlock()
+}
+
+// account counts one file's final result (called under the pool's lock).
+func (r *Run) account(t task, res result) {
+	r.filesDone.Add(1)
+	r.bytesDone.Add(t.Size)
+	switch {
+	case res.Err != nil:
+		r.failed.Add(1)
+	case res.Copied:
+		r.copied.Add(1)
+	default:
+		r.skipped.Add(1)
+	}
+}
+
+// Progress returns a snapshot.
+func (r *Run) Progress() Progress {
+	pr := Progress{
+		RunID: r.id, Phase: r.phase.Load().(Phase),
+		FilesToDo: int(r.toDo.Load()), FilesDone: int(r.filesDone.Load()),
+		FilesCopied: int(r.copied.Load()), FilesSkipped: int(r.skipped.Load()), FilesFailed: int(r.failed.Load()),
+		BytesToDo: r.bytesToDo.Load(), BytesDone: r.bytesDone.Load(),
+		Elapsed: time.Since(r.start), ETA: -1,
+	}
+	if p := r.poolPtr.Load(); p != nil {
+		pr.Workers = p.snapshot()
+		pr.BytesDone += p.streamed()
+	}
+	if pr.BytesDone > pr.BytesToDo {
+		pr.BytesDone = pr.BytesToDo
+	}
+	pr.Throughput = r.rate(pr.BytesDone)
+	if left := pr.BytesToDo - pr.BytesDone; pr.Phase == PhaseCopying && pr.Throughput > 0 {
+		pr.ETA = time.Duration(float64(left) / pr.Throughput * float64(time.Second))
+	} else if pr.Phase == PhaseDone {
+		pr.ETA = 0
+	}
+	select {
+	case <-r.done:
+		pr.Elapsed = r.report.End.Sub(r.report.Start)
+	default:
+	}
+	return pr
+}
+
+// rate is the throughput over the last three seconds of samples.
+func (r *Run) rate(bytes int64) float64 {
+	now := time.Now()
+	r.rateMu.Lock()
+	defer r.rateMu.Unlock()
+	if n := len(r.rateSample); n == 0 || now.Sub(r.rateSample[n-1].t) > 100*time.Millisecond {
+		r.rateSample = append(r.rateSample, sample{now, bytes})
+	}
+	for len(r.rateSample) > 2 && now.Sub(r.rateSample[0].t) > 3*time.Second {
+		r.rateSample = r.rateSample[1:]
+	}
+	first := r.rateSample[0]
+	dt := now.Sub(first.t).Seconds()
+	if dt < 0.2 {
+		return 0
+	}
+	return float64(bytes-first.b) / dt
+}
+
+func (r *Run) run() {
+	rep, err := r.execute()
+	if rep != nil && rep.End.IsZero() {
+		rep.setEnd(time.Now())
+	}
+	r.mu.Lock()
+	r.report, r.err = rep, err
+	r.mu.Unlock()
+	r.phase.Store(PhaseDone)
+	close(r.done)
+	r.emit(Event{Kind: EvPhase, Phase: PhaseDone, Msg: "done"})
+	r.cancel()
+}
+
+func (r *Run) execute() (*Report, error) {
+	rep := &Report{RunID: r.id, Source: r.src, Destination: r.dst, Start: r.start,
+		DryRun: r.opt.DryRun, Verify: r.opt.Verify, Workers: r.opt.Workers}
+	if r.opt.DryRun {
+		plan, err := MakePlan(r.src, r.dst, r.opt.Verify)
+		if err != nil {
+			return nil, err
+		}
+		if plan.Dirs[0].Err != nil {
+			return nil, inputErr("cannot read source folder %s: %s", r.src, plan.Dirs[0].Err.Msg)
+		}
+		rep.Plan = plan
+		r.toDo.Store(int64(plan.ToCopy))
+		r.bytesToDo.Store(plan.BytesToCopy)
+		rep.fill(plan, nil, nil)
+		return rep, nil
+	}
+
+	if err := os.MkdirAll(r.dst, 0o777); err != nil {
+		return nil, inputErr("cannot create destination %s: %v", r.dst, unwrapPath(err))
+	}
+	// The manifest folder exists before folder times are set, so writing the manifest
+	// later does not move the destination folder's time.
+	rootTouched := false
+	if _, err := os.Lstat(filepath.Join(r.dst, MetaDir)); err != nil {
+		rootTouched = os.Mkdir(filepath.Join(r.dst, MetaDir), 0o755) == nil
+	}
+
+	// The plan streams into the pool: a folder's files are queued as soon as it is
+	// visited, so workers copy while the walk goes on.
+	p := newPool(r, r.opt.Workers)
+	r.poolPtr.Store(p)
+	s := &stream{r: r, pool: p, work: map[string]bool{}, preFailed: map[string]*FileError{}}
+	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, s.onDir)
+	p.close()
+	if err == nil && plan.Dirs[0].Err != nil {
+		err = inputErr("cannot read source folder %s: %s", r.src, plan.Dirs[0].Err.Msg)
+	}
+	if err != nil {
+		r.cancel()
+		p.wait()
+		return nil, err
+	}
+	rep.Plan = plan
+	r.emit(Event{Kind: EvPlanned, Phase: PhasePlanning, Msg: fmt.Sprintf("planned %d files, %d folders in %s: %d to copy",
+		len(plan.Files), len(plan.Dirs), plan.WalkTime.Round(time.Millisecond), plan.ToCopy)})
+	p.wait()
+	if s.stopWB != nil {
+		s.stopWB()
+	}
+
+	p.mu.Lock()
+	tasks, results, stopped := p.tasks, p.out, p.stop
+	for i := range results {
+		if !p.has[i] {
+			results[i] = result{I: i, Err: &FileError{Path: tasks[i].Rel, Kind: ErrNotCopied,
+				Msg: "not copied: the run stopped before it: " + stopped}}
+		}
+	}
+	p.mu.Unlock()
+
+	r.setPhase(PhaseFinishing)
+	if rootTouched {
+		s.work["."] = true
+	}
+	dirErrs := append(s.dirErrs, r.finishDirs(plan, s.work)...)
+
+	r.setPhase(PhaseFlushing)
+	var written []string
+	for i, res := range results {
+		if res.Copied {
+			written = append(written, tasks[i].Rel)
+		}
+	}
+	if len(written) > 0 || s.wrote || len(s.work) > 0 || dirsTouched(plan) {
+		if err := flush(r.dst, written); err != nil {
+			rep.FlushError = err.Error()
+		}
+	}
+	rep.Stopped = stopped
+	r.mu.Lock()
+	rep.WorkerDeaths = append([]WorkerDeath(nil), r.deaths...)
+	r.mu.Unlock()
+	byRel := make(map[string]result, len(results))
+	for i, res := range results {
+		byRel[tasks[i].Rel] = res
+	}
+	outcome := make(map[int]result, len(results))
+	for i := range plan.Files {
+		rel := plan.Files[i].Rel
+		if res, ok := byRel[rel]; ok {
+			outcome[i] = res
+		} else if fe := s.preFailed[rel]; fe != nil {
+			outcome[i] = result{Err: fe}
+		}
+	}
+	rep.fill(plan, outcome, append(dirErrs, s.metaErrs...))
+	rep.setEnd(time.Now())
+	if err := rep.writeManifest(r.dst); err != nil {
+		rep.ManifestError = err.Error()
+	}
+	return rep, nil
+}
+
+// beginCopying runs once, when the first file is queued.
+func (r *Run) beginCopying() {
+	r.setPhase(PhaseCopying)
+}
+
+// stream acts on the plan folder by folder, as the walk finds them.
+type stream struct {
+	r    *Run
+	pool *pool
+
+	mu        sync.Mutex
+	work      map[string]bool // folders written into
+	dirErrs   []*FileError
+	metaErrs  []*FileError
+	preFailed map[string]*FileError
+	wrote     bool
+	stopWB    func()
+}
+
+func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
+	r := s.r
+	for _, st := range stale {
+		os.Remove(filepath.Join(r.dst, st))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Subfolders first (the walk visits them after this returns), made writable by
+	// their owner; their real modes are set after their contents.
+	for i := range dirs {
+		d := &dirs[i]
+		if underFailedDir(d.Rel, s.dirErrs) != nil {
+			continue
+		}
+		path := filepath.Join(r.dst, d.Rel)
+		if d.Clear {
+			if err := os.Remove(path); err != nil {
+				s.dirErrs = append(s.dirErrs, fileErr(d.Rel, err, "cannot replace what the destination holds at this name"))
+				continue
+			}
+		}
+		if d.Create {
+			s.wrote = true
+			if err := os.Mkdir(path, dirMode(d.Mode)); err != nil && !errors.Is(err, fs.ErrExist) {
+				s.dirErrs = append(s.dirErrs, fileErr(d.Rel, err, "cannot create this folder"))
+			}
+		}
+	}
+	var tasks []task
+	for i := range files {
+		it := &files[i]
+		switch it.Op {
+		case OpMeta:
+			s.wrote = true
+			if fe := r.fixMeta(it); fe != nil {
+				s.metaErrs = append(s.metaErrs, fe)
+			}
+		case OpCopy, OpVerify:
+			if fe := underFailedDir(it.Rel, s.dirErrs); fe != nil {
+				s.preFailed[it.Rel] = &FileError{Path: it.Rel, Kind: fe.Kind, Msg: "its folder could not be made: " + fe.Msg}
+				continue
+			}
+			tasks = append(tasks, task{Rel: it.Rel, Op: it.Op, Kind: it.Kind, Size: it.Size,
+				UID: it.UID, GID: it.GID, Owner: it.HasOwn})
+		}
+	}
+	if len(tasks) == 0 {
+		return
+	}
+	if !s.work[rel] {
+		s.work[rel] = true
+		// A kept folder without owner write permission (copied read-only last time) gets
+		// it back while it is filled.
+		path := filepath.Join(r.dst, rel)
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o200 == 0 {
+			os.Chmod(path, fi.Mode().Perm()|0o700)
+		}
+	}
+	if s.stopWB == nil {
+		s.stopWB = writeBehind(r.dst)
+	}
+	s.mu.Unlock()
+	s.pool.add(tasks)
+	s.mu.Lock()
+}
+
+func underFailedDir(rel string, dirErrs []*FileError) *FileError {
+	for _, fe := range dirErrs {
+		if strings.HasPrefix(rel, fe.Path+string(filepath.Separator)) {
+			return fe
+		}
+	}
+	return nil
+}
+
+// dirMode is the mode a folder is created with: its own, plus the owner's rwx so the
+// run can fill it. Its real mode is set after its contents.
+func dirMode(m fs.FileMode) fs.FileMode { return m.Perm() | 0o700 }
+
+// fixMeta sets mode and owner of a file whose content is unchanged.
+func (r *Run) fixMeta(it *Item) *FileError {
+	path := filepath.Join(r.dst, it.Rel)
+	if err := os.Chmod(path, it.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+		return fileErr(it.Rel, err, "cannot set its mode")
+	}
+	if keepOwner && it.HasOwn {
+		os.Lchown(path, it.UID, it.GID)
+	}
+	return nil
+}
+
+func dirsTouched(p *Plan) bool {
+	for i := range p.Dirs {
+		if p.Dirs[i].Create || p.Dirs[i].Why != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// finishDirs sets folders' modes, owners and times, deepest first, after their contents:
+// writing a file into a folder changes its time, and a read-only mode would refuse it.
+func (r *Run) finishDirs(p *Plan, work map[string]bool) []*FileError {
+	var errs []*FileError
+	for i := len(p.Dirs) - 1; i >= 0; i-- {
+		d := &p.Dirs[i]
+		if !d.Create && d.Why == "" && !work[d.Rel] {
+			continue
+		}
+		path := filepath.Join(r.dst, d.Rel)
+		if _, err := os.Lstat(path); err != nil {
+			continue // not made; already reported
+		}
+		if keepOwner && d.HasOwn {
+			os.Lchown(path, d.UID, d.GID)
+		}
+		if err := os.Chmod(path, d.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+			errs = append(errs, fileErr(d.Rel, err, "cannot set this folder's mode"))
+			continue
+		}
+		if err := os.Chtimes(path, d.Atime, d.Mtime); err != nil {
+			errs = append(errs, fileErr(d.Rel, err, "cannot set this folder's time"))
+		}
+	}
+	return errs
+}
+
+// String is a one-line summary for logs.
+func (p Progress) String() string {
+	return fmt.Sprintf("%s: %d/%d files, %d/%d bytes", p.Phase, p.FilesDone, p.FilesToDo, p.BytesDone, p.BytesToDo)
+}

@@ -1,0 +1,16 @@
+//go:build !linux
+
+package backup
+
+import (
+	"os"
+	"path/filepath"
+)
+
+func lstatIn(_ *os.File, dirPath, name string) (fstat, error) {
+	fi, err := os.Lstat(filepath.Join(dirPath, name))
+	if err != nil {
+		return fstat{}, err
+	}
+	return statOf(fi), nil
+}

@@ -1,0 +1,48 @@
+//go:build !windows
+
+package backup
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// owner reads a file's owner and group.
+func owner(fi fs.FileInfo) (uid, gid int, ok bool) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid), int(st.Gid), true
+	}
+	return 0, 0, false
+}
+
+// keepOwner: as root, owner and group are kept (as cp -a does); others cannot chown.
+var keepOwner = os.Geteuid() == 0
+
+// createPerm is the mode a new file gets before any chmod (0666 less the umask): a
+// source file with that mode needs no chmod, which spares a journaled inode update per
+// file on most trees.
+var createPerm = func() fs.FileMode {
+	old := syscall.Umask(0)
+	syscall.Umask(old)
+	return fs.FileMode(0o666 &^ old)
+}()
+
+// writable reports why dir cannot be written to, if it cannot. access(2) answers for the
+// mount too (EROFS), even as root, and writes nothing.
+func writable(dir string) error {
+	return unix.Access(dir, unix.W_OK)
+}
+
+func isDiskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+func isBadName(err error) bool {
+	return errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.EILSEQ) || errors.Is(err, syscall.EINVAL)
+}
+
+func isSymlinkRefused(err error) bool { return false }

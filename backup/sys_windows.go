@@ -1,0 +1,42 @@
+package backup
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"golang.org/x/sys/windows"
+)
+
+func owner(fs.FileInfo) (uid, gid int, ok bool) { return 0, 0, false }
+
+var keepOwner = false
+
+// createPerm: Windows keeps only a read-only bit; always let the copy library set it.
+const createPerm fs.FileMode = 1 << 31
+
+// writable probes dir by creating and removing a file: Windows has no access(2) that
+// answers for read-only media.
+func writable(dir string) error {
+	f, err := os.CreateTemp(dir, ".proclab-probe-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(filepath.Clean(name))
+}
+
+func isDiskFull(err error) bool {
+	return errors.Is(err, windows.ERROR_DISK_FULL) || errors.Is(err, windows.ERROR_HANDLE_DISK_FULL)
+}
+
+func isBadName(err error) bool {
+	return errors.Is(err, windows.ERROR_INVALID_NAME) || errors.Is(err, windows.ERROR_FILENAME_EXCED_RANGE) ||
+		errors.Is(err, windows.ERROR_BAD_PATHNAME) || errors.Is(err, syscall.ENAMETOOLONG)
+}
+
+// isSymlinkRefused: creating a link needs Developer Mode or an administrator.
+func isSymlinkRefused(err error) bool { return errors.Is(err, windows.ERROR_PRIVILEGE_NOT_HELD) }

@@ -1,0 +1,338 @@
+package backup
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"dev.proclab/core"
+	"dev.proclab/ipc"
+	copylib "github.com/otiai10/copy"
+)
+
+// WorkerRole is the role name of a backup worker process.
+const WorkerRole = "backup-worker"
+
+// Roles are the child roles this package adds to the app.
+var Roles = core.Roles{WorkerRole: roleWorker}
+
+// Frame types between the pool and its workers.
+const (
+	tBatch   = ipc.TUser + 0 // parent → worker: files to copy
+	tResults = ipc.TUser + 1 // worker → parent: per-file outcomes
+	tStatus  = ipc.TUser + 2 // worker → parent: current file and its bytes so far
+)
+
+// bigFile is the size from which a file's progress is streamed while it is copied.
+// Smaller files go through the kernel's copy_file_range in one call.
+const bigFile = 8 << 20
+
+type workerConfig struct {
+	Src, Dst string
+	Tag      string // run ID prefix in temporary names
+	Fsync    bool
+	Verify   bool
+	Delay    time.Duration // tests and demos: pause before each file
+}
+
+type task struct {
+	I     int    `json:"i"`
+	Rel   string `json:"r"`
+	Op    Op     `json:"o"`
+	Kind  Kind   `json:"k"`
+	Size  int64  `json:"s"`
+	UID   int    `json:"u,omitempty"`
+	GID   int    `json:"g,omitempty"`
+	Owner bool   `json:"w,omitempty"`
+	dir   string // the parent's: folder of Rel
+}
+
+type batch struct {
+	ID    int    `json:"id"`
+	Tasks []task `json:"t"`
+}
+
+type result struct {
+	I      int        `json:"i"`
+	Copied bool       `json:"c,omitempty"` // written (false: verified equal, nothing written)
+	Bytes  int64      `json:"b,omitempty"`
+	Hash   string     `json:"h,omitempty"`
+	Err    *FileError `json:"e,omitempty"`
+}
+
+type resultsMsg struct {
+	Batch   int      `json:"b"`
+	Done    bool     `json:"d,omitempty"` // every task of the batch has a result
+	Results []result `json:"r"`
+}
+
+type statusMsg struct {
+	Rel  string `json:"r"`
+	Done int64  `json:"d"`
+	Size int64  `json:"s"`
+}
+
+// worker is the child side: it copies what it is sent, one file at a time.
+type worker struct {
+	c   *core.Conn
+	cfg workerConfig
+
+	mu      sync.Mutex
+	pending []result
+	batchID int
+
+	cur     atomic.Pointer[statusMsg]
+	curDone atomic.Int64
+	sent    statusMsg
+}
+
+func roleWorker(c *core.Conn) int {
+	var cfg workerConfig
+	if len(c.Args) == 0 || json.Unmarshal([]byte(c.Args[0]), &cfg) != nil {
+		fmt.Fprintln(os.Stderr, "backup worker: missing or bad configuration argument")
+		return 2
+	}
+	// A worker's heap is a few batches: collecting it at every 4 MiB only costs CPU.
+	debug.SetGCPercent(400)
+	w := &worker{c: c, cfg: cfg}
+	go w.reportLoop()
+	for {
+		select {
+		case f := <-c.Frames():
+			if f.Type != tBatch {
+				continue
+			}
+			var b batch
+			if err := json.Unmarshal(f.Payload, &b); err != nil {
+				fmt.Fprintf(os.Stderr, "backup worker: bad batch: %v\n", err)
+				return 2
+			}
+			if !w.runBatch(b) {
+				// The disk is full: wait to be stopped; copying more only fails again.
+				<-c.Stop()
+				return 0
+			}
+		case <-c.Stop():
+			return 0
+		}
+	}
+}
+
+// runBatch copies a batch; false means the destination is full.
+func (w *worker) runBatch(b batch) bool {
+	w.mu.Lock()
+	w.batchID = b.ID
+	w.mu.Unlock()
+	for _, t := range b.Tasks {
+		if w.c.Stopping() {
+			// Unreported tasks count as not copied; the file being copied was finished.
+			w.flush(false)
+			return true
+		}
+		if w.cfg.Delay > 0 {
+			time.Sleep(w.cfg.Delay)
+		}
+		w.curDone.Store(0)
+		w.cur.Store(&statusMsg{Rel: t.Rel, Size: t.Size})
+		r := w.copyOne(t)
+		w.mu.Lock()
+		w.pending = append(w.pending, r)
+		w.mu.Unlock()
+		if r.Err != nil && r.Err.Kind == ErrDiskFull {
+			w.flush(false)
+			return false
+		}
+	}
+	w.cur.Store(nil)
+	w.flush(true)
+	return true
+}
+
+// reportLoop sends the current file's progress and finished results a few times a second,
+// so a batch of small files costs one frame, and a big file still shows it is moving.
+func (w *worker) reportLoop() {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for range t.C {
+		if s := w.cur.Load(); s != nil {
+			m := statusMsg{Rel: s.Rel, Size: s.Size, Done: w.curDone.Load()}
+			if m != w.sent {
+				w.sent = m
+				if w.c.SendJSON(tStatus, m) != nil {
+					return
+				}
+			}
+		}
+		w.flush(false)
+	}
+}
+
+func (w *worker) flush(done bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.pending) == 0 && !done {
+		return
+	}
+	m := resultsMsg{Batch: w.batchID, Done: done, Results: w.pending}
+	w.pending = nil
+	if err := w.c.SendJSON(tResults, m); err != nil {
+		os.Exit(core.ExitParentGone)
+	}
+}
+
+var myUID, myGID = os.Geteuid(), os.Getegid()
+
+var errKindChanged = errors.New("it changed kind (file, folder or link) while being copied")
+
+func (w *worker) copyOne(t task) result {
+	src := filepath.Join(w.cfg.Src, t.Rel)
+	final := filepath.Join(w.cfg.Dst, t.Rel)
+	if t.Op == OpVerify {
+		if h, same, err := sameContent(src, final); err != nil {
+			return result{I: t.I, Err: fileErr(t.Rel, err, "cannot compare it")}
+		} else if same {
+			return result{I: t.I, Hash: h}
+		}
+		// Same size and time, different bytes: copy it again.
+	}
+	tmp := tempPath(final, w.cfg.Tag)
+	var pre fs.FileInfo
+	opt := copylib.Options{
+		OnSymlink: func(string) copylib.SymlinkAction { return copylib.Shallow },
+		PermissionControl: func(info fs.FileInfo, dest string) (func(*error), error) {
+			pre = info
+			if info.IsDir() {
+				return func(*error) {}, errKindChanged
+			}
+			if info.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == createPerm {
+				return copylib.DoNothing(info, dest) // created with this mode already
+			}
+			return copylib.PerservePermission(info, dest)
+		},
+		PreserveTimes: true,
+		// A file already owned by who writes it needs no chown.
+		PreserveOwner: keepOwner && t.Owner && (t.UID != myUID || t.GID != myGID),
+		Sync:          w.cfg.Fsync,
+	}
+	if t.Size >= bigFile {
+		// A plain buffer instead of copy_file_range, so the bytes can be counted.
+		opt.CopyBufferSize = 1 << 20
+		opt.WrapReader = func(r io.Reader) io.Reader { return &countingReader{r: r, n: &w.curDone} }
+	}
+	err := copylib.Copy(src, tmp, opt)
+	fail := func(fe *FileError) result {
+		os.Remove(tmp)
+		return result{I: t.I, Err: fe}
+	}
+	if err != nil {
+		return fail(w.classify(t.Rel, src, err))
+	}
+	if t.Kind == KindFile {
+		post, err := os.Lstat(src)
+		switch {
+		case pre == nil && err != nil:
+			return fail(&FileError{Path: t.Rel, Kind: ErrVanished, Msg: "it vanished before it could be copied"})
+		case err != nil:
+			return fail(&FileError{Path: t.Rel, Kind: ErrVanished, Msg: "it vanished while being copied"})
+		case pre == nil || !post.Mode().IsRegular():
+			return fail(&FileError{Path: t.Rel, Kind: ErrChanged, Msg: errKindChanged.Error()})
+		case post.Size() != pre.Size() || !post.ModTime().Equal(pre.ModTime()):
+			return fail(&FileError{Path: t.Rel, Kind: ErrChanged,
+				Msg: "it changed while being copied (size or time moved); run the backup again to copy the new version"})
+		}
+	} else if keepOwner && t.Owner {
+		os.Lchown(tmp, t.UID, t.GID) // the copy library keeps owners of files only
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fail(fileErr(t.Rel, err, "cannot put it in place"))
+	}
+	r := result{I: t.I, Copied: true}
+	if pre != nil {
+		r.Bytes = pre.Size()
+	}
+	if w.cfg.Verify && t.Kind == KindFile {
+		h, same, err := sameContent(src, final)
+		switch {
+		case err != nil:
+			r.Err = fileErr(t.Rel, err, "cannot verify it")
+		case !same:
+			r.Err = &FileError{Path: t.Rel, Kind: ErrVerify, Msg: "the copy's SHA-256 differs from the source's; run the backup again"}
+		default:
+			r.Hash = h
+		}
+	}
+	return r
+}
+
+// classify turns a copy error into a per-file error, telling reading from writing.
+func (w *worker) classify(rel, src string, err error) *FileError {
+	if errors.Is(err, errKindChanged) {
+		return &FileError{Path: rel, Kind: ErrChanged, Msg: errKindChanged.Error()}
+	}
+	var pe *fs.PathError
+	reading := errors.As(err, &pe) && pe.Path == src
+	if reading {
+		fe := fileErr(rel, err, "cannot read it")
+		if fe.Kind == ErrWrite {
+			fe.Kind = ErrUnreadable
+		}
+		return fe
+	}
+	fe := fileErr(rel, err, "cannot write it")
+	if fe.Kind == ErrUnreadable {
+		fe.Kind = ErrWrite
+	}
+	return fe
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// sameContent hashes both files with SHA-256; an error reading the copy counts as a
+// difference (it is then copied again), an error reading the source is returned.
+func sameContent(src, dst string) (hash string, same bool, err error) {
+	hs, err := hashFile(src)
+	if err != nil {
+		return "", false, err
+	}
+	hd, err := hashFile(dst)
+	if err != nil {
+		return hs, false, nil
+	}
+	return hs, hs == hd, nil
+}
+
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+func hashFile(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(buf)
+	if _, err := io.CopyBuffer(h, f, *buf); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

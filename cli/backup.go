@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"dev.proclab/backup"
+	"dev.proclab/core"
+)
+
+// traceBackup prints every engine event with its time (PROCLAB_TRACE=1), to see where a
+// run spends it.
+var traceBackup = os.Getenv("PROCLAB_TRACE") != ""
+
+const backupUsage = "backup [--workers N] [--verify] [--dry-run] [--fsync] [--json] SRC DST"
+
+func init() {
+	register("backup", backupUsage, "back up folder SRC into DST with a pool of worker processes", runBackup)
+}
+
+func runBackup(env *Env, args []string) int {
+	fs := newFlags(env, backupUsage, "Copy what is new or changed in SRC into DST with worker processes; unchanged files\n"+
+		"are skipped, so running again resumes a stopped backup. Exit 0: every file in place;\n"+
+		"1: some files failed; 2: bad input (nothing written).")
+	workers := fs.Int("workers", backup.DefaultWorkers(), fmt.Sprintf("worker processes, 1 to %d", backup.MaxWorkers))
+	verify := fs.Bool("verify", false, "compare SHA-256 of every source file and its copy")
+	dry := fs.Bool("dry-run", false, "show what would be copied; write nothing")
+	fsync := fs.Bool("fsync", false, "fsync each file as it is written (the run is flushed once at the end anyway)")
+	asJSON := fs.Bool("json", false, "print one summary object on stdout")
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if len(pos) != 2 {
+		return usageError(env, fs, "backup needs a source and a destination folder, e.g. 'proclab backup ~/Documents /media/usb/Documents'")
+	}
+	if *workers < 1 || *workers > backup.MaxWorkers {
+		return usageError(env, fs, "--workers %d is out of range; use 1 to %d", *workers, backup.MaxWorkers)
+	}
+	sup, err := core.New(core.Options{Logger: quietLogger()})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
+		return exitFail
+	}
+	defer stopAll(sup)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	bar := newProgressBar(env.Stderr)
+	run, err := backup.Start(ctx, backup.Options{Src: pos[0], Dst: pos[1], Workers: *workers, Verify: *verify,
+		DryRun: *dry, Fsync: *fsync, Sup: sup, OnEvent: bar.event})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
+		if backup.IsInputError(err) {
+			return exitUsage
+		}
+		return exitFail
+	}
+	bar.follow(run)
+	rep, err := run.Wait()
+	bar.stop()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "proclab: backup: %v\n", err)
+		if backup.IsInputError(err) {
+			return exitUsage
+		}
+		return exitFail
+	}
+	if *asJSON {
+		b, _ := json.Marshal(rep.Summary())
+		fmt.Fprintln(env.Stdout, string(b))
+	} else {
+		printBackupReport(env.Stdout, rep)
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintf(env.Stderr, "failed: %s: %s\n", e.Path, e.Msg)
+	}
+	if rep.Stopped != "" {
+		fmt.Fprintf(env.Stderr, "proclab: the backup stopped early: %s. Run it again to resume.\n", rep.Stopped)
+	}
+	for _, m := range []string{rep.FlushError, rep.ManifestError} {
+		if m != "" {
+			fmt.Fprintf(env.Stderr, "proclab: %s\n", m)
+		}
+	}
+	if !rep.OK() {
+		return exitFail
+	}
+	return exitOK
+}
+
+func printBackupReport(w io.Writer, r *backup.Report) {
+	if r.DryRun {
+		fmt.Fprintf(w, "Dry run of %s → %s: nothing written.\n", r.Source, r.Destination)
+		for _, f := range r.Files {
+			if f.Status == "planned" {
+				fmt.Fprintf(w, "  would copy %s (%s, %s)\n", f.Path, humanBytes(f.Size), f.Why)
+			}
+		}
+		fmt.Fprintf(w, "%d files: %d to copy (%s), %d unchanged, %d cannot be backed up.\n",
+			r.FilesTotal, r.FilesPlanned, humanBytes(r.Plan.BytesToCopy), r.FilesSkipped, r.FilesFailed)
+		return
+	}
+	fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %d copied, %d skipped, %d failed of %d files; %s at %s/s.\n",
+		r.Source, r.Destination, r.Seconds, r.FilesCopied, r.FilesSkipped, r.FilesFailed, r.FilesTotal,
+		humanBytes(r.BytesCopied), humanBytes(int64(r.Throughput)))
+	for _, d := range r.WorkerDeaths {
+		fmt.Fprintf(w, "Worker %d (PID %d) died: %s; %d file(s) retried.\n", d.Worker, d.PID, d.Reason, len(d.Retried))
+	}
+	if r.Manifest != "" {
+		fmt.Fprintf(w, "Manifest: %s\n", r.Manifest)
+	}
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// progressBar renders the engine's progress on one terminal line, and its events as
+// lines above it; off a terminal it prints only the events that matter.
+type progressBar struct {
+	w    io.Writer
+	tty  bool
+	mu   sync.Mutex
+	done chan struct{}
+	wg   sync.WaitGroup
+	line bool
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	b := &progressBar{w: w, done: make(chan struct{})}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			b.tty = true
+		}
+	}
+	return b
+}
+
+func (b *progressBar) event(e backup.Event) {
+	if traceBackup {
+		fmt.Fprintf(b.w, "%s %d %s\n", e.Time.Format("15:04:05.000"), e.Kind, e.Msg)
+	}
+	if e.Kind != backup.EvWorkerDied && e.Kind != backup.EvFileFailed {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.line {
+		fmt.Fprint(b.w, "\r\033[K")
+		b.line = false
+	}
+	fmt.Fprintln(b.w, e.Msg)
+}
+
+func (b *progressBar) follow(r *backup.Run) {
+	if !b.tty {
+		return
+	}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		t := time.NewTicker(150 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.done:
+				return
+			case <-t.C:
+				b.draw(r.Progress())
+			}
+		}
+	}()
+}
+
+func (b *progressBar) draw(p backup.Progress) {
+	const width = 30
+	frac := 0.0
+	if p.BytesToDo > 0 {
+		frac = float64(p.BytesDone) / float64(p.BytesToDo)
+	} else if p.FilesToDo > 0 {
+		frac = float64(p.FilesDone) / float64(p.FilesToDo)
+	}
+	fill := int(frac * width)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "\r\033[K%-9s [%s%s] %3.0f%% %d/%d files %s/%s %s/s",
+		p.Phase, strings.Repeat("#", fill), strings.Repeat(".", width-fill), frac*100,
+		p.FilesDone, p.FilesToDo, humanBytes(p.BytesDone), humanBytes(p.BytesToDo), humanBytes(int64(p.Throughput)))
+	if p.ETA > 0 {
+		fmt.Fprintf(&sb, " ETA %s", p.ETA.Round(time.Second))
+	}
+	live := 0
+	for _, w := range p.Workers {
+		if !w.Ended {
+			live++
+		}
+	}
+	fmt.Fprintf(&sb, " · %d workers", live)
+	b.mu.Lock()
+	fmt.Fprint(b.w, sb.String())
+	b.line = true
+	b.mu.Unlock()
+}
+
+func (b *progressBar) stop() {
+	close(b.done)
+	b.wg.Wait()
+	b.mu.Lock()
+	if b.line {
+		fmt.Fprint(b.w, "\r\033[K")
+		b.line = false
+	}
+	b.mu.Unlock()
+}
+
+// quietLogger keeps the supervisor's per-child log lines off the terminal; what the user
+// needs comes through the backup's own events.
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

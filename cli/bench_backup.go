@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+)
+
+func init() { registerBench("backup", runBenchBackup) }
+
+// runBenchBackup times `proclab backup` against cp -r and rsync -a (and CPython's
+// multiprocessing Pool, when its anchor script is found) on the same tree to the same
+// disk, in rotating order, each into a fresh folder: deleting a tree between runs makes
+// ext4 skip the freed inodes for a minute, which would tax whoever runs next.
+func runBenchBackup(env *Env, args []string) int {
+	const usage = "bench backup [--src DIR] [--dir DIR] [--runs N] [--workers N] [--python SCRIPT] [--json]"
+	fs := newFlags(env, usage, "Time a first backup and a no-change backup against cp -r and rsync -a; medians of paired runs.")
+	src := fs.String("src", goSrcDir(), "tree to back up (default: the Go toolchain's src)")
+	dir := fs.String("dir", os.TempDir(), "where the copies go (the same disk for every tool)")
+	runs := fs.Int("runs", 5, "paired runs")
+	workers := fs.Int("workers", 0, "backup workers (0: one per CPU)")
+	py := fs.String("python", findPyAnchor(), "CPython anchor script (py_mp_bench.py); empty to skip")
+	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if len(pos) > 0 || *runs < 1 {
+		return usageError(env, fs, "unexpected arguments; see --help")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
+		return exitFail
+	}
+	work, err := os.MkdirTemp(*dir, "proclab-bench-backup-")
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
+		return exitFail
+	}
+	defer os.RemoveAll(work)
+	ours := func(dst string) *exec.Cmd {
+		a := []string{"backup", "--json"}
+		if *workers > 0 {
+			a = append(a, "--workers", fmt.Sprint(*workers))
+		}
+		return exec.Command(self, append(a, *src, dst)...)
+	}
+	tools := map[string]func(dst string) *exec.Cmd{
+		"proclab": ours,
+		"cp -r":   func(dst string) *exec.Cmd { return exec.Command("cp", "-r", *src, dst) },
+		"rsync -a": func(dst string) *exec.Cmd {
+			return exec.Command("rsync", "-a", *src+string(filepath.Separator), dst+string(filepath.Separator))
+		},
+	}
+	order := []string{"proclab", "cp -r", "rsync -a"}
+	if *py != "" {
+		tools["python Pool"] = func(dst string) *exec.Cmd { return exec.Command("python3", *py, "backup", *src, dst) }
+		order = append(order, "python Pool")
+	}
+	first := map[string][]float64{}
+	second := map[string][]float64{}
+	dstOf := func(tool string, i int) string {
+		return filepath.Join(work, fmt.Sprintf("%s-%d", strings.Fields(tool)[0], i))
+	}
+	for i := 0; i < *runs; i++ {
+		for k := range order {
+			tool := order[(i+k)%len(order)] // rotate who goes first
+			d, err := timeCmd(tools[tool](dstOf(tool, i)))
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "proclab: bench: %s: %v\n", tool, err)
+				return exitFail
+			}
+			first[tool] = append(first[tool], d)
+		}
+		for k := range 2 {
+			tool := []string{"proclab", "rsync -a"}[(i+k)%2]
+			d, err := timeCmd(tools[tool](dstOf(tool, i)))
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "proclab: bench: %s (no change): %v\n", tool, err)
+				return exitFail
+			}
+			second[tool] = append(second[tool], d)
+		}
+		fmt.Fprintf(env.Stderr, "run %d/%d: first %s; no change: proclab %.3f s, rsync %.3f s\n", i+1, *runs,
+			fmtRow(first, order, i), second["proclab"][i], second["rsync -a"][i])
+	}
+	// Correctness on the same tree: identical, and a further run copies nothing.
+	same := exec.Command("diff", "-r", "-q", "-x", ".proclab", *src, dstOf("proclab", 0)).Run() == nil
+	out, _ := ours(dstOf("proclab", 0)).Output()
+	var again struct {
+		FilesCopied int `json:"files_copied"`
+		FilesTotal  int `json:"files_total"`
+	}
+	json.Unmarshal(out, &again)
+
+	res := map[string]any{"src": *src, "files": again.FilesTotal, "runs": *runs, "cpus": runtime.NumCPU(),
+		"identical": same, "third_run_files_copied": again.FilesCopied}
+	med := map[string]float64{}
+	for _, t := range order {
+		med["first "+t] = median(first[t])
+	}
+	med["no-change proclab"] = median(second["proclab"])
+	med["no-change rsync -a"] = median(second["rsync -a"])
+	res["median_seconds"] = med
+	ratios := map[string]float64{
+		"first: proclab / cp -r":        median(pairRatio(first["proclab"], first["cp -r"])),
+		"first: proclab / rsync -a":     median(pairRatio(first["proclab"], first["rsync -a"])),
+		"no-change: proclab / rsync -a": median(pairRatio(second["proclab"], second["rsync -a"])),
+	}
+	if *py != "" {
+		ratios["first: proclab / python Pool"] = median(pairRatio(first["proclab"], first["python Pool"]))
+	}
+	res["median_paired_ratio"] = ratios
+	if *asJSON {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		fmt.Fprintln(env.Stdout, string(b))
+	} else {
+		fmt.Fprintf(env.Stdout, "Backup of %s (%d files), %d paired runs, %d CPUs; medians:\n", *src, again.FilesTotal, *runs, runtime.NumCPU())
+		for _, t := range order {
+			fmt.Fprintf(env.Stdout, "  first run   %-12s %.3f s\n", t, med["first "+t])
+		}
+		fmt.Fprintf(env.Stdout, "  no change   %-12s %.3f s\n  no change   %-12s %.3f s\n", "proclab", med["no-change proclab"], "rsync -a", med["no-change rsync -a"])
+		keys := make([]string, 0, len(ratios))
+		for k := range ratios {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(env.Stdout, "  %-30s %.2f (median of paired ratios; below 1 is faster)\n", k, ratios[k])
+		}
+		fmt.Fprintf(env.Stdout, "  diff -r -x .proclab identical: %v; a further run copied %d files\n", same, again.FilesCopied)
+	}
+	return exitOK
+}
+
+func fmtRow(m map[string][]float64, order []string, i int) string {
+	var parts []string
+	for _, t := range order {
+		parts = append(parts, fmt.Sprintf("%s %.3f s", t, m[t][i]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func timeCmd(c *exec.Cmd) (float64, error) {
+	// Every tool starts with nothing dirty in the page cache: otherwise a tool that
+	// flushes (proclab's final syncfs) also pays for the previous tool's writes.
+	exec.Command("sync").Run()
+	var stderr strings.Builder
+	c.Stderr = &stderr
+	start := time.Now()
+	err := c.Run()
+	d := time.Since(start).Seconds()
+	if err != nil {
+		return 0, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return d, nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func pairRatio(a, b []float64) []float64 {
+	out := make([]float64, 0, len(a))
+	for i := range a {
+		if i < len(b) && b[i] > 0 {
+			out = append(out, a[i]/b[i])
+		}
+	}
+	return out
+}
+
+func goSrcDir() string {
+	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+		return filepath.Join(strings.TrimSpace(string(out)), "src")
+	}
+	return filepath.Join(runtime.GOROOT(), "src")
+}
+
+func findPyAnchor() string {
+	for _, p := range []string{"../shared/tools/py_mp_bench.py", "/work/shared/tools/py_mp_bench.py"} {
+		if _, err := os.Stat(p); err == nil {
+			abs, _ := filepath.Abs(p)
+			return abs
+		}
+	}
+	return ""
+}

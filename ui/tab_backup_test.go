@@ -1,0 +1,116 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"dev.proclab/backup"
+)
+
+func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
+	env := newTestEnv(t)
+	src := filepath.Join(t.TempDir(), "src")
+	if err := backup.GenerateDemo(src, backup.DemoOptions{Files: 300, Bytes: 12 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	// The folder dialog is replaced: the form gets the folders as a user's pick would.
+	orig := pickFolder
+	t.Cleanup(func() { pickFolder = orig })
+	next := src
+	pickFolder = func(_ *Env, _ string, done func(string)) { done(next) }
+
+	v := newBackupView(env)
+	env.Window.SetContent(v.content)
+	test.Tap(v.srcPick)
+	next = dst
+	test.Tap(v.dstPick)
+	read := func(fn func()) {
+		v.uiMu.Lock()
+		defer v.uiMu.Unlock()
+		fn()
+	}
+	read(func() {
+		if v.src.Text != src || v.dst.Text != dst {
+			t.Fatalf("form shows %q → %q after picking %q → %q", v.src.Text, v.dst.Text, src, dst)
+		}
+	})
+	if got := env.App.Preferences().String(prefSrc); got != src {
+		t.Fatalf("source preference %q, want %q", got, src)
+	}
+	v.workers.SetValue(2)
+	test.Tap(v.runBtn)
+
+	var summary string
+	eventually(t, "the backup's summary", func() (ok bool) {
+		read(func() { summary = v.summary.Text })
+		return strings.Contains(summary, "copied")
+	})
+	read(func() {
+		if !strings.Contains(summary, "failed of ") || !strings.Contains(summary, " 0 failed") {
+			t.Fatalf("summary %q", summary)
+		}
+		if v.bytesBar.Value != 1 || v.filesBar.Value != 1 {
+			t.Fatalf("bars at %.2f (bytes) and %.2f (files) after the run, want both full", v.bytesBar.Value, v.filesBar.Value)
+		}
+		if len(v.rows) == 0 || len(v.rows) > 2 {
+			t.Fatalf("%d worker rows, want 1 or 2", len(v.rows))
+		}
+		for _, r := range v.rows {
+			if !strings.Contains(r.label.Text, "PID ") {
+				t.Fatalf("worker row %q shows no PID", r.label.Text)
+			}
+		}
+		if v.openBtn.Disabled() || !v.cancelBtn.Disabled() || v.runBtn.Disabled() {
+			t.Fatal("after the run: Open destination should be on, Cancel off, Back up on")
+		}
+	})
+	if _, err := os.Stat(filepath.Join(dst, backup.MetaDir, "manifest.json")); err != nil {
+		t.Fatalf("no manifest in the destination: %v", err)
+	}
+
+	// A second run copies nothing and starts no worker.
+	before := len(env.Sup.List())
+	test.Tap(v.runBtn)
+	eventually(t, "the second run's summary", func() (ok bool) {
+		read(func() { ok = strings.HasPrefix(v.summary.Text, "0 copied") })
+		return ok
+	})
+	if after := len(env.Sup.List()); after != before {
+		t.Fatalf("a run with nothing to copy started %d worker(s)", after-before)
+	}
+
+	// A dry run lists what it would copy and writes nothing.
+	if err := os.WriteFile(filepath.Join(src, "new file.txt"), []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read(func() { v.dryRun.SetChecked(true) })
+	test.Tap(v.runBtn)
+	eventually(t, "the dry run's plan", func() (ok bool) {
+		read(func() { ok = strings.HasPrefix(v.summary.Text, "Dry run: 1 of") && len(v.failed) == 1 })
+		return ok
+	})
+	if _, err := os.Stat(filepath.Join(dst, "new file.txt")); err == nil {
+		t.Fatal("the dry run copied the file")
+	}
+}
+
+func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
+	env := newTestEnv(t)
+	v := newBackupView(env)
+	v.src.SetText(filepath.Join(t.TempDir(), "missing"))
+	v.dst.SetText(filepath.Join(t.TempDir(), "dst"))
+	test.Tap(v.runBtn)
+	eventually(t, "the bad-input message", func() (ok bool) {
+		v.uiMu.Lock()
+		defer v.uiMu.Unlock()
+		return strings.Contains(v.status.Text, "does not exist")
+	})
+	if len(env.Sup.List()) != 0 {
+		t.Fatal("bad input started workers")
+	}
+}
