@@ -26,6 +26,9 @@ const WorkerRole = "backup-worker"
 // Roles are the child roles this package adds to the app.
 var Roles = core.Roles{WorkerRole: roleWorker}
 
+// A child in one of these roles starts it as soon as this package is initialised.
+func init() { core.ClaimRole(Roles) }
+
 // Frame types between the pool and its workers.
 const (
 	tBatch   = ipc.TUser + 0 // parent → worker: files to copy

@@ -25,6 +25,8 @@ var Behaviours = Roles{
 	"exit":        RoleExit,
 }
 
+func init() { ClaimRole(Behaviours) }
+
 // RoleIdle waits for the stop request and exits 0: a well-behaved worker.
 func RoleIdle(c *Conn) int {
 	<-c.Stop()

@@ -27,8 +27,8 @@ type RoleFunc func(c *Conn) int
 type Roles map[string]RoleFunc
 
 // RunIfChild runs the role named in the environment, if any, and exits; in the parent it
-// returns at once. Call it as early as possible: from an init() of a package that sorts
-// before fyne.io (see dev.proclab/role), or from TestMain.
+// returns at once. A role it does not know is an error (exit 2). Call it as early as
+// possible: from dev.proclab/role's init(), or from TestMain.
 func RunIfChild(roles Roles) {
 	name, ok := os.LookupEnv(RoleEnv)
 	if !ok {
@@ -43,6 +43,16 @@ func RunIfChild(roles Roles) {
 	code := runChild(fn)
 	exiting.Store(true)
 	os.Exit(code)
+}
+
+// ClaimRole runs the child's role and exits if roles has it, and otherwise returns, for
+// a later package to claim. Each package that owns roles calls it from its own init():
+// Go initialises a package as soon as its imports are, so a child starts its role before
+// the app's heavier packages (Fyne's dependencies among them) are initialised at all.
+func ClaimRole(roles Roles) {
+	if name, ok := os.LookupEnv(RoleEnv); ok && roles[name] != nil {
+		RunIfChild(roles)
+	}
 }
 
 // exiting is set once the role has returned, so a stdin EOF seen while the process is

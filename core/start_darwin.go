@@ -2,18 +2,17 @@ package core
 
 import (
 	"os"
-	"os/exec"
 	"syscall"
 	"time"
 )
 
-func prepare(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+func sysProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+func startProcess(name string, argv []string, attr *os.ProcAttr) (*os.Process, error) {
+	return os.StartProcess(name, argv, attr)
 }
 
-func startProcess(cmd *exec.Cmd) error { return cmd.Start() }
-
-func afterStart(*exec.Cmd) error { return nil }
+func afterStart(*os.Process) error { return nil }
 
 // watchParent is macOS's backstop to stdin EOF (it has no Pdeathsig): when the parent
 // dies the child is re-parented, and getppid changes.

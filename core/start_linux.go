@@ -1,42 +1,49 @@
 package core
 
 import (
-	"os/exec"
+	"os"
 	"runtime"
+	"sync"
 	"syscall"
 )
 
 // Pdeathsig fires when the *thread* that started the child exits (golang/go#27505), so
-// every Start runs on one OS thread that is locked and never exits.
-var starter = make(chan startReq)
+// every start runs on one OS thread that is locked and never exits. It is started on
+// first use: children, which start no grandchildren, never pay for the thread.
+var (
+	starter     = make(chan func())
+	starterOnce sync.Once
+)
 
-type startReq struct {
-	cmd  *exec.Cmd
-	done chan error
+func runStarter() {
+	runtime.LockOSThread()
+	for start := range starter {
+		start()
+	}
 }
 
-func init() {
-	go func() {
-		runtime.LockOSThread()
-		for r := range starter {
-			r.done <- r.cmd.Start()
-		}
-	}()
-}
-
-func prepare(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{
 		Pdeathsig: syscall.SIGKILL,
 		Setpgid:   true, // Ctrl+C in a terminal reaches the parent, which stops children in order
 	}
 }
 
-func startProcess(cmd *exec.Cmd) error {
-	done := make(chan error, 1)
-	starter <- startReq{cmd, done}
-	return <-done
+func startProcess(name string, argv []string, attr *os.ProcAttr) (*os.Process, error) {
+	starterOnce.Do(func() { go runStarter() })
+	var (
+		p   *os.Process
+		err error
+	)
+	done := make(chan struct{})
+	starter <- func() {
+		p, err = os.StartProcess(name, argv, attr)
+		close(done)
+	}
+	<-done
+	return p, err
 }
 
-func afterStart(*exec.Cmd) error { return nil }
+func afterStart(*os.Process) error { return nil }
 
 func watchParent() {}

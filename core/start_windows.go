@@ -2,7 +2,7 @@ package core
 
 import (
 	"fmt"
-	"os/exec"
+	"os"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -32,19 +32,21 @@ func killOnCloseJob() (windows.Handle, error) {
 	return job, jobErr
 }
 
-func prepare(cmd *exec.Cmd) {
-	// A GUI app's children must not flash console windows.
-	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: windows.CREATE_NO_WINDOW}
+// A GUI app's children must not flash console windows.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{HideWindow: true, CreationFlags: windows.CREATE_NO_WINDOW}
 }
 
-func startProcess(cmd *exec.Cmd) error { return cmd.Start() }
+func startProcess(name string, argv []string, attr *os.ProcAttr) (*os.Process, error) {
+	return os.StartProcess(name, argv, attr)
+}
 
-func afterStart(cmd *exec.Cmd) error {
+func afterStart(p *os.Process) error {
 	j, err := killOnCloseJob()
 	if err != nil {
 		return fmt.Errorf("job object: %w", err)
 	}
-	h, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE, false, uint32(cmd.Process.Pid))
+	h, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE, false, uint32(p.Pid))
 	if err != nil {
 		return fmt.Errorf("open child process: %w", err)
 	}

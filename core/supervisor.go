@@ -3,19 +3,18 @@ package core
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
+	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"dev.proclab/ipc"
-	"github.com/google/uuid"
 )
 
 // DefaultReadyTimeout is how long a child has to say hello.
@@ -67,14 +66,14 @@ var RestartDelay = 500 * time.Millisecond
 
 // Options configure a Supervisor.
 type Options struct {
-	Executable string       // defaults to os.Executable(), resolved once
-	Logger     *slog.Logger // defaults to slog.Default()
+	Executable string // defaults to os.Executable(), resolved once
+	Logger     Logger // the app log; nil logs nothing
 }
 
 // Supervisor starts, watches and stops children.
 type Supervisor struct {
 	exe string
-	log *slog.Logger
+	log Logger
 
 	mu       sync.Mutex
 	children map[string]*Child
@@ -96,13 +95,26 @@ func New(o Options) (*Supervisor, error) {
 	}
 	log := o.Logger
 	if log == nil {
-		log = slog.Default()
+		log = discard{}
 	}
 	return &Supervisor{exe: exe, log: log, children: map[string]*Child{}, subs: map[int]func(Event){}}, nil
 }
 
 // Logger is the supervisor's log, for parts of the engine that report through it.
-func (s *Supervisor) Logger() *slog.Logger { return s.log }
+func (s *Supervisor) Logger() Logger { return s.log }
+
+// Logger is what the supervisor logs through; a *slog.Logger is one. core does not
+// import log/slog itself: children initialise core before their role runs, and
+// log/slog would bring everything that sorts before it along.
+type Logger interface {
+	Info(msg string, args ...any)
+	Warn(msg string, args ...any)
+}
+
+type discard struct{}
+
+func (discard) Info(string, ...any) {}
+func (discard) Warn(string, ...any) {}
 
 // Subscribe registers fn for every event and returns a function that unregisters it. fn
 // runs on the supervisor's goroutines: it must not block (append to a buffer and return).
@@ -153,7 +165,7 @@ func (s *Supervisor) start(spec Spec, restarts int) (*Child, error) {
 		ready: make(chan struct{}),
 		done:  make(chan struct{}),
 		info: Info{
-			ID: uuid.NewString(), Role: spec.Role, Label: spec.Label, Group: spec.Group,
+			ID: newID(), Role: spec.Role, Label: spec.Label, Group: spec.Group,
 			State: Starting, ExitCode: -1, Restart: spec.Restart, Restarts: restarts,
 		},
 	}
@@ -307,7 +319,7 @@ func (s *Supervisor) Shutdown(ctx context.Context, grace time.Duration) error {
 type Child struct {
 	sup   *Supervisor
 	spec  Spec
-	cmd   *exec.Cmd
+	proc  *os.Process
 	in    *ipc.Writer
 	stdin *os.File
 
@@ -394,11 +406,14 @@ func (c *Child) start(exe string) error {
 		// read(2) and wakes straight from the kernel, without the netpoller's round.
 		outR.Fd()
 	}
-	cmd := exec.Command(exe, c.spec.Args...)
-	cmd.Env = append(append(os.Environ(), RoleEnv+"="+c.spec.Role), c.spec.Env...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
-	prepare(cmd)
-	err = startProcess(cmd)
+	// os.StartProcess rather than os/exec: the path is absolute, and os/exec would make
+	// every child initialise path/filepath and what sorts before it ahead of its role.
+	attr := &os.ProcAttr{
+		Env:   append(append(os.Environ(), RoleEnv+"="+c.spec.Role), c.spec.Env...),
+		Files: []*os.File{inR, outW, errW},
+		Sys:   sysProcAttr(),
+	}
+	proc, err := startProcess(exe, append([]string{exe}, c.spec.Args...), attr)
 	inR.Close()
 	outW.Close()
 	errW.Close()
@@ -408,18 +423,18 @@ func (c *Child) start(exe string) error {
 		errR.Close()
 		return err
 	}
-	if err := afterStart(cmd); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
+	if err := afterStart(proc); err != nil {
+		proc.Kill()
+		proc.Wait()
 		inW.Close()
 		outR.Close()
 		errR.Close()
 		return err
 	}
-	c.cmd = cmd
+	c.proc = proc
 	c.stdin = inW
 	c.in = ipc.NewWriter(inW)
-	c.info.PID = cmd.Process.Pid
+	c.info.PID = proc.Pid
 	c.info.Started = time.Now()
 	c.stdoutR, c.stderrR = outR, errR
 	return nil
@@ -447,7 +462,7 @@ func (c *Child) supervise() {
 	go func() { defer streams.Done(); c.readStderr() }()
 	go func() { defer streams.Done(); c.readStdout() }()
 
-	err := c.cmd.Wait()
+	state, err := c.proc.Wait()
 	// A grandchild could hold the pipes open; give the readers a moment, then cut them.
 	drained := make(chan struct{})
 	go func() { streams.Wait(); close(drained) }()
@@ -462,7 +477,7 @@ func (c *Child) supervise() {
 	if c.spec.Manual {
 		c.stdoutR.Close() // unblocks the owner's ReadFrame
 	}
-	c.finish(err)
+	c.finish(state, err)
 }
 
 // readStdout reads the hello and then, unless the owner reads manually, every frame.
@@ -579,7 +594,7 @@ func (c *Child) fail(reason string) {
 		c.failReason = reason
 	}
 	c.mu.Unlock()
-	c.cmd.Process.Kill()
+	c.proc.Kill()
 }
 
 // Kill ends the child now and records why.
@@ -596,7 +611,7 @@ func (c *Child) Kill(reason string) {
 		c.stopTimer.Stop()
 	}
 	c.mu.Unlock()
-	c.cmd.Process.Kill()
+	c.proc.Kill()
 }
 
 // Terminate asks the child to stop (a stop frame, and SIGTERM on unix) and kills it if
@@ -619,17 +634,16 @@ func (c *Child) Terminate(grace time.Duration) {
 	// The stop frame can block if the child's stdin is full; never hold up the caller.
 	go func() {
 		_ = c.in.Write(ipc.TStop, nil)
-		askToStop(c.cmd.Process)
+		askToStop(c.proc)
 	}()
 }
 
 // finish records how the process ended.
-func (c *Child) finish(waitErr error) {
+func (c *Child) finish(st *os.ProcessState, waitErr error) {
 	c.mu.Lock()
 	if c.stopTimer != nil {
 		c.stopTimer.Stop()
 	}
-	st := c.cmd.ProcessState
 	c.info.Ended = time.Now()
 	c.info.KillAt = time.Time{}
 	if st != nil {
@@ -672,11 +686,11 @@ func (c *Child) finish(waitErr error) {
 	c.mu.Unlock()
 	c.markReady(fmt.Errorf("%s child ended before its hello: %s", info.Role, info.Reason))
 	close(c.done)
-	lvl := slog.LevelInfo
+	logAt := c.sup.log.Info
 	if info.State == Failed {
-		lvl = slog.LevelWarn
+		logAt = c.sup.log.Warn
 	}
-	c.sup.log.Log(context.Background(), lvl, "child ended", "child", info.ID, "role", info.Role,
+	logAt("child ended", "child", info.ID, "role", info.Role,
 		"pid", info.PID, "state", info.State.String(), "reason", info.Reason)
 	c.sup.emit(Event{Kind: EvState, Child: info})
 	if crashed {
@@ -741,4 +755,18 @@ func lastLine(tail []string) string {
 		}
 	}
 	return ""
+}
+
+// newID returns a random (version 4) UUID. Not github.com/google/uuid here: it imports
+// net (for version 1 node IDs), and every child would initialise the network stack and
+// two dozen packages before its role could start.
+func newID() string {
+	// math/rand/v2's global source is ChaCha8, seeded from the OS: unpredictable enough
+	// for IDs, without crypto/rand's math/big at every child's start.
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[0:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:16], rand.Uint64())
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -1,9 +1,11 @@
 // Package role turns this process into a child worker before anything else runs.
 //
-// Its import path sorts before fyne.io, so Go initialises it before Fyne's packages
-// (spec: the first ready package in path order), and its init() runs the role and exits:
-// a child never pays for, or touches, the GUI toolkit. Everything it imports is paid by
-// every child, so it imports only the engine's worker roles: never ui, never the monitor.
+// Every package that owns roles claims its own from its init() (core.ClaimRole), so a
+// child starts as soon as that package is initialised, before Fyne's packages and
+// usually before their dependencies. This package lists those packages (importing them
+// links them in), and its init() is the backstop: its path sorts before fyne.io, so it
+// still runs before any Fyne package, and a role nobody claimed is an error there.
+// Everything it imports is paid by every child: never ui, never the monitor.
 package role
 
 import (

@@ -37,6 +37,9 @@ const RolePeer = "pipe-peer"
 // Roles are the pipe's child roles, for dev.proclab/role's table.
 var Roles = core.Roles{RolePeer: runPeer}
 
+// A child in one of these roles starts it as soon as this package is initialised.
+func init() { core.ClaimRole(Roles) }
+
 // Commands lists what the peer understands, as examples the view can offer.
 var Commands = []string{"square 12", "primes 1000000", "sha256 hello, pipe", "sleep 2", "echo hello", "crash"}
 

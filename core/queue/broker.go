@@ -377,7 +377,7 @@ func (q *Queue) fromProducer(p *producer, child *core.Child, f ipc.Frame) {
 		buf = binary.LittleEndian.AppendUint64(buf[:0], 0)
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(n))
 		buf = append(buf, msgs...)
-		b := &batch{producer: p, first: first, n: n, buf: buf, crc: crc32.Checksum(msgs, castagnoli)}
+		b := &batch{producer: p, first: first, n: n, buf: buf, crc: crc32.Checksum(msgs, castagnoliTable())}
 		b.refs.Store(1)
 		now := time.Now()
 

@@ -16,6 +16,9 @@ const RoleWorker = "spawn-worker"
 // Roles are the child roles this package adds; role.Table lists them.
 var Roles = core.Roles{RoleWorker: roleWorker}
 
+// A child in one of these roles starts it as soon as this package is initialised.
+func init() { core.ClaimRole(Roles) }
+
 // Frame types between the parent and a worker.
 const (
 	tJob      = ipc.TUser + iota // parent → worker: a jobMsg
