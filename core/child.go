@@ -78,7 +78,7 @@ func runChild(fn RoleFunc) int {
 	c := &Conn{
 		Args: os.Args[1:],
 		w:    ipc.NewWriter(frames),
-		r:    ipc.NewReader(os.Stdin),
+		r:    ipc.NewReader(lowLatency(os.Stdin)),
 		in:   make(chan ipc.Frame, 256),
 		stop: make(chan struct{}),
 	}

@@ -495,7 +495,12 @@ func (c *Child) readStdout() {
 	noHello := time.AfterFunc(timeout, func() {
 		c.fail(fmt.Sprintf("failed: no hello within %s", timeout))
 	})
-	r := ipc.NewReader(c.stdoutR)
+	var r *ipc.Reader
+	if c.spec.Manual {
+		r = ipc.NewReader(lowLatency(c.stdoutR))
+	} else {
+		r = ipc.NewReader(c.stdoutR)
+	}
 	c.frames = r
 	h, err := r.Hello()
 	noHello.Stop()
