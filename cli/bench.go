@@ -19,7 +19,7 @@ var benches = map[string]func(env *Env, args []string) int{}
 func registerBench(name string, run func(env *Env, args []string) int) { benches[name] = run }
 
 func init() {
-	register("bench", "bench spawn|pipe|… [-n N] [--json]", "measure the engine (compare with ../shared/tools/py_mp_bench.py)", runBench)
+	register("bench", "bench spawn|pipe|queue|backup [options]", "measure the engine (compare with ../shared/tools/py_mp_bench.py)", runBench)
 	registerBench("spawn", benchSpawn)
 	registerBench("pipe", benchPipe)
 }

@@ -105,7 +105,7 @@ func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
 
 func usage(w io.Writer, meta Meta) {
 	fmt.Fprintf(w, "%s %s: see and use process-based parallelism.\n\nUsage:\n", meta.Name, meta.Version)
-	fmt.Fprintf(w, "  proclab [--tab NAME]                        open the window (on that tab)\n")
+	fmt.Fprintf(w, "  proclab [--tab NAME [--demo]]\n      open the window (on that tab, with its demo running)\n")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -113,7 +113,7 @@ func usage(w io.Writer, meta Meta) {
 	sort.Strings(names)
 	for _, n := range names {
 		c := commands[n]
-		fmt.Fprintf(w, "  proclab %-36s %s\n", c.usage, c.summary)
+		fmt.Fprintf(w, "  proclab %s\n      %s\n", c.usage, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'proclab COMMAND --help' for a command's options.\n")
 }
@@ -130,12 +130,19 @@ func newFlags(env *Env, usage, summary string) *flag.FlagSet {
 	}
 	fs := flag.NewFlagSet(strings.Join(append([]string{"proclab"}, name...), " "), flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: proclab %s\n%s\n\nOptions:\n", usage, summary)
+	// The flag package calls Usage on -help and on every bad flag; parse prints the full
+	// text once, for -help on stdout, and a short hint after a bad flag.
+	fs.Usage = func() {}
+	helpText[fs] = func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: proclab %s\n%s\n\nOptions:\n", usage, summary)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
+		fs.SetOutput(env.Stderr)
 	}
 	return fs
 }
+
+var helpText = map[*flag.FlagSet]func(io.Writer){}
 
 // parse parses flags wherever they stand among the positional arguments and returns the
 // positional ones. done is true when the command should return code at once (help, or
@@ -144,10 +151,10 @@ func parse(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) 
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(os.Stdout)
-				fs.Usage()
+				helpText[fs](os.Stdout)
 				return nil, exitOK, true
 			}
+			fmt.Fprintf(fs.Output(), "Run '%s --help' for usage.\n", fs.Name())
 			return nil, exitUsage, true
 		}
 		args = fs.Args()

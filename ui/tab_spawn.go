@@ -25,7 +25,7 @@ import (
 var spawnTab = Tab{
 	Name:  "spawn",
 	Title: "Spawn",
-	How: `Spawning here starts a new process running this same program: os/exec re-runs the app's own binary in a worker role, like Python's "spawn" start method (Go has no fork without exec). ` +
+	How: `Spawning here starts a new process running this same program: the app starts its own binary again (fork and exec) in a worker role, like Python's "spawn" start method (Go has no fork without exec). ` +
 		`Each worker says hello, gets one chunk of the task over its stdin, and sends progress and its result back over its stdout; the parent combines the chunks and checks them against a single-process run. ` +
 		`Go has no GIL, so goroutines in one process scale too: tick "compare with goroutines" to see what the process boundary costs. Python: Pool(processes=N).map(task, chunks).`,
 	Build: buildSpawn,
