@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,8 +21,18 @@ func TestMain(m *testing.M) {
 		os.Unsetenv("PROCLAB_TEST_CLI")
 		os.Exit(cli.Main(cli.ParseMeta(fyneAppTOML), strings.Fields(args)))
 	}
+	// Keep tests (and the commands they run) away from the user's log and preferences.
+	tmp, err := os.MkdirTemp("", "proclab-main-test-")
+	if err != nil {
+		panic(err)
+	}
+	for _, k := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "LocalAppData"} {
+		os.Setenv(k, tmp)
+	}
 	os.Setenv("GORACE", "atexit_sleep_ms=0") // children under -race exit without a 1 s pause
-	os.Exit(m.Run())
+	code := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(code)
 }
 
 // A child runs its role from dev.proclab/role's init(), before Go gets to Fyne's
@@ -76,6 +87,42 @@ func TestUnknownArgumentsExitTwo(t *testing.T) {
 		}
 		if !strings.Contains(stderr.String(), "proclab") {
 			t.Errorf("proclab %s: no message on stderr: %q", args, stderr.String())
+		}
+	}
+}
+
+// A command-line backup writes to the same app log as the window, under its run ID.
+func TestBackupRunIDReachesTheAppLog(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(src+"/a.txt", []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI=backup --json "+src+" "+dst)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("proclab backup: %v", err)
+	}
+	var sum struct {
+		RunID string `json:"run_id"`
+	}
+	if err := json.Unmarshal(out, &sum); err != nil || len(sum.RunID) != 36 {
+		t.Fatalf("summary %q: %v", out, err)
+	}
+	cache, _ := os.UserCacheDir()
+	log, err := os.ReadFile(cache + "/proclab/proclab.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []string{"backup started", "backup finished"} {
+		found := false
+		for _, line := range strings.Split(string(log), "\n") {
+			if strings.Contains(line, msg) && strings.Contains(line, sum.RunID) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no %q record with run_id %s in the log", msg, sum.RunID)
 		}
 	}
 }

@@ -350,6 +350,7 @@ func (p *pool) watch(w *pworker) {
 		d := WorkerDeath{PID: info.PID, Worker: w.slot, Label: info.Label, Reason: info.Reason, Retried: retried}
 		p.r.addDeath(d)
 		msg := fmt.Sprintf("%s (PID %d) ended: %s; %d unfinished file(s) requeued", info.Label, info.PID, info.Reason, len(retried))
+		p.r.log().Warn("backup worker died", "run_id", p.r.id, "pid", info.PID, "msg", msg)
 		p.r.emit(Event{Kind: EvWorkerDied, PID: info.PID, Worker: w.slot, Msg: msg})
 	} else {
 		p.r.emit(Event{Kind: EvWorkerEnded, PID: info.PID, Worker: w.slot, Msg: fmt.Sprintf("%s (PID %d) finished", info.Label, info.PID)})

@@ -35,6 +35,10 @@ type Options struct {
 	// failed). It runs on the engine's goroutines: it must not block.
 	OnEvent func(Event)
 
+	// Log receives the run's milestones (start, end, worker deaths) with its run_id; a
+	// *slog.Logger will do. Nil logs nothing.
+	Log core.Logger
+
 	// SlowMotion pauses each worker before every file: a demo can be watched and a test
 	// can kill a worker mid-run. Zero for real backups.
 	SlowMotion time.Duration
@@ -159,8 +163,22 @@ func Start(ctx context.Context, o Options) (*Run, error) {
 	r := &Run{opt: o, id: id, tag: id[:8], src: src, dst: dst, done: make(chan struct{}), start: time.Now()}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	r.phase.Store(PhasePlanning)
+	r.log().Info("backup started", "run_id", id, "src", src, "dst", dst, "workers", o.Workers,
+		"verify", o.Verify, "dry_run", o.DryRun)
 	go r.run()
 	return r, nil
+}
+
+type noLog struct{}
+
+func (noLog) Info(string, ...any) {}
+func (noLog) Warn(string, ...any) {}
+
+func (r *Run) log() core.Logger {
+	if r.opt.Log == nil {
+		return noLog{}
+	}
+	return r.opt.Log
 }
 
 // Backup runs a backup to the end.
@@ -283,6 +301,19 @@ func (r *Run) run() {
 	r.mu.Lock()
 	r.report, r.err = rep, err
 	r.mu.Unlock()
+	switch {
+	case err != nil:
+		r.log().Warn("backup failed", "run_id", r.id, "error", err.Error())
+	case rep != nil:
+		sum := rep.Summary()
+		logAt := r.log().Info
+		if !rep.OK() {
+			logAt = r.log().Warn
+		}
+		logAt("backup finished", "run_id", r.id, "files_total", sum.FilesTotal, "files_copied", sum.FilesCopied,
+			"files_skipped", sum.FilesSkipped, "files_failed", sum.FilesFailed, "bytes_copied", sum.BytesCopied,
+			"seconds", sum.Seconds, "stopped", rep.Stopped)
+	}
 	r.phase.Store(PhaseDone)
 	close(r.done)
 	r.emit(Event{Kind: EvPhase, Phase: PhaseDone, Msg: "done"})

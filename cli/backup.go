@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -46,7 +45,7 @@ func runBackup(env *Env, args []string) int {
 	if *workers < 1 || *workers > backup.MaxWorkers {
 		return usageError(env, fs, "--workers %d is out of range; use 1 to %d", *workers, backup.MaxWorkers)
 	}
-	sup, err := core.New(core.Options{Logger: quietLogger()})
+	sup, err := core.New(core.Options{Logger: env.logger()})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
 		return exitFail
@@ -57,7 +56,7 @@ func runBackup(env *Env, args []string) int {
 
 	bar := newProgressBar(env.Stderr)
 	run, err := backup.Start(ctx, backup.Options{Src: pos[0], Dst: pos[1], Workers: *workers, Verify: *verify,
-		DryRun: *dry, Fsync: *fsync, Sup: sup, OnEvent: bar.event})
+		DryRun: *dry, Fsync: *fsync, Sup: sup, OnEvent: bar.event, Log: env.logger()})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
 		if backup.IsInputError(err) {
@@ -230,7 +229,3 @@ func (b *progressBar) stop() {
 	}
 	b.mu.Unlock()
 }
-
-// quietLogger keeps the supervisor's per-child log lines off the terminal; what the user
-// needs comes through the backup's own events.
-func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -194,7 +194,7 @@ func (v *backupView) start() {
 	prefs := v.env.App.Preferences()
 	prefs.SetString(prefSrc, src)
 	prefs.SetString(prefDst, dst)
-	opt := backup.Options{Src: src, Dst: dst, Workers: int(v.workers.Value), Verify: v.verify.Checked,
+	opt := backup.Options{Log: v.env.Log, Src: src, Dst: dst, Workers: int(v.workers.Value), Verify: v.verify.Checked,
 		DryRun: v.dryRun.Checked, Sup: v.env.Sup, SlowMotion: v.slow}
 	v.runBtn.Disable()
 	v.summary.SetText("The summary and any files that failed show here when the run ends.")
