@@ -74,20 +74,27 @@ fyne-tool: check-go
 	@[ -x "$(FYNE)" ] || { echo "Installing the fyne tool $(FYNE_TOOL_VERSION)"; $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION); }
 
 # dist/ProcLab.tar.xz: the binary, the icon and a .desktop entry.
+# The binary is built here (named proclab, not after the module) and handed to the tool,
+# which takes name, ID, version and icon from FyneApp.toml.
 package: deps fyne-tool
-	$(FYNE) package -os linux --release --tags $(TAGS)
-	@mkdir -p dist && mv -f ProcLab.tar.xz dist/ && echo "dist/ProcLab.tar.xz"
+	@mkdir -p dist/linux
+	$(GO) build -tags $(TAGS),release -trimpath -ldflags "-s -w" -o dist/linux/proclab .
+	@cp FyneApp.toml dist/FyneApp.toml.keep  # the tool bumps Build in place on a release
+	$(FYNE) package -os linux --release --exe dist/linux/proclab; rc=$$?; mv -f dist/FyneApp.toml.keep FyneApp.toml; exit $$rc
+	@mv -f ProcLab.tar.xz dist/ && rm -rf dist/linux && echo "dist/ProcLab.tar.xz"
 
 # Installs the Linux package for the current user (~/.local/bin, menu entry, icon).
 install-user: package
-	@tmp=$$(mktemp -d); tar -xf dist/ProcLab.tar.xz -C $$tmp && $(MAKE) -C $$tmp user-install; rc=$$?; rm -rf $$tmp; exit $$rc
+	@tmp=$$(mktemp -d); tar -xf dist/ProcLab.tar.xz -C $$tmp --strip-components=1 && $(MAKE) -C $$tmp user-install; rc=$$?; rm -rf $$tmp; exit $$rc
 
 # dist/ProcLab.exe: a GUI-subsystem Windows app (no console window) with icon and version
 # resource, cross-compiled with mingw-w64. The first build takes several minutes.
 windows: fyne-tool
 	@dpkg-query -W -f='$${Status}' gcc-mingw-w64-x86-64 2>/dev/null | grep -q "install ok installed" || { \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc-mingw-w64-x86-64; }
-	CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 GOOS=windows GOARCH=amd64 $(FYNE) package -os windows --release --tags $(TAGS)
+	@mkdir -p dist && cp FyneApp.toml dist/FyneApp.toml.keep
+	CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 GOOS=windows GOARCH=amd64 $(FYNE) package -os windows --release --tags $(TAGS); \
+		rc=$$?; mv -f dist/FyneApp.toml.keep FyneApp.toml; exit $$rc
 	@mkdir -p dist && mv -f ProcLab.exe dist/ && file dist/ProcLab.exe
 
 clean:
