@@ -1,3 +1,7 @@
+// These tests check POSIX modes, owners, mounts and dropped privileges: Unix only.
+
+//go:build unix
+
 package backup_test
 
 import (

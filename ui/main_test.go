@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 
 // newTestEnv gives a tab what the window gives it, on Fyne's test driver, with a real
 // supervisor whose children are stopped when the test ends.
-func newTestEnv(t *testing.T) *Env {
+func newTestEnv(t testing.TB) *Env {
 	t.Helper()
 	// A new test app clears Fyne's global caches: not while an earlier test's last
 	// update (which holds uiSerial) may still be drawing.

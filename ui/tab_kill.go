@@ -408,19 +408,28 @@ func (v *killView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	}
 	check.Hide()
 	l.Show()
-	l.SetText(v.cellText(r, id.Col))
-	l.Importance = widget.MediumImportance
+	imp := widget.MediumImportance
 	if id.Col == colState {
 		switch r.info.State {
 		case core.Running:
-			l.Importance = widget.SuccessImportance
+			imp = widget.SuccessImportance
 		case core.Stopping:
-			l.Importance = widget.WarningImportance
+			imp = widget.WarningImportance
 		case core.Killed, core.Failed:
-			l.Importance = widget.DangerImportance
+			imp = widget.DangerImportance
 		}
 	}
-	l.Refresh()
+	// Touch a label only when it changes: every refresh re-measures (shapes) its text,
+	// which is most of a tick's cost.
+	text := v.cellText(r, id.Col)
+	switch {
+	case l.Text != text:
+		l.Importance = imp
+		l.SetText(text)
+	case l.Importance != imp:
+		l.Importance = imp
+		l.Refresh()
+	}
 }
 
 // cellText is what a cell shows; the tests read the table through it.
@@ -465,10 +474,11 @@ func (v *killView) cellText(r killRow, col int) string {
 }
 
 func uptimeText(d time.Duration) string {
-	d = d.Truncate(100 * time.Millisecond)
+	// Whole seconds: the same few strings recur across rows and ticks, and each new
+	// string costs a text shaping.
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%.1f s", d.Seconds())
+		return fmt.Sprintf("%d s", int(d.Seconds()))
 	case d < time.Hour:
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}

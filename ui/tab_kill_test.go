@@ -212,3 +212,65 @@ func TestKillTabWatchdogKillsAMemoryGrowerAndSaysWhy(t *testing.T) {
 		}
 	})
 }
+
+// A hundred children at once: the buttons start them and end them off the main
+// goroutine, and the table keeps up from one snapshot per tick.
+func TestKillTabStartsAndKillsAHundredChildren(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 100 processes")
+	}
+	v := newKillTest(t)
+	onUI(v.env, func() {
+		v.count.SetSelected("×100")
+		test.Tap(v.starts["idle"])
+	})
+	waitRows(t, v, "100 running workers", func() bool {
+		rows, _ := v.table.Length()
+		if rows != 100 {
+			return false
+		}
+		for r := range rows {
+			if killCell(v, r, colState) != "running" {
+				return false
+			}
+		}
+		return true
+	})
+	onUI(v.env, func() { test.Tap(v.killAll) })
+	waitRows(t, v, "every row killed", func() bool {
+		for r := range 100 {
+			if killCell(v, r, colState) != "killed" || killCell(v, r, colReason) != "killed by user (kill all)" {
+				return false
+			}
+		}
+		return true
+	})
+	if n := v.env.Sup.Running(); n != 0 {
+		t.Fatalf("%d children still running after Kill all", n)
+	}
+}
+
+// BenchmarkKillTableTick100 is one tick of the Kill tab with 100 children listed: the
+// snapshot, the sort, and the table refresh. A few of these a second must be cheap.
+func BenchmarkKillTableTick100(b *testing.B) {
+	env := newTestEnv(b)
+	var v *killView
+	onUI(env, func() {
+		v = newKillView(env)
+		env.Window.SetContent(v.content())
+		v.count.SetSelected("×100")
+		test.Tap(v.starts["idle"])
+	})
+	for env.Sup.Running() < 100 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.ResetTimer()
+	for range b.N {
+		onUI(env, v.refresh)
+	}
+	b.StopTimer()
+	env.Sup.KillAll("benchmark over")
+	for env.Sup.Running() > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
