@@ -25,16 +25,23 @@ func Shot(o Options, tab, out string, size fyne.Size) error {
 	env := newEnv(a, nil, o)
 	defer env.beginQuit()
 	c := software.NewCanvas()
-	// The test app runs fyne.Do inline, and this goroutine is its main goroutine: no
-	// DoAndWait here (it is an error on the main goroutine).
+	// The test app runs fyne.Do inline on whichever goroutine calls it, so the tabs'
+	// updates (Every, Env.Do) hold uiSerial; this goroutine holds it too while it touches
+	// widgets. No DoAndWait here: it is an error on the main goroutine.
+	uiSerial.Lock()
 	content, demo := buildForShot(env, i)
 	c.SetContent(content)
 	c.Resize(size)
+	var wait time.Duration
 	if demo != nil {
-		time.Sleep(demo())
+		wait = demo()
 	}
+	uiSerial.Unlock()
+	time.Sleep(wait)
+	uiSerial.Lock()
 	c.Content().Refresh()
 	img := c.Capture()
+	uiSerial.Unlock()
 	if blank(img) {
 		return fmt.Errorf("the %s tab rendered blank; no picture written", tab)
 	}

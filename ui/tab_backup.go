@@ -204,7 +204,7 @@ func (v *backupView) start() {
 	// Checking the folders touches the disk: off the main goroutine.
 	go func() {
 		r, err := backup.Start(context.Background(), opt)
-		fyne.Do(func() {
+		v.env.Do(func() {
 			v.uiMu.Lock()
 			defer v.uiMu.Unlock()
 			if err != nil {
@@ -253,7 +253,7 @@ func (v *backupView) generateDemo() {
 	src := demoDir("demo-source")
 	go func() {
 		err := backup.GenerateDemo(src, backup.DemoOptions{Files: 1500, Bytes: 96 << 20})
-		fyne.Do(func() {
+		v.env.Do(func() {
 			v.uiMu.Lock()
 			defer v.uiMu.Unlock()
 			v.demoBtn.Enable()

@@ -352,7 +352,7 @@ func (v *pipeView) onPing() {
 // waiting, a new peer with a request still in flight, and a ping-pong figure.
 func (v *pipeView) demo() time.Duration {
 	go func() {
-		step := func(fn func()) { fyne.Do(fn); time.Sleep(60 * time.Millisecond) }
+		step := func(fn func()) { v.env.Do(fn); time.Sleep(60 * time.Millisecond) }
 		for _, c := range []string{"square 12", "sleep 30", "primes 1000000", "sha256 hello, pipe", "echo several requests in flight"} {
 			step(func() { v.sendCmd(c) })
 		}
