@@ -16,8 +16,8 @@ import (
 // an anonymous O_TMPFILE inode in its destination folder, gets owner, mode and times
 // through its descriptor, and is linked under its real name only when complete. The
 // copy library (os.Create of a temporary name, chmod, chown and utimes by path, a
-// rename) stays for links, big files (streamed with progress), --fsync-free file
-// systems without O_TMPFILE and every case this path declines (handled false).
+// rename) stays for links, big files (streamed with progress), file systems
+// without O_TMPFILE and every case this path declines (handled false).
 func (w *worker) fastCopy(t task) (r result, handled bool) {
 	if t.Kind != KindFile || t.Size >= bigFile || w.noTmpfile {
 		return result{}, false
