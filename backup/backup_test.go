@@ -699,3 +699,21 @@ func TestCancelledRunLeavesNoTempAndRunningAgainResumes(t *testing.T) {
 	}
 	sameTree(t, src, dst)
 }
+
+func TestSetUserIDFileOfAnotherOwnerKeepsOwnerAndMode(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file another owner")
+	}
+	src := filepath.Join(t.TempDir(), "src")
+	// A chown after the chmod would clear the set-user-ID bit.
+	write(t, filepath.Join(src, "suid-tool"), []byte("#!/bin/sh\n"), 0o755)
+	must(t, os.Lchown(filepath.Join(src, "suid-tool"), 1234, 5678))
+	must(t, os.Chmod(filepath.Join(src, "suid-tool"), 0o755|fs.ModeSetuid|fs.ModeSetgid))
+	write(t, filepath.Join(src, "plain.txt"), []byte("plain"), 0o644)
+	dst := filepath.Join(t.TempDir(), "dst")
+	rep := run(t, backup.Options{Src: src, Dst: dst})
+	if !rep.OK() || rep.FilesCopied != 2 {
+		t.Fatalf("copied %d, errors %v", rep.FilesCopied, rep.Errors)
+	}
+	sameTree(t, src, dst)
+}

@@ -97,6 +97,13 @@ type worker struct {
 	cur     atomic.Pointer[statusMsg]
 	curDone atomic.Int64
 	sent    statusMsg
+
+	// The fast path's state (fastcopy_linux.go): the folder whose descriptors are open,
+	// and what this file system or process turned out not to allow.
+	fdDir        string
+	srcFD, dstFD int
+	noTmpfile    bool
+	noEmptyPath  bool
 }
 
 func roleWorker(c *core.Conn) int {
@@ -107,7 +114,7 @@ func roleWorker(c *core.Conn) int {
 	}
 	// A worker's heap is a few batches: collecting it at every 4 MiB only costs CPU.
 	debug.SetGCPercent(400)
-	w := &worker{c: c, cfg: cfg}
+	w := &worker{c: c, cfg: cfg, srcFD: -1, dstFD: -1}
 	go w.reportLoop()
 	for {
 		select {
@@ -208,6 +215,9 @@ func (w *worker) copyOne(t task) result {
 		}
 		// Same size and time, different bytes: copy it again.
 	}
+	if r, ok := w.fastCopy(t); ok {
+		return w.verified(t, r, src, final)
+	}
 	tmp := tempPath(final, w.cfg.Tag)
 	var pre fs.FileInfo
 	opt := copylib.Options{
@@ -263,7 +273,12 @@ func (w *worker) copyOne(t task) result {
 	if pre != nil {
 		r.Bytes = pre.Size()
 	}
-	if w.cfg.Verify && t.Kind == KindFile {
+	return w.verified(t, r, src, final)
+}
+
+// verified compares a copied file with its source when the run verifies.
+func (w *worker) verified(t task, r result, src, final string) result {
+	if r.Err == nil && w.cfg.Verify && t.Kind == KindFile {
 		h, same, err := sameContent(src, final)
 		switch {
 		case err != nil:

@@ -1,0 +1,248 @@
+package backup
+
+import (
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// fastCopy copies a regular file below bigFile without the copy library, with a third
+// of its system calls: the source is opened and stat'ed once relative to a cached folder
+// descriptor (no path walk per call, no Lstat before and after), the copy is written to
+// an anonymous O_TMPFILE inode in its destination folder, gets owner, mode and times
+// through its descriptor, and is linked under its real name only when complete. The
+// copy library (os.Create of a temporary name, chmod, chown and utimes by path, a
+// rename) stays for links, big files (streamed with progress), file systems
+// without O_TMPFILE and every case this path declines (handled false).
+func (w *worker) fastCopy(t task) (r result, handled bool) {
+	if t.Kind != KindFile || t.Size >= bigFile || w.noTmpfile {
+		return result{}, false
+	}
+	dir, base := filepath.Split(t.Rel)
+	sd, dd, ok := w.dirFDs(dir)
+	if !ok {
+		return result{}, false
+	}
+	fail := func(fe *FileError) (result, bool) { return result{I: t.I, Err: fe}, true }
+	readErr := func(err error) (result, bool) {
+		fe := fileErr(t.Rel, &fs.PathError{Op: "open", Path: t.Rel, Err: err}, "cannot read it")
+		if fe.Kind == ErrWrite {
+			fe.Kind = ErrUnreadable
+		}
+		return fail(fe)
+	}
+	writeErr := func(err error) (result, bool) {
+		fe := fileErr(t.Rel, &fs.PathError{Op: "write", Path: t.Rel, Err: err}, "cannot write it")
+		if fe.Kind == ErrUnreadable || fe.Kind == ErrVanished {
+			fe.Kind = ErrWrite
+			fe.Msg = "cannot write it: " + err.Error()
+		}
+		return fail(fe)
+	}
+
+	// O_NONBLOCK: a source that became a fifo must not block the open.
+	in, err := unix.Openat(sd, base, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if err == unix.ELOOP {
+		return fail(&FileError{Path: t.Rel, Kind: ErrChanged, Msg: errKindChanged.Error()})
+	}
+	if err != nil {
+		return readErr(err)
+	}
+	defer unix.Close(in)
+	var pre unix.Stat_t
+	if err := unix.Fstat(in, &pre); err != nil {
+		return readErr(err)
+	}
+	if pre.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fail(&FileError{Path: t.Rel, Kind: ErrChanged, Msg: errKindChanged.Error()})
+	}
+
+	out, err := unix.Openat(dd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o666)
+	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EINVAL) {
+		w.noTmpfile = true // this file system has no anonymous files: the general path
+		return result{}, false
+	}
+	if err != nil {
+		return writeErr(err)
+	}
+	defer unix.Close(out)
+
+	// Exactly the size seen at open: a file that grows while read is caught below
+	// instead of being chased.
+	for left := pre.Size; left > 0; {
+		n, err := unix.CopyFileRange(in, nil, out, nil, int(min(left, 1<<30)), 0)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EXDEV || err == unix.EINVAL || err == unix.ENOSYS || err == unix.EOPNOTSUPP:
+			// Across file systems (or where the kernel cannot): read and write.
+			if rerr, werr := copyPlain(in, out, left); rerr != nil {
+				return readErr(rerr)
+			} else if werr != nil {
+				return writeErr(werr)
+			}
+			left = 0
+		case err != nil:
+			return writeErr(err)
+		case n == 0:
+			left = 0 // shrunk while read: the check below reports it
+		default:
+			left -= int64(n)
+		}
+	}
+
+	// Owner before mode: a chown clears set-user-ID and set-group-ID bits.
+	uid, gid := int(pre.Uid), int(pre.Gid)
+	if keepOwner && t.Owner && (uid != myUID || gid != myGID) {
+		if err := unix.Fchown(out, uid, gid); err != nil {
+			return writeErr(err)
+		}
+	}
+	if mode := fs.FileMode(pre.Mode & 0o7777); mode != fileModeBits(createPerm) {
+		if err := unix.Fchmod(out, uint32(pre.Mode&0o7777)); err != nil {
+			return writeErr(err)
+		}
+	}
+	if err := futimens(out, pre.Atim, pre.Mtim); err != nil {
+		return writeErr(err)
+	}
+	if w.cfg.Fsync {
+		if err := unix.Fsync(out); err != nil {
+			return writeErr(err)
+		}
+	}
+
+	// What was read is the inode opened above: its size and time tell whether it moved.
+	var post unix.Stat_t
+	if err := unix.Fstat(in, &post); err != nil {
+		return readErr(err)
+	}
+	if post.Size != pre.Size || post.Mtim != pre.Mtim {
+		return fail(&FileError{Path: t.Rel, Kind: ErrChanged,
+			Msg: "it changed while being copied (size or time moved); run the backup again to copy the new version"})
+	}
+	if err := w.linkIn(out, dd, base, filepath.Join(w.cfg.Dst, t.Rel)); err != nil {
+		return fail(fileErr(t.Rel, &fs.PathError{Op: "link", Path: t.Rel, Err: err}, "cannot put it in place"))
+	}
+	return result{I: t.I, Copied: true, Bytes: pre.Size}, true
+}
+
+func fileModeBits(m fs.FileMode) fs.FileMode {
+	b := m & fs.ModePerm
+	if m&fs.ModeSetuid != 0 {
+		b |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		b |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		b |= 0o1000
+	}
+	return b
+}
+
+// linkIn gives the finished anonymous file fd its name in folder dd. A name that
+// exists (a changed file copied again) is replaced atomically: link under the
+// temporary name, then rename over it.
+func (w *worker) linkIn(fd, dd int, base, final string) error {
+	link := func(name string) error {
+		if !w.noEmptyPath {
+			err := unix.Linkat(fd, "", dd, name, unix.AT_EMPTY_PATH)
+			if err != unix.ENOENT && err != unix.EPERM {
+				return err
+			}
+			// Without CAP_DAC_READ_SEARCH the kernel refuses AT_EMPTY_PATH with ENOENT.
+			w.noEmptyPath = true
+		}
+		return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dd, name, unix.AT_SYMLINK_FOLLOW)
+	}
+	err := link(base)
+	if err != unix.EEXIST {
+		return err
+	}
+	tmp := filepath.Base(tempPath(final, w.cfg.Tag))
+	if err := link(tmp); err == unix.EEXIST {
+		unix.Unlinkat(dd, tmp, 0) // a leftover of a killed attempt
+		if err := link(tmp); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if err := unix.Renameat(dd, tmp, dd, base); err != nil {
+		unix.Unlinkat(dd, tmp, 0)
+		return err
+	}
+	return nil
+}
+
+// copyPlain copies n bytes with read and write where copy_file_range cannot.
+func copyPlain(in, out int, n int64) (readErr, writeErr error) {
+	buf := make([]byte, min(n, 256<<10))
+	for n > 0 {
+		k, err := unix.Read(in, buf[:min(int64(len(buf)), n)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err, nil
+		}
+		if k == 0 {
+			return nil, nil
+		}
+		for p := buf[:k]; len(p) > 0; {
+			m, err := unix.Write(out, p)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			p = p[m:]
+		}
+		n -= int64(k)
+	}
+	return nil, nil
+}
+
+// dirFDs returns descriptors of the source and destination folders of rel's folder,
+// kept open while the worker stays in one folder (batches are cut by folder).
+func (w *worker) dirFDs(dir string) (sd, dd int, ok bool) {
+	if w.fdDir == dir && w.srcFD >= 0 {
+		return w.srcFD, w.dstFD, true
+	}
+	w.closeDirFDs()
+	sd, err := unix.Open(filepath.Join(w.cfg.Src, dir), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, -1, false // the general path reports it
+	}
+	dd, err = unix.Open(filepath.Join(w.cfg.Dst, dir), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(sd)
+		return -1, -1, false
+	}
+	w.fdDir, w.srcFD, w.dstFD = dir, sd, dd
+	return sd, dd, true
+}
+
+func (w *worker) closeDirFDs() {
+	if w.srcFD >= 0 {
+		unix.Close(w.srcFD)
+		unix.Close(w.dstFD)
+	}
+	w.fdDir, w.srcFD, w.dstFD = "", -1, -1
+}
+
+// futimens sets the times of an open file (utimensat with a NULL path).
+func futimens(fd int, atime, mtime unix.Timespec) error {
+	ts := [2]unix.Timespec{atime, mtime}
+	_, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
