@@ -81,7 +81,7 @@ func newSpawnView(env *Env) *spawnView {
 	v.size = widget.NewEntry()
 	v.task = widget.NewSelect(titles, func(string) {
 		t := v.chosenTask()
-		v.size.SetText(groupDigits(t.DefaultSize))
+		v.size.SetText(thousands(t.DefaultSize))
 		v.unit.SetText(t.SizeLabel)
 	})
 	var counts []string
@@ -496,18 +496,6 @@ func parseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 func shortNum(n int64) string {
 	switch {
 	case n >= 1_000_000_000 && n%10_000_000 == 0:
@@ -515,7 +503,7 @@ func shortNum(n int64) string {
 	case n >= 1_000_000 && n%10_000 == 0:
 		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + "M"
 	}
-	return groupDigits(n)
+	return thousands(n)
 }
 
 func secs(d time.Duration) string {
