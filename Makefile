@@ -8,6 +8,7 @@ TAGS    := migrated_fynedo
 BIN     := proclab
 # Debian packages for Fyne's cgo build (GL and X11 headers), and Xvfb for the window smoke run.
 DEB_PKGS := gcc libgl1-mesa-dev xorg-dev xvfb
+SHELL   := /bin/bash
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Packages whose code differs per OS: they must compile (with their tests) for each OS.
 CROSS_PKGS := ./core/... ./ipc/... ./cli/console ./applog ./daemon $(wildcard ./backup)
@@ -43,8 +44,13 @@ run: build
 vet: deps
 	$(GO) vet -tags $(TAGS) ./...
 
+# The full verbose log goes to dist/test.log; the terminal gets package results, failures,
+# and one closing count.
 race: deps
-	$(GO) test -race -tags $(TAGS) -timeout 20m ./...
+	@mkdir -p dist
+	@set -o pipefail; $(GO) test -race -tags $(TAGS) -timeout 20m -v ./... 2>&1 | tee dist/test.log \
+		| grep -E '^(ok|FAIL|panic:|fatal error:|--- FAIL|\s+--- FAIL|\s+\S+_test\.go:[0-9]+:)'; rc=$$?; \
+	echo "tests: $$(grep -cE '^\s*--- PASS' dist/test.log) passed, $$(grep -cE '^\s*--- FAIL' dist/test.log) failed"; exit $$rc
 
 # OS-specific code (job objects, console attach, signals) must compile everywhere, tests included.
 cross: check-go
@@ -67,7 +73,8 @@ smoke: build
 	bash .ci/smoke.sh ./$(BIN)
 
 test: deps vet race cross shots smoke
-	@echo "make test: all checks passed"
+	@echo "make test: all checks passed (vet, race tests, windows/darwin compile, shots, window smoke)"
+	@echo "tests: $$(grep -cE '^\s*--- PASS' dist/test.log) passed, $$(grep -cE '^\s*--- FAIL' dist/test.log) failed"
 
 # Packaging, the way Fyne apps ship: FyneApp.toml gives name, ID, version and icon.
 fyne-tool: check-go
