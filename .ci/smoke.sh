@@ -10,7 +10,9 @@ Xvfb "$disp" -screen 0 1280x900x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
 xpid=$!
 cleanup() { kill "$apid" 2>/dev/null; kill "$xpid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-sleep 1
+# Wait for the X server's socket rather than guess how long it takes to start.
+for _ in $(seq 100); do [ -S "/tmp/.X11-unix/X${disp#:}" ] && break; sleep 0.1; done
+if [ ! -S "/tmp/.X11-unix/X${disp#:}" ]; then echo "smoke: Xvfb did not start:"; cat "$tmp/xvfb.log"; exit 1; fi
 HOME=$tmp XDG_CACHE_HOME=$tmp/cache XDG_CONFIG_HOME=$tmp/config DISPLAY=$disp \
 	"$bin" --tab kill --demo >"$tmp/app.log" 2>&1 &
 apid=$!
