@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"dev.proclab/internal/testhome"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -21,18 +22,7 @@ func TestMain(m *testing.M) {
 		os.Unsetenv("PROCLAB_TEST_CLI")
 		os.Exit(cli.Main(cli.ParseMeta(fyneAppTOML), strings.Fields(args)))
 	}
-	// Keep tests (and the commands they run) away from the user's log and preferences.
-	tmp, err := os.MkdirTemp("", "proclab-main-test-")
-	if err != nil {
-		panic(err)
-	}
-	for _, k := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "LocalAppData"} {
-		os.Setenv(k, tmp)
-	}
-	os.Setenv("GORACE", "atexit_sleep_ms=0") // children under -race exit without a 1 s pause
-	code := m.Run()
-	os.RemoveAll(tmp)
-	os.Exit(code)
+	os.Exit(testhome.Run(m))
 }
 
 // A child runs its role from dev.proclab/role's init(), before Go gets to Fyne's

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"dev.proclab/internal/testhome"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,18 +15,7 @@ import (
 
 func TestMain(m *testing.M) {
 	core.RunIfChild(role.Table())
-	// Keep tests away from the user's cache folder and its log.
-	tmp, err := os.MkdirTemp("", "proclab-cli-test-")
-	if err != nil {
-		panic(err)
-	}
-	for _, k := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "LocalAppData"} {
-		os.Setenv(k, tmp)
-	}
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	code := m.Run()
-	os.RemoveAll(tmp)
-	os.Exit(code)
+	os.Exit(testhome.Run(m))
 }
 
 // TestCommandsWriteToTheSharedLog runs a command the way the shell does and reads the

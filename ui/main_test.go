@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"dev.proclab/internal/testhome"
 	"log/slog"
 	"os"
 	"strings"
@@ -17,18 +18,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// Keep tests away from the user's preferences, cache and log.
-	tmp, err := os.MkdirTemp("", "proclab-ui-test-")
-	if err != nil {
-		panic(err)
-	}
-	for _, k := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"} {
-		os.Setenv(k, tmp)
-	}
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	code := m.Run()
-	os.RemoveAll(tmp)
-	os.Exit(code)
+	os.Exit(testhome.Run(m))
 }
 
 // newTestEnv gives a tab what the window gives it, on Fyne's test driver, with a real
