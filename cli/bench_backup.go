@@ -192,12 +192,13 @@ func goSrcDir() string {
 	return filepath.Join(runtime.GOROOT(), "src")
 }
 
+// findPyAnchor finds the team's CPython anchor script beside the checkout (run from the
+// project root, as the README says); empty when it is not there.
 func findPyAnchor() string {
-	for _, p := range []string{"../shared/tools/py_mp_bench.py", "/work/shared/tools/py_mp_bench.py"} {
-		if _, err := os.Stat(p); err == nil {
-			abs, _ := filepath.Abs(p)
-			return abs
-		}
+	const p = "../shared/tools/py_mp_bench.py"
+	if _, err := os.Stat(p); err != nil {
+		return ""
 	}
-	return ""
+	abs, _ := filepath.Abs(p)
+	return abs
 }
