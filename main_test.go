@@ -116,3 +116,17 @@ func TestBackupRunIDReachesTheAppLog(t *testing.T) {
 		}
 	}
 }
+
+// Under C.UTF-8 (common in containers) Fyne used to log a locale error at every start.
+func TestNoLocaleErrorUnderCUTF8(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI=version", "LANG=C.UTF-8", "LC_ALL=", "LANGUAGE=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stderr.String(), "locale") {
+		t.Fatalf("stderr under C.UTF-8: %s", stderr.String())
+	}
+}
