@@ -64,10 +64,8 @@ func runChild(fn RoleFunc) int {
 	// the parent logs it, instead of corrupting the frame stream.
 	frames := os.Stdout
 	os.Stdout = os.Stderr
-	// Blocking reads and writes (Fd switches the files out of the netpoller): one reader
-	// goroutine sleeps in read(2) and wakes straight from the kernel, which halves a
-	// request/response round trip.
-	os.Stdin.Fd()
+	// Blocking writes (Fd takes the file out of the netpoller): a frame goes out in one
+	// write(2), with no poller round. Stdin is set up by whichever reader wins (below).
 	frames.Fd()
 	// Catch the polite signal before the hello: the parent may send it right after.
 	sig := make(chan os.Signal, 1)
@@ -78,7 +76,6 @@ func runChild(fn RoleFunc) int {
 	c := &Conn{
 		Args: os.Args[1:],
 		w:    ipc.NewWriter(frames),
-		r:    ipc.NewReader(lowLatency(os.Stdin)),
 		in:   make(chan ipc.Frame, 256),
 		stop: make(chan struct{}),
 	}
@@ -109,6 +106,9 @@ type Conn struct {
 func (c *Conn) startReader() {
 	c.readerOnce.Do(func() {
 		c.bgReader = true
+		// Through the netpoller: a role that only waits for its stop request costs no
+		// thread parked in read(2).
+		c.r = ipc.NewReader(os.Stdin)
 		go c.readLoop(func(f ipc.Frame) {
 			c.in <- ipc.Frame{Type: f.Type, Payload: append([]byte(nil), f.Payload...)}
 		})
@@ -122,6 +122,8 @@ func (c *Conn) Serve(handle func(f ipc.Frame)) {
 	inline := false
 	c.readerOnce.Do(func() { inline = true })
 	if inline {
+		// Blocking reads that poll briefly first: the request/response fast path.
+		c.r = ipc.NewReader(lowLatency(os.Stdin))
 		c.readLoop(handle)
 		return
 	}
