@@ -113,3 +113,14 @@ func (b *Board) setOutcome(o Outcome) {
 	b.last = append(b.last, o)
 	b.mu.Unlock()
 }
+
+// show puts a finished run's rows back on the board, after a later run (the goroutine
+// comparison) replaced them.
+func (b *Board) show(o Outcome) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	b.job, b.workers = o.Job, append([]Worker(nil), o.Workers...)
+	b.mu.Unlock()
+}

@@ -208,7 +208,7 @@ func TestStartChecksAgainstASingleProcessAndSweepMeasuresSpeedup(t *testing.T) {
 	want := []struct {
 		n int
 		m spawn.Mode
-	}{{1, spawn.Goroutines}, {1, spawn.Processes}, {2, spawn.Goroutines}, {2, spawn.Processes}, {3, spawn.Goroutines}, {3, spawn.Processes}}
+	}{{1, spawn.Processes}, {2, spawn.Processes}, {3, spawn.Processes}, {1, spawn.Goroutines}, {2, spawn.Goroutines}, {3, spawn.Goroutines}}
 	if len(pts) != len(want) {
 		t.Fatalf("sweep gave %d points, want %d", len(pts), len(want))
 	}
