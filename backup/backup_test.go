@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"dev.proclab/internal/testsup"
+
 	"dev.proclab/backup"
 	"dev.proclab/core"
 )
@@ -54,17 +56,7 @@ func runFromEnv(spec string) int {
 
 func newSup(t *testing.T) *core.Supervisor {
 	t.Helper()
-	s, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx, time.Second); err != nil {
-			t.Errorf("workers still running after the test: %v", err)
-		}
-	})
+	s := testsup.New(t)
 	return s
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"dev.proclab/internal/testsup"
+
 	"dev.proclab/core"
 	"dev.proclab/ipc"
 )
@@ -54,17 +56,7 @@ var quiet = slog.New(slog.DiscardHandler)
 
 func newSup(t *testing.T) *core.Supervisor {
 	t.Helper()
-	s, err := core.New(core.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx, time.Second); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	s := testsup.New(t)
 	return s
 }
 

@@ -3,12 +3,13 @@ package pipe_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"dev.proclab/internal/testsup"
 
 	"dev.proclab/core"
 	"dev.proclab/core/pipe"
@@ -22,17 +23,7 @@ func TestMain(m *testing.M) {
 
 func newPeer(t testing.TB) *pipe.Peer {
 	t.Helper()
-	sup, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := sup.Shutdown(ctx, time.Second); err != nil {
-			t.Errorf("children still running after the test: %v", err)
-		}
-	})
+	sup := testsup.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	p, err := pipe.Start(ctx, sup, "pipe")

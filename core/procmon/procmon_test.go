@@ -2,12 +2,13 @@ package procmon
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"dev.proclab/internal/testsup"
 
 	"dev.proclab/core"
 )
@@ -52,15 +53,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestWatchdogKillsOverTheMemoryOrRunTimeLimitAndSaysSo(t *testing.T) {
-	sup, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		sup.Shutdown(ctx, time.Second)
-	}()
+	sup := testsup.New(t)
 	m := NewMonitor(sup, 100*time.Millisecond)
 	m.SetLimits(Limits{MaxRSS: 60 << 20, MaxAge: 3 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())

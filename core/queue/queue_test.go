@@ -2,11 +2,12 @@ package queue_test
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"dev.proclab/internal/testsup"
 
 	"dev.proclab/core"
 	"dev.proclab/core/queue"
@@ -20,17 +21,7 @@ func TestMain(m *testing.M) {
 
 func newSup(t testing.TB) *core.Supervisor {
 	t.Helper()
-	s, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx, time.Second); err != nil {
-			t.Errorf("children still running after the test: %v", err)
-		}
-	})
+	s := testsup.New(t)
 	return s
 }
 

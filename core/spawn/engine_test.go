@@ -3,11 +3,12 @@ package spawn_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"dev.proclab/internal/testsup"
 
 	"dev.proclab/core"
 	"dev.proclab/core/spawn"
@@ -22,17 +23,7 @@ func TestMain(m *testing.M) {
 
 func newEngine(t *testing.T) (*spawn.Engine, *core.Supervisor) {
 	t.Helper()
-	s, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx, time.Second); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	s := testsup.New(t)
 	return spawn.NewEngine(s, "spawn"), s
 }
 
