@@ -40,9 +40,15 @@ func RunIfChild(roles Roles) {
 		fmt.Fprintf(os.Stderr, "proclab: unknown child role %q\n", name)
 		os.Exit(2)
 	}
-	code := runChild(fn)
-	exiting.Store(true)
-	os.Exit(code)
+	// Go runs init() on the main goroutine locked to the main thread, so every time the
+	// role blocks and is woken, two threads hand it over (futex wake, sleep). The role
+	// runs on a goroutine of its own instead, and this one parks until it exits.
+	go func() {
+		code := runChild(fn)
+		exiting.Store(true)
+		os.Exit(code)
+	}()
+	select {}
 }
 
 // ClaimRole runs the child's role and exits if roles has it, and otherwise returns, for
