@@ -74,18 +74,22 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 	// Exactly the size seen at open: a file that grows while read is caught below
 	// instead of being chased.
 	for left := pre.Size; left > 0; {
+		if w.noCopyRange {
+			if rerr, werr := w.copyPlain(in, out, left); rerr != nil {
+				return readErr(rerr)
+			} else if werr != nil {
+				return writeErr(werr)
+			}
+			break
+		}
 		n, err := unix.CopyFileRange(in, nil, out, nil, int(min(left, 1<<30)), 0)
 		switch {
 		case err == unix.EINTR:
 			continue
 		case err == unix.EXDEV || err == unix.EINVAL || err == unix.ENOSYS || err == unix.EOPNOTSUPP:
-			// Across file systems (or where the kernel cannot): read and write.
-			if rerr, werr := copyPlain(in, out, left); rerr != nil {
-				return readErr(rerr)
-			} else if werr != nil {
-				return writeErr(werr)
-			}
-			left = 0
+			// Across file systems (or where the kernel cannot): read and write, for this
+			// file and every later one.
+			w.noCopyRange = true
 		case err != nil:
 			return writeErr(err)
 		case n == 0:
@@ -181,8 +185,11 @@ func (w *worker) linkIn(fd, dd int, base, final string) error {
 }
 
 // copyPlain copies n bytes with read and write where copy_file_range cannot.
-func copyPlain(in, out int, n int64) (readErr, writeErr error) {
-	buf := make([]byte, min(n, 256<<10))
+func (w *worker) copyPlain(in, out int, n int64) (readErr, writeErr error) {
+	if w.buf == nil {
+		w.buf = make([]byte, 256<<10)
+	}
+	buf := w.buf
 	for n > 0 {
 		k, err := unix.Read(in, buf[:min(int64(len(buf)), n)])
 		if err == unix.EINTR {

@@ -104,6 +104,8 @@ type worker struct {
 	srcFD, dstFD int
 	noTmpfile    bool
 	noEmptyPath  bool
+	noCopyRange  bool   // copy_file_range refused (EXDEV: source and copy on different file systems)
+	buf          []byte // read/write buffer, reused: a fresh one per file cost page faults and GC
 }
 
 func roleWorker(c *core.Conn) int {
