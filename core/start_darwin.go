@@ -12,6 +12,9 @@ func startProcess(name string, argv []string, attr *os.ProcAttr) (*os.Process, e
 	return os.StartProcess(name, argv, attr)
 }
 
+// awaitExit: Wait blocks until the child exits.
+func awaitExit(*os.Process) {}
+
 func afterStart(*os.Process) error { return nil }
 
 // watchParent is macOS's backstop to stdin EOF (it has no Pdeathsig): when the parent

@@ -41,6 +41,9 @@ func startProcess(name string, argv []string, attr *os.ProcAttr) (*os.Process, e
 	return os.StartProcess(name, argv, attr)
 }
 
+// awaitExit: Wait blocks until the child exits.
+func awaitExit(*os.Process) {}
+
 func afterStart(p *os.Process) error {
 	j, err := killOnCloseJob()
 	if err != nil {

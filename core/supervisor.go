@@ -462,6 +462,7 @@ func (c *Child) supervise() {
 	go func() { defer streams.Done(); c.readStderr() }()
 	go func() { defer streams.Done(); c.readStdout() }()
 
+	awaitExit(c.proc)
 	state, err := c.proc.Wait()
 	// A grandchild could hold the pipes open; give the readers a moment, then cut them.
 	drained := make(chan struct{})
