@@ -26,6 +26,7 @@ const (
 	DefaultBuffer  = 4096
 	DefaultRing    = 5000
 	batchMax       = 1024 // records per file write at most
+	gatherFor      = 25 * time.Millisecond
 )
 
 // Options configure a Log.
@@ -183,17 +184,29 @@ func (l *Log) Close(ctx context.Context) error {
 	}
 }
 
-// run is the daemon: the only goroutine that touches the file and fills the ring.
+// run is the daemon: the only goroutine that touches the file and fills the ring. A
+// record waits up to gatherFor for others, so a burst costs one locked file write, not
+// one per record (each write locks, opens, appends and closes the shared file).
 func (l *Log) run() {
 	defer close(l.done)
 	batch := make([]record, 0, batchMax)
+	var due <-chan time.Time
 	for {
 		select {
 		case r := <-l.ch:
-			batch = l.drain(append(batch[:0], r), batchMax)
+			batch = l.drain(append(batch, r), batchMax)
+			if len(batch) >= batchMax {
+				l.commit(batch)
+				batch, due = batch[:0], nil
+			} else if due == nil {
+				due = time.After(gatherFor)
+			}
+		case <-due:
 			l.commit(batch)
+			batch, due = batch[:0], nil
 		case ack := <-l.flush:
 			l.drainAll(batch)
+			batch, due = batch[:0], nil
 			close(ack)
 		case <-l.stop:
 			l.drainAll(batch)
@@ -202,14 +215,15 @@ func (l *Log) run() {
 	}
 }
 
-// drainAll commits everything waiting in the channel.
+// drainAll commits batch and everything waiting in the channel.
 func (l *Log) drainAll(batch []record) {
 	for {
-		batch = l.drain(batch[:0], batchMax)
+		batch = l.drain(batch, batchMax)
 		l.commit(batch)
 		if len(batch) < batchMax {
 			return
 		}
+		batch = batch[:0]
 	}
 }
 
