@@ -577,7 +577,8 @@ const stderrTailLines = 30
 func (c *Child) readStderr() {
 	defer c.stderrR.Close()
 	sc := bufio.NewScanner(c.stderrR)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	// Most children write nothing here: start small; the scanner grows it for long lines.
+	sc.Buffer(make([]byte, 0, 1<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		c.mu.Lock()
