@@ -44,7 +44,7 @@ func RunIfChild(roles Roles) {
 	// role blocks and is woken, two threads hand it over (futex wake, sleep). The role
 	// runs on a goroutine of its own instead, and this one parks until it exits.
 	go func() {
-		code := runChild(fn)
+		code := runChild(name, fn)
 		exiting.Store(true)
 		os.Exit(code)
 	}()
@@ -65,7 +65,11 @@ func ClaimRole(roles Roles) {
 // on its way out cannot replace the role's exit code.
 var exiting atomic.Bool
 
-func runChild(fn RoleFunc) int {
+// catchStopAtOnce lists the roles that must treat SIGTERM as a stop request from their
+// first instant: ignore-stop shows a child that ignores it, and is killed after the grace.
+var catchStopAtOnce = map[string]bool{"ignore-stop": true}
+
+func runChild(name string, fn RoleFunc) int {
 	// Keep the real stdout for frames; anything else that prints goes to stderr, where
 	// the parent logs it, instead of corrupting the frame stream.
 	frames := os.Stdout
@@ -73,9 +77,17 @@ func runChild(fn RoleFunc) int {
 	// Blocking writes (Fd takes the file out of the netpoller): a frame goes out in one
 	// write(2), with no poller round. Stdin is set up by whichever reader wins (below).
 	frames.Fd()
-	// Catch the polite signal before the hello: the parent may send it right after.
+	// SIGTERM becomes a stop request (like the stop frame) only 50 ms in: catching it
+	// costs two threads (os/signal's receiver and the runtime's signal-mask thread), which
+	// was a tenth of a short-lived child's start. Until then SIGTERM keeps its default
+	// effect and ends the process; the parent reports that as the stop it asked for.
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, politeSignals...)
+	catch := func() { signal.Notify(sig, politeSignals...) }
+	if catchStopAtOnce[name] {
+		catch()
+	} else {
+		time.AfterFunc(50*time.Millisecond, catch)
+	}
 	if err := ipc.WriteHello(frames, os.Getpid()); err != nil {
 		return ExitParentGone
 	}

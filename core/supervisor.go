@@ -665,7 +665,8 @@ func (c *Child) finish(st *os.ProcessState, waitErr error) {
 		c.info.State, c.info.Reason = Failed, c.failReason
 	case c.killReason != "":
 		c.info.State, c.info.Reason = Killed, c.killReason
-	case c.stopAsked && code == 0:
+	case c.stopAsked && (code == 0 || c.info.Signal == syscall.SIGTERM.String()):
+		// A young child ends on SIGTERM's default action: the stop we asked for.
 		c.info.State, c.info.Reason = Exited, "terminated (stopped on request)"
 	case code == 0:
 		c.info.State, c.info.Reason = Exited, "exited 0"
