@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -543,31 +544,67 @@ func dirsTouched(p *Plan) bool {
 	return false
 }
 
-// finishDirs sets folders' modes, owners and times, deepest first, after their contents:
-// writing a file into a folder changes its time, and a read-only mode would refuse it.
+// finishDirs sets folders' modes, owners and times after their contents: writing a file
+// into a folder changes its time, and a read-only mode would refuse it. A folder is
+// finished after its subfolders (a mode without search permission would hide them), and
+// the folders of one depth in parallel: this runs while the rest of the machine waits.
 func (r *Run) finishDirs(p *Plan, work map[string]bool) []*FileError {
-	var errs []*FileError
-	for i := len(p.Dirs) - 1; i >= 0; i-- {
+	var levels [][]*Item
+	for i := range p.Dirs {
 		d := &p.Dirs[i]
 		if !d.Create && d.Why == "" && !work[d.Rel] {
 			continue
 		}
-		path := filepath.Join(r.dst, d.Rel)
-		if _, err := os.Lstat(path); err != nil {
-			continue // not made; already reported
+		depth := 0
+		if d.Rel != "." {
+			depth = strings.Count(d.Rel, string(filepath.Separator)) + 1
 		}
-		if keepOwner && d.HasOwn {
-			os.Lchown(path, d.UID, d.GID)
+		for len(levels) <= depth {
+			levels = append(levels, nil)
 		}
-		if err := os.Chmod(path, d.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
-			errs = append(errs, fileErr(d.Rel, err, "cannot set this folder's mode"))
-			continue
-		}
-		if err := os.Chtimes(path, d.Atime, d.Mtime); err != nil {
-			errs = append(errs, fileErr(d.Rel, err, "cannot set this folder's time"))
-		}
+		levels[depth] = append(levels[depth], d)
 	}
+	var (
+		mu   sync.Mutex
+		errs []*FileError
+	)
+	for depth := len(levels) - 1; depth >= 0; depth-- {
+		dirs := levels[depth]
+		var wg sync.WaitGroup
+		for w := range min(4, len(dirs)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(dirs); i += 4 {
+					if fe := r.finishDir(dirs[i]); fe != nil {
+						mu.Lock()
+						errs = append(errs, fe)
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Path < errs[j].Path })
 	return errs
+}
+
+func (r *Run) finishDir(d *Item) *FileError {
+	path := filepath.Join(r.dst, d.Rel)
+	if keepOwner && d.HasOwn {
+		os.Lchown(path, d.UID, d.GID)
+	}
+	if err := os.Chmod(path, d.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // not made; already reported
+		}
+		return fileErr(d.Rel, err, "cannot set this folder's mode")
+	}
+	if err := os.Chtimes(path, d.Atime, d.Mtime); err != nil {
+		return fileErr(d.Rel, err, "cannot set this folder's time")
+	}
+	return nil
 }
 
 // String is a one-line summary for logs.
