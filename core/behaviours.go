@@ -27,6 +27,11 @@ var Behaviours = Roles{
 
 func init() { ClaimRole(Behaviours) }
 
+// catchStopAtOnce lists the roles that treat SIGTERM as a stop request from their first
+// instant, not from 50 ms in (see runChild): ignore-stop shows a child that receives the
+// request and ignores it, so Terminate must escalate to a kill even right after its start.
+var catchStopAtOnce = map[string]bool{"ignore-stop": true}
+
 // RoleIdle waits for the stop request and exits 0: a well-behaved worker.
 func RoleIdle(c *Conn) int {
 	<-c.Stop()

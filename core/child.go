@@ -65,10 +65,6 @@ func ClaimRole(roles Roles) {
 // on its way out cannot replace the role's exit code.
 var exiting atomic.Bool
 
-// catchStopAtOnce lists the roles that must treat SIGTERM as a stop request from their
-// first instant: ignore-stop shows a child that ignores it, and is killed after the grace.
-var catchStopAtOnce = map[string]bool{"ignore-stop": true}
-
 func runChild(name string, fn RoleFunc) int {
 	// Keep the real stdout for frames; anything else that prints goes to stderr, where
 	// the parent logs it, instead of corrupting the frame stream.
