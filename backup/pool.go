@@ -166,7 +166,7 @@ func (p *pool) feed(w *pworker) {
 		if len(w.inflight) < 2 && len(p.queue) > 0 {
 			b := p.takeBatch(w)
 			p.mu.Unlock()
-			err := w.child.Send(tBatch, mustJSON(b))
+			err := w.child.Send(tBatch, encodeBatch(b))
 			p.mu.Lock()
 			if err != nil {
 				return // the worker is gone; watch() requeues
@@ -219,14 +219,6 @@ func (p *pool) release(i int) {
 	}
 }
 
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 // onFrame runs on the worker's reader goroutine.
 func (p *pool) onFrame(w *pworker, f ipc.Frame) {
 	switch f.Type {
@@ -238,8 +230,8 @@ func (p *pool) onFrame(w *pworker, f ipc.Frame) {
 			p.mu.Unlock()
 		}
 	case tResults:
-		var m resultsMsg
-		if err := json.Unmarshal(f.Payload, &m); err != nil {
+		m, err := decodeResults(f.Payload)
+		if err != nil {
 			w.child.Kill("sent a broken result: " + err.Error())
 			return
 		}

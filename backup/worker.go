@@ -48,35 +48,36 @@ type workerConfig struct {
 	Delay    time.Duration // tests and demos: pause before each file
 }
 
+// task, batch, result and resultsMsg travel in the binary form of wire.go.
 type task struct {
-	I     int    `json:"i"`
-	Rel   string `json:"r"`
-	Op    Op     `json:"o"`
-	Kind  Kind   `json:"k"`
-	Size  int64  `json:"s"`
-	UID   int    `json:"u,omitempty"`
-	GID   int    `json:"g,omitempty"`
-	Owner bool   `json:"w,omitempty"`
+	I     int
+	Rel   string
+	Op    Op
+	Kind  Kind
+	Size  int64
+	UID   int
+	GID   int
+	Owner bool
 	dir   string // the parent's: folder of Rel
 }
 
 type batch struct {
-	ID    int    `json:"id"`
-	Tasks []task `json:"t"`
+	ID    int
+	Tasks []task
 }
 
 type result struct {
-	I      int        `json:"i"`
-	Copied bool       `json:"c,omitempty"` // written (false: verified equal, nothing written)
-	Bytes  int64      `json:"b,omitempty"`
-	Hash   string     `json:"h,omitempty"`
-	Err    *FileError `json:"e,omitempty"`
+	I      int
+	Copied bool // written (false: verified equal, nothing written)
+	Bytes  int64
+	Hash   string
+	Err    *FileError
 }
 
 type resultsMsg struct {
-	Batch   int      `json:"b"`
-	Done    bool     `json:"d,omitempty"` // every task of the batch has a result
-	Results []result `json:"r"`
+	Batch   int
+	Done    bool // every task of the batch has a result
+	Results []result
 }
 
 type statusMsg struct {
@@ -124,8 +125,8 @@ func roleWorker(c *core.Conn) int {
 			if f.Type != tBatch {
 				continue
 			}
-			var b batch
-			if err := json.Unmarshal(f.Payload, &b); err != nil {
+			b, err := decodeBatch(f.Payload)
+			if err != nil {
 				fmt.Fprintf(os.Stderr, "backup worker: bad batch: %v\n", err)
 				return 2
 			}
@@ -197,7 +198,7 @@ func (w *worker) flush(done bool) {
 	}
 	m := resultsMsg{Batch: w.batchID, Done: done, Results: w.pending}
 	w.pending = nil
-	if err := w.c.SendJSON(tResults, m); err != nil {
+	if err := w.c.Send(tResults, encodeResults(m)); err != nil {
 		os.Exit(core.ExitParentGone)
 	}
 }
