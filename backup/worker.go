@@ -17,6 +17,7 @@ import (
 
 	"dev.proclab/core"
 	"dev.proclab/ipc"
+	"dev.proclab/ipc/ipcjson"
 	copylib "github.com/otiai10/copy"
 )
 
@@ -181,7 +182,7 @@ func (w *worker) reportLoop() {
 			m := statusMsg{Rel: s.Rel, Size: s.Size, Done: w.curDone.Load()}
 			if m != w.sent {
 				w.sent = m
-				if w.c.SendJSON(tStatus, m) != nil {
+				if ipcjson.Send(w.c, tStatus, m) != nil {
 					return
 				}
 			}

@@ -154,9 +154,6 @@ func (c *Conn) Serve(handle func(f ipc.Frame)) {
 // Send writes one frame to the parent.
 func (c *Conn) Send(typ byte, payload []byte) error { return c.w.Write(typ, payload) }
 
-// SendJSON writes v as JSON in a frame of type typ.
-func (c *Conn) SendJSON(typ byte, v any) error { return c.w.WriteJSON(typ, v) }
-
 // Frames delivers the parent's frames (stop requests excluded). Payloads are the
 // receiver's to keep.
 func (c *Conn) Frames() <-chan ipc.Frame {

@@ -1,7 +1,7 @@
 package core
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,7 +9,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -379,9 +378,6 @@ func (c *Child) Wait() Info {
 // Send writes a frame to the child's stdin.
 func (c *Child) Send(typ byte, payload []byte) error { return c.in.Write(typ, payload) }
 
-// SendJSON writes v as JSON to the child's stdin.
-func (c *Child) SendJSON(typ byte, v any) error { return c.in.WriteJSON(typ, v) }
-
 func (c *Child) start(exe string) error {
 	inR, inW, err := os.Pipe()
 	if err != nil {
@@ -576,11 +572,7 @@ const stderrTailLines = 30
 
 func (c *Child) readStderr() {
 	defer c.stderrR.Close()
-	sc := bufio.NewScanner(c.stderrR)
-	// Most children write nothing here: start small; the scanner grows it for long lines.
-	sc.Buffer(make([]byte, 0, 1<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	eachLine(c.stderrR, 1<<20, func(line string) {
 		c.mu.Lock()
 		if len(c.stderrTail) == stderrTailLines {
 			copy(c.stderrTail, c.stderrTail[1:])
@@ -591,6 +583,49 @@ func (c *Child) readStderr() {
 		c.mu.Unlock()
 		c.sup.log.Info("child stderr", "child", info.ID, "role", info.Role, "pid", info.PID, "line", line)
 		c.sup.emit(Event{Kind: EvStderr, Child: info, Line: line})
+	})
+}
+
+// eachLine calls fn with every line of r, without its line end, until r ends. Not
+// bufio.Scanner: see ipc's buffered reader on why core imports nothing that imports
+// strings. A line longer than max goes on in pieces of max bytes rather than stopping
+// the reading: a child must never block on a full stderr pipe.
+func eachLine(r io.Reader, max int, fn func(line string)) {
+	buf := make([]byte, 1<<10) // most children write nothing here
+	start, end := 0, 0
+	for {
+		if end == len(buf) {
+			if start > 0 {
+				end = copy(buf, buf[start:end])
+				start = 0
+			} else {
+				buf = append(buf, make([]byte, len(buf))...)
+			}
+		}
+		n, err := r.Read(buf[end:])
+		end += n
+		for start < end {
+			i := bytes.IndexByte(buf[start:end], '\n')
+			if i < 0 {
+				if end-start >= max {
+					fn(string(buf[start : start+max]))
+					start += max
+					continue
+				}
+				break
+			}
+			fn(string(bytes.TrimSuffix(buf[start:start+i], []byte{'\r'})))
+			start += i + 1
+		}
+		if start == end {
+			start, end = 0, 0
+		}
+		if err != nil {
+			if start < end {
+				fn(string(buf[start:end]))
+			}
+			return
+		}
 	}
 }
 
@@ -746,16 +781,18 @@ func (c *Child) restart() {
 
 func panicLine(tail []string) string {
 	for _, l := range tail {
-		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+		if hasPrefix(l, "panic: ") || hasPrefix(l, "fatal error: ") {
 			return l
 		}
 	}
 	return ""
 }
 
+func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
+
 func lastLine(tail []string) string {
 	for i := len(tail) - 1; i >= 0; i-- {
-		if s := strings.TrimSpace(tail[i]); s != "" {
+		if s := string(bytes.TrimSpace([]byte(tail[i]))); s != "" {
 			if len(s) > 200 {
 				s = s[:200] + "…"
 			}

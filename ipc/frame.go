@@ -1,9 +1,7 @@
 package ipc
 
 import (
-	"bufio"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -81,13 +79,39 @@ func ReadHello(r io.Reader) (Hello, error) {
 
 // Reader decodes frames from a stream.
 type Reader struct {
-	r   *bufio.Reader
+	r   *buffered
 	buf []byte
 }
 
 // NewReader returns a Reader with its own buffering.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{r: bufio.NewReaderSize(r, 64<<10)}
+	return &Reader{r: &buffered{r: r, buf: make([]byte, 64<<10)}}
+}
+
+// buffered is the read half of bufio.Reader. Not bufio itself: it imports strings, and a
+// child initialises every ready package that sorts before strings (the whole crypto tree
+// among them) before it may run a role that depends on strings. ipc and core import
+// nothing that does (a test in the main package checks the order).
+type buffered struct {
+	r    io.Reader
+	buf  []byte
+	i, n int
+}
+
+func (b *buffered) Read(p []byte) (int, error) {
+	if b.i == b.n {
+		if len(p) >= len(b.buf) {
+			return b.r.Read(p) // a big read skips the copy
+		}
+		n, err := b.r.Read(b.buf)
+		b.i, b.n = 0, n
+		if n == 0 {
+			return 0, err
+		}
+	}
+	k := copy(p, b.buf[b.i:b.n])
+	b.i += k
+	return k, nil
 }
 
 // Hello reads the preamble through the reader's buffer.
@@ -144,15 +168,6 @@ func (w *Writer) Write(typ byte, payload []byte) error {
 	w.buf = AppendFrame(w.buf[:0], typ, payload)
 	_, err := w.w.Write(w.buf)
 	return err
-}
-
-// WriteJSON sends v as a TJSON frame (or typ, when given a role's own type).
-func (w *Writer) WriteJSON(typ byte, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return w.Write(typ, b)
 }
 
 // AppendFrame appends an encoded frame to dst, for callers that batch several frames

@@ -12,6 +12,7 @@ import (
 
 	"dev.proclab/core"
 	"dev.proclab/ipc"
+	"dev.proclab/ipc/ipcjson"
 )
 
 // Mode says what runs the chunks.
@@ -240,7 +241,7 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 	tSend := time.Now()
 	for i, c := range children {
 		b.update(i, func(w *Worker) { w.State = WComputing })
-		if err := c.SendJSON(tJob, jobMsg{Task: job.Task.Name, Chunk: chunks[i]}); err != nil {
+		if err := ipcjson.Send(c, tJob, jobMsg{Task: job.Task.Name, Chunk: chunks[i]}); err != nil {
 			stopAll("killed: another worker could not be given its chunk", WFailed)
 			return Outcome{}, fmt.Errorf("hand chunk %d to worker PID %d: %w", i+1, c.PID(), err)
 		}

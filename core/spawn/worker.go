@@ -8,6 +8,7 @@ import (
 
 	"dev.proclab/core"
 	"dev.proclab/ipc"
+	"dev.proclab/ipc/ipcjson"
 )
 
 // RoleWorker is the role name of a worker process.
@@ -68,13 +69,13 @@ func roleWorker(c *core.Conn) int {
 			p, ok := t.Run(j.Chunk, func(done int64) {
 				if now := time.Now(); now.Sub(last) >= progressEvery {
 					last = now
-					c.SendJSON(tProgress, progressMsg{Done: done})
+					ipcjson.Send(c, tProgress, progressMsg{Done: done})
 				}
 			}, c.Stopping)
 			if !ok {
 				return 0
 			}
-			if err := c.SendJSON(tResult, resultMsg{Partial: p, Nanos: int64(time.Since(start))}); err != nil {
+			if err := ipcjson.Send(c, tResult, resultMsg{Partial: p, Nanos: int64(time.Since(start))}); err != nil {
 				return core.ExitParentGone
 			}
 		}
