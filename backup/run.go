@@ -549,6 +549,7 @@ func dirsTouched(p *Plan) bool {
 // finished after its subfolders (a mode without search permission would hide them), and
 // the folders of one depth in parallel: this runs while the rest of the machine waits.
 func (r *Run) finishDirs(p *Plan, work map[string]bool) []*FileError {
+	const finishers = 4 // goroutines per depth
 	var levels [][]*Item
 	for i := range p.Dirs {
 		d := &p.Dirs[i]
@@ -571,11 +572,11 @@ func (r *Run) finishDirs(p *Plan, work map[string]bool) []*FileError {
 	for depth := len(levels) - 1; depth >= 0; depth-- {
 		dirs := levels[depth]
 		var wg sync.WaitGroup
-		for w := range min(4, len(dirs)) {
+		for w := range min(finishers, len(dirs)) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := w; i < len(dirs); i += 4 {
+				for i := w; i < len(dirs); i += finishers {
 					if fe := r.finishDir(dirs[i]); fe != nil {
 						mu.Lock()
 						errs = append(errs, fe)
