@@ -127,23 +127,29 @@ type decoder struct {
 
 func (d *decoder) fail() { d.err, d.p = errWire, nil }
 
-func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.p)
+// skip moves past n bytes of a varint; n <= 0 means binary found none.
+func (d *decoder) skip(n int) bool {
 	if n <= 0 {
 		d.fail()
-		return 0
+		return false
 	}
 	d.p = d.p[n:]
+	return true
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.p)
+	if !d.skip(n) {
+		return 0
+	}
 	return v
 }
 
 func (d *decoder) varint() int64 {
 	v, n := binary.Varint(d.p)
-	if n <= 0 {
-		d.fail()
+	if !d.skip(n) {
 		return 0
 	}
-	d.p = d.p[n:]
 	return v
 }
 
