@@ -14,6 +14,7 @@ import (
 
 	"dev.proclab/backup"
 	"dev.proclab/core"
+	"dev.proclab/internal/numfmt"
 )
 
 // traceBackup prints every engine event with its time (PROCLAB_TRACE=1), to see where a
@@ -102,35 +103,22 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 		fmt.Fprintf(w, "Dry run of %s → %s: nothing written.\n", r.Source, r.Destination)
 		for _, f := range r.Files {
 			if f.Status == "planned" {
-				fmt.Fprintf(w, "  would copy %s (%s, %s)\n", f.Path, humanBytes(f.Size), f.Why)
+				fmt.Fprintf(w, "  would copy %s (%s, %s)\n", f.Path, numfmt.Bytes(f.Size), f.Why)
 			}
 		}
 		fmt.Fprintf(w, "%d files: %d to copy (%s), %d unchanged, %d cannot be backed up.\n",
-			r.FilesTotal, r.FilesPlanned, humanBytes(r.Plan.BytesToCopy), r.FilesSkipped, r.FilesFailed)
+			r.FilesTotal, r.FilesPlanned, numfmt.Bytes(r.Plan.BytesToCopy), r.FilesSkipped, r.FilesFailed)
 		return
 	}
 	fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %d copied, %d skipped, %d failed of %d files; %s at %s/s.\n",
 		r.Source, r.Destination, r.Seconds, r.FilesCopied, r.FilesSkipped, r.FilesFailed, r.FilesTotal,
-		humanBytes(r.BytesCopied), humanBytes(int64(r.Throughput)))
+		numfmt.Bytes(r.BytesCopied), numfmt.Bytes(int64(r.Throughput)))
 	for _, d := range r.WorkerDeaths {
 		fmt.Fprintf(w, "Worker %d (PID %d) died: %s; %d file(s) retried.\n", d.Worker, d.PID, d.Reason, len(d.Retried))
 	}
 	if r.Manifest != "" {
 		fmt.Fprintf(w, "Manifest: %s\n", r.Manifest)
 	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // progressBar renders the engine's progress on one terminal line, and its events as
@@ -202,7 +190,7 @@ func (b *progressBar) draw(p backup.Progress) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "\r\033[K%-9s [%s%s] %3.0f%% %d/%d files %s/%s %s/s",
 		p.Phase, strings.Repeat("#", fill), strings.Repeat(".", width-fill), frac*100,
-		p.FilesDone, p.FilesToDo, humanBytes(p.BytesDone), humanBytes(p.BytesToDo), humanBytes(int64(p.Throughput)))
+		p.FilesDone, p.FilesToDo, numfmt.Bytes(p.BytesDone), numfmt.Bytes(p.BytesToDo), numfmt.Bytes(int64(p.Throughput)))
 	if p.ETA > 0 {
 		fmt.Fprintf(&sb, " ETA %s", p.ETA.Round(time.Second))
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"dev.proclab/backup"
+	"dev.proclab/internal/numfmt"
 )
 
 const demoSourceUsage = "demo-source DIR [--files N] [--size BYTES]"
@@ -34,6 +35,6 @@ func runDemoSource(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(env.Stdout, "%s: %d files, %s\n", pos[0], *files, humanBytes(*size))
+	fmt.Fprintf(env.Stdout, "%s: %d files, %s\n", pos[0], *files, numfmt.Bytes(*size))
 	return exitOK
 }

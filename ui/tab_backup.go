@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/backup"
+	"dev.proclab/internal/numfmt"
 )
 
 var backupTab = Tab{
@@ -299,11 +300,11 @@ func (v *backupView) refreshLocked() {
 	} else if p.Phase == backup.PhaseDone {
 		v.filesBar.SetValue(1)
 	}
-	v.bytesBar.TextFormatter = func() string { return humanBytes(p.BytesDone) + " of " + humanBytes(p.BytesToDo) }
+	v.bytesBar.TextFormatter = func() string { return numfmt.Bytes(p.BytesDone) + " of " + numfmt.Bytes(p.BytesToDo) }
 	v.filesBar.TextFormatter = func() string { return fmt.Sprintf("%d of %d files", p.FilesDone, p.FilesToDo) }
 	v.bytesBar.Refresh()
 	v.filesBar.Refresh()
-	st := fmt.Sprintf("%s · %s/s", p.Phase, humanBytes(int64(p.Throughput)))
+	st := fmt.Sprintf("%s · %s/s", p.Phase, numfmt.Bytes(int64(p.Throughput)))
 	if p.ETA > 0 {
 		st += " · ETA " + p.ETA.Round(time.Second).String()
 	}
@@ -383,11 +384,11 @@ func (v *backupView) finish(r *backup.Run) {
 	var sb strings.Builder
 	if rep.DryRun {
 		fmt.Fprintf(&sb, "Dry run: %d of %d files would be copied (%s); %d unchanged; nothing written.",
-			rep.FilesPlanned, rep.FilesTotal, humanBytes(rep.Plan.BytesToCopy), rep.FilesSkipped)
+			rep.FilesPlanned, rep.FilesTotal, numfmt.Bytes(rep.Plan.BytesToCopy), rep.FilesSkipped)
 	} else {
 		fmt.Fprintf(&sb, "%d copied, %d skipped, %d failed of %d files · %s in %.1f s (%s/s).",
-			rep.FilesCopied, rep.FilesSkipped, rep.FilesFailed, rep.FilesTotal, humanBytes(rep.BytesCopied),
-			rep.Seconds, humanBytes(int64(rep.Throughput)))
+			rep.FilesCopied, rep.FilesSkipped, rep.FilesFailed, rep.FilesTotal, numfmt.Bytes(rep.BytesCopied),
+			rep.Seconds, numfmt.Bytes(int64(rep.Throughput)))
 	}
 	for _, d := range rep.WorkerDeaths {
 		fmt.Fprintf(&sb, "\nWorker %d (PID %d) died: %s; %d file(s) retried.", d.Worker, d.PID, d.Reason, len(d.Retried))
@@ -435,17 +436,4 @@ func (v *backupView) demo() time.Duration {
 	v.slow = 12 * time.Millisecond
 	v.start()
 	return 2 * time.Second
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

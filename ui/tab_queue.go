@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/core/queue"
+	"dev.proclab/internal/numfmt"
 )
 
 var queueTab = Tab{
@@ -272,7 +273,7 @@ func (v *queueView) tick() {
 		} else {
 			v.status.Importance = widget.SuccessImportance
 			v.status.SetText(fmt.Sprintf("Done in %s: %s produced, %s consumed, every (producer, sequence number) exactly once; %s redelivered after a consumer died.",
-				r.Elapsed.Round(time.Millisecond), thousands(r.Produced), thousands(r.Consumed), thousands(r.Redelivered)))
+				r.Elapsed.Round(time.Millisecond), numfmt.Thousands(r.Produced), numfmt.Thousands(r.Consumed), numfmt.Thousands(r.Redelivered)))
 		}
 	default:
 	}
@@ -292,22 +293,22 @@ func queueRowOf(e queue.Event) queueRow {
 func (v *queueView) showStats(s queue.Stats) {
 	v.depth.Max = float64(s.Capacity)
 	v.depth.SetValue(float64(s.Depth))
-	v.produced.SetText("Produced: " + thousands(s.Produced))
-	v.consumed.SetText("Consumed: " + thousands(s.Consumed))
-	v.inflight.SetText(fmt.Sprintf("In flight: %s (credited %s)", thousands(int64(s.InFlight)), thousands(int64(s.Credited))))
-	v.throughput.SetText(fmt.Sprintf("Throughput: %s / s", thousands(int64(s.PerSecond))))
+	v.produced.SetText("Produced: " + numfmt.Thousands(s.Produced))
+	v.consumed.SetText("Consumed: " + numfmt.Thousands(s.Consumed))
+	v.inflight.SetText(fmt.Sprintf("In flight: %s (credited %s)", numfmt.Thousands(int64(s.InFlight)), numfmt.Thousands(int64(s.Credited))))
+	v.throughput.SetText(fmt.Sprintf("Throughput: %s / s", numfmt.Thousands(int64(s.PerSecond))))
 	v.latency.SetText(fmt.Sprintf("Latency p50 %s · p99 %s", roundDur(s.P50), roundDur(s.P99)))
 	if len(s.Producers) == 0 {
 		return
 	}
 	var b strings.Builder
 	for _, p := range s.Producers {
-		fmt.Fprintf(&b, "Producer P%d (PID %d): %s, %s made\n", p.ID, p.PID, p.State, thousands(p.Count))
+		fmt.Fprintf(&b, "Producer P%d (PID %d): %s, %s made\n", p.ID, p.PID, p.State, numfmt.Thousands(p.Count))
 	}
 	for _, c := range s.Consumers {
-		fmt.Fprintf(&b, "Consumer C%d (PID %d): %s, %s consumed", c.ID, c.PID, c.State, thousands(c.Count))
+		fmt.Fprintf(&b, "Consumer C%d (PID %d): %s, %s consumed", c.ID, c.PID, c.State, numfmt.Thousands(c.Count))
 		if c.Held > 0 {
-			fmt.Fprintf(&b, ", holds %s", thousands(int64(c.Held)))
+			fmt.Fprintf(&b, ", holds %s", numfmt.Thousands(int64(c.Held)))
 		}
 		b.WriteByte('\n')
 	}
@@ -338,22 +339,4 @@ func roundDur(d time.Duration) string {
 		return d.Round(100 * time.Microsecond).String()
 	}
 	return d.Round(10 * time.Millisecond).String()
-}
-
-// thousands formats n with separators: 1234567 → 1,234,567.
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

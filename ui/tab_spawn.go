@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/core/spawn"
+	"dev.proclab/internal/numfmt"
 )
 
 var spawnTab = Tab{
@@ -81,7 +82,7 @@ func newSpawnView(env *Env) *spawnView {
 	v.size = widget.NewEntry()
 	v.task = widget.NewSelect(titles, func(string) {
 		t := v.chosenTask()
-		v.size.SetText(thousands(t.DefaultSize))
+		v.size.SetText(numfmt.Thousands(t.DefaultSize))
 		v.unit.SetText(t.SizeLabel)
 	})
 	var counts []string
@@ -503,7 +504,7 @@ func shortNum(n int64) string {
 	case n >= 1_000_000 && n%10_000 == 0:
 		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + "M"
 	}
-	return thousands(n)
+	return numfmt.Thousands(n)
 }
 
 func secs(d time.Duration) string {

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+
+	"dev.proclab/internal/numfmt"
 )
 
 // Chunk is one worker's share of a task: the half-open range [Lo, Hi) of the task's
@@ -117,9 +119,9 @@ var primesTask = &Task{
 	Name: "primes", Title: "Count primes", SizeLabel: "numbers below", DefaultSize: 2_000_000_000,
 	run: countPrimes, combine: sum,
 	Describe: func(size int64, p Partial) string {
-		return fmt.Sprintf("%s primes below %s", group(p.N), group(size))
+		return fmt.Sprintf("%s primes below %s", numfmt.Thousands(p.N), numfmt.Thousands(size))
 	},
-	partial: func(p Partial) string { return group(p.N) + " primes" },
+	partial: func(p Partial) string { return numfmt.Thousands(p.N) + " primes" },
 }
 
 const segBytes = 1 << 17 // odd numbers per segment: fits in L2
@@ -204,9 +206,9 @@ var piTask = &Task{
 			return "no points"
 		}
 		est := 4 * float64(p.N) / float64(size)
-		return fmt.Sprintf("π ≈ %.6f (%s of %s points in the circle, error %.1e)", est, group(p.N), group(size), math.Abs(est-math.Pi))
+		return fmt.Sprintf("π ≈ %.6f (%s of %s points in the circle, error %.1e)", est, numfmt.Thousands(p.N), numfmt.Thousands(size), math.Abs(est-math.Pi))
 	},
-	partial: func(p Partial) string { return group(p.N) + " inside" },
+	partial: func(p Partial) string { return numfmt.Thousands(p.N) + " inside" },
 }
 
 // monteCarloPi counts points inside the quarter circle. Point i comes from a hash of i
@@ -251,9 +253,9 @@ var collatzTask = &Task{
 		return a
 	},
 	Describe: func(size int64, p Partial) string {
-		return fmt.Sprintf("%s takes %d steps to reach 1, the longest below %s", group(p.At), p.N, group(size))
+		return fmt.Sprintf("%s takes %d steps to reach 1, the longest below %s", numfmt.Thousands(p.At), p.N, numfmt.Thousands(size))
 	},
-	partial: func(p Partial) string { return fmt.Sprintf("%s: %d steps", group(p.At), p.N) },
+	partial: func(p Partial) string { return fmt.Sprintf("%s: %d steps", numfmt.Thousands(p.At), p.N) },
 }
 
 // longestCollatz finds the start value in [lo, hi) with the most steps to reach 1.
@@ -285,22 +287,4 @@ func longestCollatz(lo, hi int64, progress func(int64), stop func() bool) (Parti
 		best = Partial{}
 	}
 	return best, true
-}
-
-// group writes n with thin thousands separators: 50,847,534.
-func group(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }
