@@ -74,10 +74,7 @@ func newDaemonsView(env *Env) (*daemonsView, Screen) {
 	return v, Screen{Content: split, Demo: v.demo}
 }
 
-var taskColumns = []struct {
-	title string
-	width float32
-}{{"Task", 170}, {"Kind", 118}, {"State", 95}, {"Ticks", 70}, {"Last tick", 90}, {"Last activity", 500}}
+var taskColumns = []tableColumn{{"Task", 170}, {"Kind", 118}, {"State", 95}, {"Ticks", 70}, {"Last tick", 90}, {"Last activity", 500}}
 
 func (v *daemonsView) taskTable() fyne.CanvasObject {
 	v.table = widget.NewTable(
@@ -123,20 +120,7 @@ func (v *daemonsView) taskTable() fyne.CanvasObject {
 			l.Importance = imp
 			l.SetText(text)
 		})
-	v.table.ShowHeaderRow = true
-	v.table.CreateHeader = func() fyne.CanvasObject {
-		l := widget.NewLabel("")
-		l.TextStyle.Bold = true
-		return l
-	}
-	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 && id.Col < len(taskColumns) {
-			o.(*widget.Label).SetText(taskColumns[id.Col].title)
-		}
-	}
-	for i, c := range taskColumns {
-		v.table.SetColumnWidth(i, c.width)
-	}
+	setColumns(v.table, taskColumns)
 	return v.table
 }
 

@@ -62,10 +62,7 @@ type spawnView struct {
 	report *spawn.Report      // the last Start's report, for tests
 }
 
-var spawnCols = []struct {
-	title string
-	width float32
-}{{"Worker", 60}, {"PID", 62}, {"Chunk", 110}, {"Progress", 100}, {"Result", 130}, {"Time", 64}}
+var spawnCols = []tableColumn{{"Worker", 60}, {"PID", 62}, {"Chunk", 110}, {"Progress", 100}, {"Result", 130}, {"Time", 64}}
 
 func buildSpawn(env *Env) Screen {
 	v := newSpawnView(env)
@@ -110,21 +107,8 @@ func newSpawnView(env *Env) *spawnView {
 			return container.NewStack(widget.NewLabel(""), bar)
 		},
 		v.updateCell)
-	v.table.ShowHeaderRow = true
-	v.table.CreateHeader = func() fyne.CanvasObject {
-		l := widget.NewLabel("")
-		l.TextStyle.Bold = true
-		return l
-	}
-	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 {
-			o.(*widget.Label).SetText(spawnCols[id.Col].title)
-		}
-	}
+	setColumns(v.table, spawnCols)
 	v.table.OnSelected = func(id widget.TableCellID) { v.table.Unselect(id) }
-	for i, c := range spawnCols {
-		v.table.SetColumnWidth(i, c.width)
-	}
 
 	newVal := func() *widget.Label {
 		l := widget.NewLabel("–")

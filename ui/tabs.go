@@ -70,3 +70,27 @@ func placeholder(text string) Screen {
 	l.Wrapping = fyne.TextWrapWord
 	return Screen{Content: container.NewVBox(l)}
 }
+
+// tableColumn is a plain (not sortable) table column: its header and width.
+type tableColumn struct {
+	title string
+	width float32
+}
+
+// setColumns gives t a bold header row with the columns' titles, and their widths.
+func setColumns(t *widget.Table, cols []tableColumn) {
+	t.ShowHeaderRow = true
+	t.CreateHeader = func() fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.TextStyle.Bold = true
+		return l
+	}
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 && id.Col < len(cols) {
+			o.(*widget.Label).SetText(cols[id.Col].title)
+		}
+	}
+	for i, c := range cols {
+		t.SetColumnWidth(i, c.width)
+	}
+}
