@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"dev.proclab/core"
+	"dev.proclab/internal/testsup"
 )
 
 // writerEnv makes the test binary a second ProcLab process writing to the same log.
@@ -34,8 +35,7 @@ func TestMain(m *testing.M) {
 			return 0
 		},
 	})
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	os.Exit(m.Run())
+	os.Exit(testsup.Run(m))
 }
 
 func writeRecords(spec string) int {

@@ -35,8 +35,7 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(asNobodyEnv); spec != "" {
 		os.Exit(runFromEnv(spec))
 	}
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	os.Exit(m.Run())
+	os.Exit(testsup.Run(m))
 }
 
 func runFromEnv(spec string) int {

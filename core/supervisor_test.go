@@ -46,10 +46,7 @@ func TestMain(m *testing.M) {
 		roles[k] = v
 	}
 	core.RunIfChild(roles)
-	// Under -race a child sleeps a second before exiting (atexit_sleep_ms), which would
-	// blur the exit timing these tests read.
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	os.Exit(m.Run())
+	os.Exit(testsup.Run(m))
 }
 
 var quiet = slog.New(slog.DiscardHandler)

@@ -17,8 +17,7 @@ import (
 
 func TestMain(m *testing.M) {
 	core.RunIfChild(pipe.Roles)
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	os.Exit(m.Run())
+	os.Exit(testsup.Run(m))
 }
 
 func newPeer(t testing.TB) *pipe.Peer {

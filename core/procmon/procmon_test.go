@@ -48,8 +48,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	core.RunIfChild(core.Behaviours)
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	os.Exit(m.Run())
+	os.Exit(testsup.Run(m))
 }
 
 func TestWatchdogKillsOverTheMemoryOrRunTimeLimitAndSaysSo(t *testing.T) {

@@ -15,8 +15,7 @@ import (
 
 func TestMain(m *testing.M) {
 	core.RunIfChild(queue.Roles)
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	os.Exit(m.Run())
+	os.Exit(testsup.Run(m))
 }
 
 func newSup(t testing.TB) *core.Supervisor {

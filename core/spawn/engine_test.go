@@ -17,8 +17,7 @@ import (
 // The test binary doubles as the worker: the supervisor re-executes it in its role.
 func TestMain(m *testing.M) {
 	core.RunIfChild(spawn.Roles)
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	os.Exit(m.Run())
+	os.Exit(testsup.Run(m))
 }
 
 func newEngine(t *testing.T) (*spawn.Engine, *core.Supervisor) {

@@ -6,6 +6,8 @@ package testhome
 import (
 	"os"
 	"testing"
+
+	"dev.proclab/internal/testsup"
 )
 
 // Run runs m's tests in a temporary home and returns the exit code for os.Exit.
@@ -18,7 +20,5 @@ func Run(m *testing.M) int {
 	for _, k := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "LocalAppData", "AppData"} {
 		os.Setenv(k, tmp)
 	}
-	// Children under -race would otherwise pause a second before exiting.
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	return m.Run()
+	return testsup.Run(m)
 }

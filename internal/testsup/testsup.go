@@ -5,6 +5,7 @@ package testsup
 import (
 	"context"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -26,4 +27,12 @@ func New(t testing.TB) *core.Supervisor {
 		}
 	})
 	return s
+}
+
+// Run runs m's tests, after the test binary has had its chance to be a child
+// (core.RunIfChild). Under -race a child would sleep a second before exiting
+// (atexit_sleep_ms): that slows every test and blurs the exit timing some of them read.
+func Run(m *testing.M) int {
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	return m.Run()
 }
