@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strconv"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,23 +44,23 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 	}
 
 	// O_NONBLOCK: a source that became a fifo must not block the open.
-	in, err := unix.Openat(sd, base, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	in, err := rawOpenat(sd, base, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err == unix.ELOOP {
 		return fail(&FileError{Path: t.Rel, Kind: ErrChanged, Msg: errKindChanged.Error()})
 	}
 	if err != nil {
 		return readErr(err)
 	}
-	defer unix.Close(in)
+	defer rawClose(in)
 	var pre unix.Stat_t
-	if err := unix.Fstat(in, &pre); err != nil {
+	if err := rawFstat(in, &pre); err != nil {
 		return readErr(err)
 	}
 	if pre.Mode&unix.S_IFMT != unix.S_IFREG {
 		return fail(&FileError{Path: t.Rel, Kind: ErrChanged, Msg: errKindChanged.Error()})
 	}
 
-	out, err := unix.Openat(dd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o666)
+	out, err := rawOpenat(dd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o666)
 	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EINVAL) {
 		w.noTmpfile = true // this file system has no anonymous files: the general path
 		return result{}, false
@@ -69,7 +68,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 	if err != nil {
 		return writeErr(err)
 	}
-	defer unix.Close(out)
+	defer rawClose(out)
 
 	// Exactly the size seen at open: a file that grows while read is caught below
 	// instead of being chased.
@@ -82,7 +81,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 			}
 			break
 		}
-		n, err := unix.CopyFileRange(in, nil, out, nil, int(min(left, 1<<30)), 0)
+		n, err := rawCopyFileRange(in, out, int(min(left, 1<<30)))
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -102,12 +101,12 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 	// Owner before mode: a chown clears set-user-ID and set-group-ID bits.
 	uid, gid := int(pre.Uid), int(pre.Gid)
 	if keepOwner && t.Owner && (uid != myUID || gid != myGID) {
-		if err := unix.Fchown(out, uid, gid); err != nil {
+		if err := rawFchown(out, uid, gid); err != nil {
 			return writeErr(err)
 		}
 	}
 	if mode := fs.FileMode(pre.Mode & 0o7777); mode != fileModeBits(createPerm) {
-		if err := unix.Fchmod(out, uint32(pre.Mode&0o7777)); err != nil {
+		if err := rawFchmod(out, uint32(pre.Mode&0o7777)); err != nil {
 			return writeErr(err)
 		}
 	}
@@ -122,7 +121,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 
 	// What was read is the inode opened above: its size and time tell whether it moved.
 	var post unix.Stat_t
-	if err := unix.Fstat(in, &post); err != nil {
+	if err := rawFstat(in, &post); err != nil {
 		return readErr(err)
 	}
 	if post.Size != pre.Size || post.Mtim != pre.Mtim {
@@ -155,14 +154,14 @@ func fileModeBits(m fs.FileMode) fs.FileMode {
 func (w *worker) linkIn(fd, dd int, base, final string) error {
 	link := func(name string) error {
 		if !w.noEmptyPath {
-			err := unix.Linkat(fd, "", dd, name, unix.AT_EMPTY_PATH)
+			err := rawLinkat(fd, "", dd, name, unix.AT_EMPTY_PATH)
 			if err != unix.ENOENT && err != unix.EPERM {
 				return err
 			}
 			// Without CAP_DAC_READ_SEARCH the kernel refuses AT_EMPTY_PATH with ENOENT.
 			w.noEmptyPath = true
 		}
-		return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dd, name, unix.AT_SYMLINK_FOLLOW)
+		return rawLinkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dd, name, unix.AT_SYMLINK_FOLLOW)
 	}
 	err := link(base)
 	if err != unix.EEXIST {
@@ -191,7 +190,7 @@ func (w *worker) copyPlain(in, out int, n int64) (readErr, writeErr error) {
 	}
 	buf := w.buf
 	for n > 0 {
-		k, err := unix.Read(in, buf[:min(int64(len(buf)), n)])
+		k, err := rawRead(in, buf[:min(int64(len(buf)), n)])
 		if err == unix.EINTR {
 			continue
 		}
@@ -202,7 +201,7 @@ func (w *worker) copyPlain(in, out int, n int64) (readErr, writeErr error) {
 			return nil, nil
 		}
 		for p := buf[:k]; len(p) > 0; {
-			m, err := unix.Write(out, p)
+			m, err := rawWrite(out, p)
 			if err == unix.EINTR {
 				continue
 			}
@@ -242,14 +241,4 @@ func (w *worker) closeDirFDs() {
 		unix.Close(w.dstFD)
 	}
 	w.fdDir, w.srcFD, w.dstFD = "", -1, -1
-}
-
-// futimens sets the times of an open file (utimensat with a NULL path).
-func futimens(fd int, atime, mtime unix.Timespec) error {
-	ts := [2]unix.Timespec{atime, mtime}
-	_, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
 }
