@@ -41,6 +41,8 @@ type pool struct {
 	maxDeaths int
 	nextBatch int
 	live      int
+
+	onFinal func(dir string) // a file of folder dir has its final result; called unlocked
 }
 
 // pworker is the parent's view of one worker process.
@@ -236,6 +238,7 @@ func (p *pool) onFrame(w *pworker, f ipc.Frame) {
 			return
 		}
 		var failed []*FileError
+		var final []string
 		p.mu.Lock()
 		idx := w.inflight[m.Batch]
 		for _, res := range m.Results {
@@ -243,6 +246,7 @@ func (p *pool) onFrame(w *pworker, f ipc.Frame) {
 				continue
 			}
 			p.out[res.I], p.has[res.I] = res, true
+			final = append(final, p.tasks[res.I].dir)
 			p.left--
 			w.files++
 			idx = removeInt(idx, res.I)
@@ -263,8 +267,17 @@ func (p *pool) onFrame(w *pworker, f ipc.Frame) {
 		}
 		p.cond.Broadcast()
 		p.mu.Unlock()
+		p.finalized(final)
 		for _, fe := range failed {
 			p.r.emit(Event{Kind: EvFileFailed, PID: w.child.PID(), Worker: w.slot, Path: fe.Path, Msg: fe.Error()})
+		}
+	}
+}
+
+func (p *pool) finalized(dirs []string) {
+	if p.onFinal != nil {
+		for _, d := range dirs {
+			p.onFinal(d)
 		}
 	}
 }
@@ -306,7 +319,7 @@ func (p *pool) watch(w *pworker) {
 	for _, i := range unfinished {
 		os.Remove(tempPath(filepath.Join(p.r.dst, p.tasks[i].Rel), p.r.tag))
 	}
-	var retried []string
+	var retried, final []string
 	p.mu.Lock()
 	for _, i := range unfinished {
 		if stop != "" {
@@ -319,6 +332,7 @@ func (p *pool) watch(w *pworker) {
 			p.out[i], p.has[i] = res, true
 			p.left--
 			p.r.account(p.tasks[i], res)
+			final = append(final, p.tasks[i].dir)
 			continue
 		}
 		retried = append(retried, p.tasks[i].Rel)
@@ -337,6 +351,7 @@ func (p *pool) watch(w *pworker) {
 	}
 	p.cond.Broadcast()
 	p.mu.Unlock()
+	p.finalized(final)
 
 	if died {
 		d := WorkerDeath{PID: info.PID, Worker: w.slot, Label: info.Label, Reason: info.Reason, Retried: retried}

@@ -354,6 +354,8 @@ func (r *Run) execute() (*Report, error) {
 	p := newPool(r, r.opt.Workers)
 	r.poolPtr.Store(p)
 	s := &stream{r: r, pool: p, work: map[string]bool{}, preFailed: map[string]*FileError{}}
+	s.fin = newDirFinisher(r.finishDir, s.needsFinish)
+	p.onFinal = s.fin.fileDone
 	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, s.onDir)
 	p.close()
 	if err == nil && plan.Dirs[0].Err != nil {
@@ -386,7 +388,7 @@ func (r *Run) execute() (*Report, error) {
 	if rootTouched {
 		s.work["."] = true
 	}
-	dirErrs := append(s.dirErrs, r.finishDirs(plan, s.work)...)
+	dirErrs := append(append(s.dirErrs, s.fin.errors()...), r.finishDirs(plan, s.work, s.fin.finished)...)
 
 	r.setPhase(PhaseFlushing)
 	var written []string
@@ -442,15 +444,44 @@ type stream struct {
 	preFailed map[string]*FileError
 	wrote     bool
 	stopWB    func()
+	fin       *dirFinisher
 }
 
 func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
+	tasks := s.prepare(rel, dirs, files, stale)
+	// Counted before they are queued: a file finished at once must find its folder
+	// waiting for it.
+	s.fin.listed(rel, dirs, len(tasks))
+	if len(tasks) > 0 {
+		s.pool.add(tasks)
+	}
+}
+
+// needsFinish says whether a folder's mode, owner and times must be set after its
+// contents: it was made or differs, or the run wrote into it.
+func (s *stream) needsFinish(d *Item) bool {
+	if d.Create || d.Why != "" {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.work[d.Rel]
+}
+
+// prepare makes rel's subfolders, fixes the meta of its unchanged files and returns
+// the files to copy.
+func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task {
 	r := s.r
 	for _, st := range stale {
 		os.Remove(filepath.Join(r.dst, st))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(stale) > 0 {
+		// The removals moved the folder's time. Marked on the way out (before the
+		// unlock), so a read-only kept folder still gets write permission below.
+		defer func() { s.work[rel] = true }()
+	}
 	// Subfolders first (the walk visits them after this returns), made writable by
 	// their owner; their real modes are set after their contents.
 	for i := range dirs {
@@ -491,7 +522,7 @@ func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 		}
 	}
 	if len(tasks) == 0 {
-		return
+		return nil
 	}
 	if !s.work[rel] {
 		s.work[rel] = true
@@ -505,9 +536,7 @@ func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 	if s.stopWB == nil {
 		s.stopWB = writeBehind(r.dst)
 	}
-	s.mu.Unlock()
-	s.pool.add(tasks)
-	s.mu.Lock()
+	return tasks
 }
 
 func underFailedDir(rel string, dirErrs []*FileError) *FileError {
@@ -548,12 +577,12 @@ func dirsTouched(p *Plan) bool {
 // into a folder changes its time, and a read-only mode would refuse it. A folder is
 // finished after its subfolders (a mode without search permission would hide them), and
 // the folders of one depth in parallel: this runs while the rest of the machine waits.
-func (r *Run) finishDirs(p *Plan, work map[string]bool) []*FileError {
+func (r *Run) finishDirs(p *Plan, work map[string]bool, finished func(rel string) bool) []*FileError {
 	const finishers = 4 // goroutines per depth
 	var levels [][]*Item
 	for i := range p.Dirs {
 		d := &p.Dirs[i]
-		if !d.Create && d.Why == "" && !work[d.Rel] {
+		if !d.Create && d.Why == "" && !work[d.Rel] || finished(d.Rel) {
 			continue
 		}
 		depth := 0
