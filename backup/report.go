@@ -2,6 +2,7 @@ package backup
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -151,7 +152,7 @@ func (r *Report) fill(p *Plan, outcome map[int]result, extra []*FileError) {
 // writeManifest writes DST/.proclab/manifest.json (this run, every file) under a
 // temporary name, syncs and renames it, and appends the summary to runs.jsonl, so the
 // manifest only ever calls a run done once its files are on disk.
-func (r *Report) writeManifest(dst string) error {
+func (r *Report) writeManifest(dst string, files []byte) error {
 	dir := filepath.Join(dst, MetaDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write the manifest: %w", err)
@@ -163,7 +164,7 @@ func (r *Report) writeManifest(dst string) error {
 		return fmt.Errorf("write the manifest: %w", err)
 	}
 	bw := bufio.NewWriterSize(f, 256<<10)
-	err = r.encodeManifest(bw)
+	err = r.encodeManifest(bw, files)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -189,25 +190,32 @@ func (r *Report) writeManifest(dst string) error {
 	return nil
 }
 
-func (r *Report) encodeManifest(w *bufio.Writer) error {
+// encodeManifest writes the report's fields, then "files" from encodeFiles.
+func (r *Report) encodeManifest(w *bufio.Writer, files []byte) error {
 	head, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	// The report's fields, then "files": one entry per line, streamed.
 	w.Write(head[:len(head)-1])
 	w.WriteString(`,"files":[`)
-	for i := range r.Files {
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteByte('\n')
-		b, err := json.Marshal(&r.Files[i])
-		if err != nil {
-			return err
-		}
-		w.Write(b)
-	}
+	w.Write(files)
 	_, err = w.WriteString("\n]}\n")
 	return err
+}
+
+// encodeFiles is the manifest's file list, one entry per line. It depends on nothing
+// the final flush decides, so it is made while the flush waits for the disk.
+func (r *Report) encodeFiles() []byte {
+	var b bytes.Buffer
+	b.Grow(len(r.Files) * 160)
+	enc := json.NewEncoder(&b)
+	for i := range r.Files {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+		enc.Encode(&r.Files[i]) // a FileRecord always encodes
+		b.Truncate(b.Len() - 1) // Encode's newline
+	}
+	return b.Bytes()
 }

@@ -397,31 +397,40 @@ func (r *Run) execute() (*Report, error) {
 			written = append(written, tasks[i].Rel)
 		}
 	}
-	if len(written) > 0 || s.wrote || len(s.work) > 0 || dirsTouched(plan) {
-		if err := flush(r.dst, written); err != nil {
-			rep.FlushError = err.Error()
-		}
-	}
 	rep.Stopped = stopped
 	r.mu.Lock()
 	rep.WorkerDeaths = append([]WorkerDeath(nil), r.deaths...)
 	r.mu.Unlock()
-	byRel := make(map[string]result, len(results))
-	for i, res := range results {
-		byRel[tasks[i].Rel] = res
-	}
-	outcome := make(map[int]result, len(results))
-	for i := range plan.Files {
-		rel := plan.Files[i].Rel
-		if res, ok := byRel[rel]; ok {
-			outcome[i] = res
-		} else if fe := s.preFailed[rel]; fe != nil {
-			outcome[i] = result{Err: fe}
+	// The report and the manifest's file list are built while the flush waits for the
+	// disk; only the end time and the flush's outcome come after it.
+	files := make(chan []byte, 1)
+	go func() {
+		byRel := make(map[string]result, len(results))
+		for i, res := range results {
+			byRel[tasks[i].Rel] = res
 		}
+		outcome := make(map[int]result, len(results))
+		for i := range plan.Files {
+			rel := plan.Files[i].Rel
+			if res, ok := byRel[rel]; ok {
+				outcome[i] = res
+			} else if fe := s.preFailed[rel]; fe != nil {
+				outcome[i] = result{Err: fe}
+			}
+		}
+		rep.fill(plan, outcome, append(dirErrs, s.metaErrs...))
+		files <- rep.encodeFiles()
+	}()
+	var flushErr error
+	if len(written) > 0 || s.wrote || len(s.work) > 0 || dirsTouched(plan) {
+		flushErr = flush(r.dst, written)
 	}
-	rep.fill(plan, outcome, append(dirErrs, s.metaErrs...))
+	list := <-files
+	if flushErr != nil {
+		rep.FlushError = flushErr.Error()
+	}
 	rep.setEnd(time.Now())
-	if err := rep.writeManifest(r.dst); err != nil {
+	if err := rep.writeManifest(r.dst, list); err != nil {
 		rep.ManifestError = err.Error()
 	}
 	return rep, nil
