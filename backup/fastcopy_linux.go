@@ -128,7 +128,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 		return fail(&FileError{Path: t.Rel, Kind: ErrChanged,
 			Msg: "it changed while being copied (size or time moved); run the backup again to copy the new version"})
 	}
-	if err := w.linkIn(out, dd, base, filepath.Join(w.cfg.Dst, t.Rel)); err != nil {
+	if err := w.linkIn(out, dd, base, t.Rel); err != nil {
 		return fail(fileErr(t.Rel, &fs.PathError{Op: "link", Path: t.Rel, Err: err}, "cannot put it in place"))
 	}
 	return result{I: t.I, Copied: true, Bytes: pre.Size}, true
@@ -151,7 +151,7 @@ func fileModeBits(m fs.FileMode) fs.FileMode {
 // linkIn gives the finished anonymous file fd its name in folder dd. A name that
 // exists (a changed file copied again) is replaced atomically: link under the
 // temporary name, then rename over it.
-func (w *worker) linkIn(fd, dd int, base, final string) error {
+func (w *worker) linkIn(fd, dd int, base, rel string) error {
 	link := func(name string) error {
 		if !w.noEmptyPath {
 			err := rawLinkat(fd, "", dd, name, unix.AT_EMPTY_PATH)
@@ -167,7 +167,7 @@ func (w *worker) linkIn(fd, dd int, base, final string) error {
 	if err != unix.EEXIST {
 		return err
 	}
-	tmp := filepath.Base(tempPath(final, w.cfg.Tag))
+	tmp := filepath.Base(tempPath(filepath.Join(w.cfg.Dst, rel), w.cfg.Tag))
 	if err := link(tmp); err == unix.EEXIST {
 		unix.Unlinkat(dd, tmp, 0) // a leftover of a killed attempt
 		if err := link(tmp); err != nil {

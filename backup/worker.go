@@ -209,10 +209,8 @@ var myUID, myGID = os.Geteuid(), os.Getegid()
 var errKindChanged = errors.New("it changed kind (file, folder or link) while being copied")
 
 func (w *worker) copyOne(t task) result {
-	src := filepath.Join(w.cfg.Src, t.Rel)
-	final := filepath.Join(w.cfg.Dst, t.Rel)
 	if t.Op == OpVerify {
-		if h, same, err := sameContent(src, final); err != nil {
+		if h, same, err := sameContent(filepath.Join(w.cfg.Src, t.Rel), filepath.Join(w.cfg.Dst, t.Rel)); err != nil {
 			return result{I: t.I, Err: fileErr(t.Rel, err, "cannot compare it")}
 		} else if same {
 			return result{I: t.I, Hash: h}
@@ -220,8 +218,11 @@ func (w *worker) copyOne(t task) result {
 		// Same size and time, different bytes: copy it again.
 	}
 	if r, ok := w.fastCopy(t); ok {
-		return w.verified(t, r, src, final)
+		return w.verified(t, r)
 	}
+	// Paths built only here: the fast path works relative to folder descriptors.
+	src := filepath.Join(w.cfg.Src, t.Rel)
+	final := filepath.Join(w.cfg.Dst, t.Rel)
 	tmp := tempPath(final, w.cfg.Tag)
 	var pre fs.FileInfo
 	opt := copylib.Options{
@@ -277,13 +278,13 @@ func (w *worker) copyOne(t task) result {
 	if pre != nil {
 		r.Bytes = pre.Size()
 	}
-	return w.verified(t, r, src, final)
+	return w.verified(t, r)
 }
 
 // verified compares a copied file with its source when the run verifies.
-func (w *worker) verified(t task, r result, src, final string) result {
+func (w *worker) verified(t task, r result) result {
 	if r.Err == nil && w.cfg.Verify && t.Kind == KindFile {
-		h, same, err := sameContent(src, final)
+		h, same, err := sameContent(filepath.Join(w.cfg.Src, t.Rel), filepath.Join(w.cfg.Dst, t.Rel))
 		switch {
 		case err != nil:
 			r.Err = fileErr(t.Rel, err, "cannot verify it")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,6 +47,9 @@ func runBackup(env *Env, args []string) int {
 	if *workers < 1 || *workers > backup.MaxWorkers {
 		return usageError(env, fs, "--workers %d is out of range; use 1 to %d", *workers, backup.MaxWorkers)
 	}
+	// This process only plans and collects results: collecting its few MB of heap at
+	// every doubling was 1.5% of a Go-src run's CPU, on the CPUs the workers copy with.
+	debug.SetGCPercent(400)
 	sup, err := core.New(core.Options{Logger: env.logger()})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
