@@ -708,3 +708,31 @@ func TestSetUserIDFileOfAnotherOwnerKeepsOwnerAndMode(t *testing.T) {
 	}
 	sameTree(t, src, dst)
 }
+
+// A destination folder with the set-group-ID bit gives what is made in it the folder's
+// group; as root, the copies still get their sources' owner and group (cp -a does), also
+// the files owned by the user running the backup, which need no chown elsewhere.
+func TestOwnersKeptInsideSetGroupIDDestination(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a folder another group")
+	}
+	src := filepath.Join(t.TempDir(), "src")
+	write(t, filepath.Join(src, "mine.txt"), []byte("root's"), 0o644)
+	write(t, filepath.Join(src, "sub", "also-mine.txt"), []byte("root's too"), 0o644)
+	write(t, filepath.Join(src, "big.bin"), make([]byte, 9<<20), 0o644) // the copy library's path
+	top := t.TempDir()
+	must(t, os.Chown(top, 0, 65534))
+	must(t, os.Chmod(top, 0o755|fs.ModeSetgid))
+	dst := filepath.Join(top, "dst")
+	rep := run(t, backup.Options{Src: src, Dst: dst})
+	if !rep.OK() {
+		t.Fatalf("errors %v", rep.Errors)
+	}
+	for _, rel := range []string{"mine.txt", "sub/also-mine.txt", "big.bin", "sub"} {
+		fi, err := os.Lstat(filepath.Join(dst, rel))
+		must(t, err)
+		if st := fi.Sys().(*syscall.Stat_t); st.Uid != 0 || st.Gid != 0 {
+			t.Errorf("%s is owned by %d:%d, want 0:0 as in the source", rel, st.Uid, st.Gid)
+		}
+	}
+}

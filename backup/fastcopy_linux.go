@@ -100,7 +100,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 
 	// Owner before mode: a chown clears set-user-ID and set-group-ID bits.
 	uid, gid := int(pre.Uid), int(pre.Gid)
-	if keepOwner && t.Owner && (uid != myUID || gid != myGID) {
+	if keepOwner && t.Owner && (uid != myUID || gid != myGID || w.dstSetgid) {
 		if err := rawFchown(out, uid, gid); err != nil {
 			return writeErr(err)
 		}
@@ -231,6 +231,9 @@ func (w *worker) dirFDs(dir string) (sd, dd int, ok bool) {
 		unix.Close(sd)
 		return -1, -1, false
 	}
+	// In a set-group-ID folder a new file takes the folder's group, not ours.
+	var st unix.Stat_t
+	w.dstSetgid = unix.Fstat(dd, &st) != nil || st.Mode&unix.S_ISGID != 0
 	w.fdDir, w.srcFD, w.dstFD = dir, sd, dd
 	return sd, dd, true
 }

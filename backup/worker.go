@@ -104,6 +104,7 @@ type worker struct {
 	// and what this file system or process turned out not to allow.
 	fdDir        string
 	srcFD, dstFD int
+	dstSetgid    bool // the destination folder gives new files its group
 	noTmpfile    bool
 	noEmptyPath  bool
 	noCopyRange  bool   // copy_file_range refused (EXDEV: source and copy on different file systems)
@@ -238,8 +239,8 @@ func (w *worker) copyOne(t task) result {
 			return copylib.PerservePermission(info, dest)
 		},
 		PreserveTimes: true,
-		// A file already owned by who writes it needs no chown.
-		PreserveOwner: keepOwner && t.Owner && (t.UID != myUID || t.GID != myGID),
+		// Always: even a file of ours gets another group in a set-group-ID folder.
+		PreserveOwner: keepOwner && t.Owner,
 		Sync:          w.cfg.Fsync,
 	}
 	if t.Size >= bigFile {
