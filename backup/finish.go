@@ -53,17 +53,21 @@ func (f *dirFinisher) listed(rel string, subdirs []Item, queued int) {
 
 // fileDone counts a file of folder dir as final: copied, failed or given up.
 func (f *dirFinisher) fileDone(dir string) {
-	f.mu.Lock()
-	d := f.dirs[dir]
-	ready := false
-	if d != nil {
-		d.pending--
-		ready = d.pending == 0
-	}
-	f.mu.Unlock()
-	if ready {
+	if f.countDown(dir) {
 		f.complete(dir)
 	}
+}
+
+// countDown takes one pending thing off folder rel; true when it was the last.
+func (f *dirFinisher) countDown(rel string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d := f.dirs[rel]
+	if d == nil {
+		return false
+	}
+	d.pending--
+	return d.pending == 0
 }
 
 // complete finishes rel and every ancestor it was the last thing pending of. A folder's
@@ -84,17 +88,11 @@ func (f *dirFinisher) complete(rel string) {
 				f.mu.Unlock()
 			}
 		}
-		parent := filepath.Dir(rel)
 		f.mu.Lock()
 		d.done = true
-		p := f.dirs[parent]
-		ready := false
-		if p != nil {
-			p.pending--
-			ready = p.pending == 0
-		}
 		f.mu.Unlock()
-		if !ready {
+		parent := filepath.Dir(rel)
+		if !f.countDown(parent) {
 			return
 		}
 		rel = parent
