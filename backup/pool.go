@@ -103,14 +103,7 @@ func (p *pool) add(ts []task) {
 		p.r.beginCopying()
 	}
 	for _, slot := range slots {
-		if err := p.startWorker(slot, false); err != nil {
-			p.mu.Lock()
-			if p.live == 0 && p.stop == "" {
-				p.stop = "cannot start a backup worker process: " + err.Error()
-			}
-			p.cond.Broadcast()
-			p.mu.Unlock()
-		}
+		p.startWorker(slot, false)
 	}
 }
 
@@ -122,10 +115,12 @@ func (p *pool) close() {
 	p.mu.Unlock()
 }
 
-func (p *pool) startWorker(slot int, replacement bool) error {
-	label := fmt.Sprintf("backup worker %d", slot)
+// startWorker starts the worker of slot. One that cannot start stops the run when no
+// other worker is left to do the work.
+func (p *pool) startWorker(slot int, replacement bool) {
+	label, what := fmt.Sprintf("backup worker %d", slot), "a backup worker process"
 	if replacement {
-		label += " (replacement)"
+		label, what = label+" (replacement)", "a replacement worker"
 	}
 	w := &pworker{slot: slot, inflight: map[int][]int{}}
 	child, err := p.r.opt.Sup.Start(core.Spec{
@@ -133,7 +128,13 @@ func (p *pool) startWorker(slot int, replacement bool) error {
 		OnFrame: func(_ *core.Child, f ipc.Frame) { p.onFrame(w, f) },
 	})
 	if err != nil {
-		return err
+		p.mu.Lock()
+		if p.live == 0 && p.stop == "" {
+			p.stop = "cannot start " + what + ": " + err.Error()
+		}
+		p.cond.Broadcast()
+		p.mu.Unlock()
+		return
 	}
 	w.child = child
 	p.mu.Lock()
@@ -143,7 +144,6 @@ func (p *pool) startWorker(slot int, replacement bool) error {
 	p.r.emit(Event{Kind: EvWorkerStarted, PID: child.PID(), Worker: slot, Msg: label + " started"})
 	go p.feed(w)
 	go p.watch(w)
-	return nil
 }
 
 // feed keeps two batches in flight on w: one being copied, one waiting, so the worker
@@ -363,14 +363,7 @@ func (p *pool) watch(w *pworker) {
 		p.r.emit(Event{Kind: EvWorkerEnded, PID: info.PID, Worker: w.slot, Msg: fmt.Sprintf("%s (PID %d) finished", info.Label, info.PID)})
 	}
 	if replace {
-		if err := p.startWorker(w.slot, true); err != nil {
-			p.mu.Lock()
-			if p.live == 0 && p.stop == "" {
-				p.stop = "cannot start a replacement worker: " + err.Error()
-			}
-			p.cond.Broadcast()
-			p.mu.Unlock()
-		}
+		p.startWorker(w.slot, true)
 	}
 }
 
