@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -59,18 +58,6 @@ func benchSup(env *Env) (*core.Supervisor, error) {
 	return core.New(core.Options{Logger: env.logger()})
 }
 
-// benchArgs parses a bench's flags (set up by flags) and refuses positional arguments.
-func benchArgs(env *Env, fs *flag.FlagSet, args []string) (code int, done bool) {
-	pos, code, done := parse(fs, args)
-	if done {
-		return code, true
-	}
-	if len(pos) > 0 {
-		return usageError(env, fs, "unexpected argument %q", pos[0]), true
-	}
-	return 0, false
-}
-
 func printResult(env *Env, asJSON bool, obj map[string]any, human string) {
 	if asJSON {
 		b, _ := json.Marshal(obj)
@@ -87,7 +74,7 @@ func benchSpawn(env *Env, args []string) int {
 	fs := newFlags(env, "bench spawn [-n N] [--json]", "Start N children together, wait for each hello, stop them, wait for every exit.")
 	n := fs.Int("n", 20, "number of children")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if code, done := benchArgs(env, fs, args); done {
+	if code, done := parseNoArgs(env, fs, args); done {
 		return code
 	}
 	if *n < 1 || *n > 1000 {
@@ -141,7 +128,7 @@ func benchPipe(env *Env, args []string) int {
 	fs := newFlags(env, "bench pipe [-n N] [--json]", "Round trips of a small message with one child, one request in flight at a time.")
 	n := fs.Int("n", 20000, "number of round trips")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if code, done := benchArgs(env, fs, args); done {
+	if code, done := parseNoArgs(env, fs, args); done {
 		return code
 	}
 	if *n < 1 {

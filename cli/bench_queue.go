@@ -27,12 +27,8 @@ func benchQueue(env *Env, args []string) int {
 	consumers := fs.Int("consumers", 2, fmt.Sprintf("consumer processes (1 to %d)", queue.MaxWorkers))
 	capacity := fs.Int("capacity", 100_000, "queue capacity: most messages produced and not yet acknowledged")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	pos, code, done := parse(fs, args)
-	if done {
+	if code, done := parseNoArgs(env, fs, args); done {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(env, fs, "unexpected argument %q", pos[0])
 	}
 	switch {
 	case *n < 1 || *n > 1_000_000_000:

@@ -169,6 +169,18 @@ func parse(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) 
 	}
 }
 
+// parseNoArgs is parse for commands that take flags only: it refuses positional arguments.
+func parseNoArgs(env *Env, fs *flag.FlagSet, args []string) (code int, done bool) {
+	pos, code, done := parse(fs, args)
+	if done {
+		return code, true
+	}
+	if len(pos) > 0 {
+		return usageError(env, fs, "unexpected argument %q", pos[0]), true
+	}
+	return 0, false
+}
+
 func usageError(env *Env, fs *flag.FlagSet, format string, a ...any) int {
 	fmt.Fprintf(env.Stderr, "proclab: "+format+"\n", a...)
 	fmt.Fprintf(env.Stderr, "Run '%s --help' for usage.\n", fs.Name())

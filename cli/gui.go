@@ -12,12 +12,8 @@ func runGUI(env *Env, args []string) int {
 	fs := newFlags(env, "[--tab NAME [--demo]]", "Open the ProcLab window.")
 	tab := fs.String("tab", "", "open on this tab: "+strings.Join(ui.TabNames(), ", "))
 	demo := fs.Bool("demo", false, "with --tab: start that tab's demo (children at work) when the window opens")
-	pos, code, done := parse(fs, args)
-	if done {
+	if code, done := parseNoArgs(env, fs, args); done {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(env, fs, "unexpected argument %q", pos[0])
 	}
 	if *tab != "" && ui.FindTab(*tab) < 0 {
 		return usageError(env, fs, "no tab %q; the tabs are %s", *tab, strings.Join(ui.TabNames(), ", "))
