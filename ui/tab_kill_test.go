@@ -10,10 +10,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// killCell reads a cell the way the table draws it.
-func killCell(v *killView, row, col int) string {
-	o := v.table.CreateCell()
-	v.table.UpdateCell(widget.TableCellID{Row: row, Col: col}, o)
+// cellText reads a cell of a tab's table the way the table draws it.
+func cellText(t *widget.Table, row, col int) string {
+	o := t.CreateCell()
+	t.UpdateCell(widget.TableCellID{Row: row, Col: col}, o)
 	return o.(*fyne.Container).Objects[0].(*widget.Label).Text
 }
 
@@ -21,7 +21,7 @@ func killCell(v *killView, row, col int) string {
 func killRowByID(v *killView, short string) int {
 	rows, _ := v.table.Length()
 	for r := range rows {
-		if killCell(v, r, colID) == short {
+		if cellText(v.table, r, colID) == short {
 			return r
 		}
 	}
@@ -78,7 +78,7 @@ func TestKillTabTerminateKillAndKillAllEndEveryRowWithItsReason(t *testing.T) {
 			return false
 		}
 		for r := range 3 {
-			if killCell(v, r, colState) != "running" || killCell(v, r, colRole) != "busy loop" || killCell(v, r, colGroup) != "kill" {
+			if cellText(v.table, r, colState) != "running" || cellText(v.table, r, colRole) != "busy loop" || cellText(v.table, r, colGroup) != "kill" {
 				return false
 			}
 		}
@@ -86,7 +86,7 @@ func TestKillTabTerminateKillAndKillAllEndEveryRowWithItsReason(t *testing.T) {
 	})
 	var ids []string
 	ui(func() {
-		ids = []string{killCell(v, 0, colID), killCell(v, 1, colID), killCell(v, 2, colID)}
+		ids = []string{cellText(v.table, 0, colID), cellText(v.table, 1, colID), cellText(v.table, 2, colID)}
 		// Terminate the first: a click on its row selects it.
 		v.table.Select(widget.TableCellID{Row: killRowByID(v, ids[0]), Col: colRole})
 		test.Tap(v.terminate)
@@ -95,20 +95,20 @@ func TestKillTabTerminateKillAndKillAllEndEveryRowWithItsReason(t *testing.T) {
 		v.table.Select(widget.TableCellID{Row: killRowByID(v, ids[1]), Col: colRole})
 	})
 	waitRows(t, v, "the first to end politely", func() bool {
-		return killCell(v, killRowByID(v, ids[0]), colState) == "exited"
+		return cellText(v.table, killRowByID(v, ids[0]), colState) == "exited"
 	})
 	ui(func() { test.Tap(v.kill) })
 	waitRows(t, v, "the second to be killed", func() bool {
-		return killCell(v, killRowByID(v, ids[1]), colState) == "killed"
+		return cellText(v.table, killRowByID(v, ids[1]), colState) == "killed"
 	})
 	ui(func() {
-		if s := killCell(v, killRowByID(v, ids[2]), colState); s != "running" {
+		if s := cellText(v.table, killRowByID(v, ids[2]), colState); s != "running" {
 			t.Fatalf("the third child is %q; only the selected ones may end", s)
 		}
 		test.Tap(v.killAll)
 	})
 	waitRows(t, v, "every row to end", func() bool {
-		return killCell(v, killRowByID(v, ids[2]), colState) == "killed"
+		return cellText(v.table, killRowByID(v, ids[2]), colState) == "killed"
 	})
 	want := []struct{ state, reason string }{
 		{"exited", "terminated (stopped on request)"},
@@ -118,7 +118,7 @@ func TestKillTabTerminateKillAndKillAllEndEveryRowWithItsReason(t *testing.T) {
 	ui(func() {
 		for i, id := range ids {
 			r := killRowByID(v, id)
-			if st, why := killCell(v, r, colState), killCell(v, r, colReason); st != want[i].state || why != want[i].reason {
+			if st, why := cellText(v.table, r, colState), cellText(v.table, r, colReason); st != want[i].state || why != want[i].reason {
 				t.Errorf("child %d ended %q (%q), want %q (%q)", i+1, st, why, want[i].state, want[i].reason)
 			}
 		}
@@ -141,18 +141,18 @@ func TestKillTabTerminateCountsDownThenKillsAChildThatIgnoresIt(t *testing.T) {
 	})
 	waitRows(t, v, "the child to run", func() bool {
 		rows, _ := v.table.Length()
-		return rows == 1 && killCell(v, 0, colState) == "running"
+		return rows == 1 && cellText(v.table, 0, colState) == "running"
 	})
 	ui(func() {
 		v.onHeader(colSel) // the "all" header selects every running child
 		test.Tap(v.terminate)
 	})
 	waitRows(t, v, "a countdown in the state column", func() bool {
-		return strings.HasPrefix(killCell(v, 0, colState), "stopping · ")
+		return strings.HasPrefix(cellText(v.table, 0, colState), "stopping · ")
 	})
-	waitRows(t, v, "the kill after the grace period", func() bool { return killCell(v, 0, colState) == "killed" })
+	waitRows(t, v, "the kill after the grace period", func() bool { return cellText(v.table, 0, colState) == "killed" })
 	ui(func() {
-		if why := killCell(v, 0, colReason); why != "killed after 1s grace: ignored the stop request" {
+		if why := cellText(v.table, 0, colReason); why != "killed after 1s grace: ignored the stop request" {
 			t.Fatalf("reason %q", why)
 		}
 	})
@@ -168,21 +168,21 @@ func TestKillTabSortsByColumnAndNeverRestartsAUserKill(t *testing.T) {
 	})
 	waitRows(t, v, "two rows", func() bool { rows, _ := v.table.Length(); return rows == 2 })
 	ui(func() {
-		if got := killCell(v, 0, colRestart); got != "on crash · 0" {
+		if got := cellText(v.table, 0, colRestart); got != "on crash · 0" {
 			t.Fatalf("restart cell %q", got)
 		}
 		v.onHeader(colRole) // sort by role: "crashes…" before "well-behaved…"
-		if a, b := killCell(v, 0, colRole), killCell(v, 1, colRole); a > b {
+		if a, b := cellText(v.table, 0, colRole), cellText(v.table, 1, colRole); a > b {
 			t.Fatalf("sorted by role: %q before %q", a, b)
 		}
 		v.onHeader(colRole) // and back down
-		if a, b := killCell(v, 0, colRole), killCell(v, 1, colRole); a < b {
+		if a, b := cellText(v.table, 0, colRole), cellText(v.table, 1, colRole); a < b {
 			t.Fatalf("sorted by role, descending: %q before %q", a, b)
 		}
 		test.Tap(v.killAll)
 	})
 	waitRows(t, v, "both killed", func() bool {
-		return v.env.Sup.Running() == 0 && killCell(v, 0, colState) == "killed" && killCell(v, 1, colState) == "killed"
+		return v.env.Sup.Running() == 0 && cellText(v.table, 0, colState) == "killed" && cellText(v.table, 1, colState) == "killed"
 	})
 	time.Sleep(600 * time.Millisecond) // a user's kill must not restart the crasher
 	ui(func() {
@@ -204,10 +204,10 @@ func TestKillTabWatchdogKillsAMemoryGrowerAndSaysWhy(t *testing.T) {
 	})
 	waitRows(t, v, "the watchdog kill", func() bool {
 		rows, _ := v.table.Length()
-		return rows == 1 && killCell(v, 0, colState) == "killed"
+		return rows == 1 && cellText(v.table, 0, colState) == "killed"
 	})
 	ui(func() {
-		if why := killCell(v, 0, colReason); !strings.Contains(why, "killed by watchdog") || !strings.Contains(why, "over the 40 MiB limit") {
+		if why := cellText(v.table, 0, colReason); !strings.Contains(why, "killed by watchdog") || !strings.Contains(why, "over the 40 MiB limit") {
 			t.Fatalf("reason %q", why)
 		}
 	})
@@ -230,7 +230,7 @@ func TestKillTabStartsAndKillsAHundredChildren(t *testing.T) {
 			return false
 		}
 		for r := range rows {
-			if killCell(v, r, colState) != "running" {
+			if cellText(v.table, r, colState) != "running" {
 				return false
 			}
 		}
@@ -239,7 +239,7 @@ func TestKillTabStartsAndKillsAHundredChildren(t *testing.T) {
 	onUI(v.env, func() { test.Tap(v.killAll) })
 	waitRows(t, v, "every row killed", func() bool {
 		for r := range 100 {
-			if killCell(v, r, colState) != "killed" || killCell(v, r, colReason) != "killed by user (kill all)" {
+			if cellText(v.table, r, colState) != "killed" || cellText(v.table, r, colReason) != "killed by user (kill all)" {
 				return false
 			}
 		}

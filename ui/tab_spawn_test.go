@@ -5,18 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/core"
 )
-
-func spawnCell(v *spawnView, row, col int) string {
-	o := v.table.CreateCell()
-	v.table.UpdateCell(widget.TableCellID{Row: row, Col: col}, o)
-	return o.(*fyne.Container).Objects[0].(*widget.Label).Text
-}
 
 func newSpawnTest(t *testing.T) *spawnView {
 	env := newTestEnv(t)
@@ -46,12 +38,12 @@ func TestSpawnTabStartShowsWorkersResultCheckAndSpeedup(t *testing.T) {
 	}
 	pids := map[string]bool{}
 	for r := range 3 {
-		pid := spawnCell(v, r, 1)
+		pid := cellText(v.table, r, 1)
 		if n, _ := strconv.Atoi(pid); n <= 0 {
 			t.Fatalf("row %d PID %q", r, pid)
 		}
 		pids[pid] = true
-		if res := spawnCell(v, r, 4); !strings.HasSuffix(res, " primes") {
+		if res := cellText(v.table, r, 4); !strings.HasSuffix(res, " primes") {
 			t.Fatalf("row %d result %q", r, res)
 		}
 	}
