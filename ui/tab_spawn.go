@@ -174,14 +174,7 @@ func (v *spawnView) job() (spawn.Job, error) {
 }
 
 func (v *spawnView) onStart() {
-	job, err := v.job()
-	if err != nil {
-		v.phase.SetText(err.Error())
-		return
-	}
-	compare := v.compare.Checked
-	v.clearResults()
-	v.launch(func(ctx context.Context) {
+	v.launch(func(ctx context.Context, job spawn.Job, compare bool) {
 		r, err := v.engine.Start(ctx, job, compare, &v.board)
 		v.env.Do(func() {
 			if err != nil {
@@ -197,14 +190,7 @@ func (v *spawnView) onStart() {
 }
 
 func (v *spawnView) onSweep() {
-	job, err := v.job()
-	if err != nil {
-		v.phase.SetText(err.Error())
-		return
-	}
-	compare := v.compare.Checked
-	v.clearResults()
-	v.launch(func(ctx context.Context) {
+	v.launch(func(ctx context.Context, job spawn.Job, compare bool) {
 		pts, err := v.engine.Sweep(ctx, job.Task, job.Size, job.Workers, compare, &v.board)
 		last := v.board.Snapshot().Last
 		v.env.Do(func() {
@@ -217,8 +203,16 @@ func (v *spawnView) onSweep() {
 	})
 }
 
-// launch runs fn off the main goroutine with a cancellable context; the buttons follow.
-func (v *spawnView) launch(fn func(ctx context.Context)) {
+// launch reads the form (a wrong entry is shown, nothing runs) and runs fn with it off
+// the main goroutine, with a cancellable context; the buttons follow.
+func (v *spawnView) launch(fn func(ctx context.Context, job spawn.Job, compare bool)) {
+	job, err := v.job()
+	if err != nil {
+		v.phase.SetText(err.Error())
+		return
+	}
+	compare := v.compare.Checked
+	v.clearResults()
 	v.mu.Lock()
 	if v.stop != nil {
 		v.mu.Unlock()
@@ -234,7 +228,7 @@ func (v *spawnView) launch(fn func(ctx context.Context)) {
 	go func() {
 		defer close(done)
 		defer cancel()
-		fn(ctx)
+		fn(ctx, job, compare)
 		v.mu.Lock()
 		v.stop = nil
 		v.mu.Unlock()
