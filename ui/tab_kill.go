@@ -178,12 +178,7 @@ func newKillView(env *Env) *killView {
 }
 
 func (v *killView) content() fyne.CanvasObject {
-	bold := func(s string) *widget.Label {
-		l := widget.NewLabel(s)
-		l.TextStyle.Bold = true
-		return l
-	}
-	startRow := container.NewHBox(bold("Start"))
+	startRow := container.NewHBox(boldLabel("Start"))
 	for _, b := range behaviours {
 		startRow.Add(v.starts[b.role])
 	}
@@ -193,7 +188,7 @@ func (v *killView) content() fyne.CanvasObject {
 	limits := container.NewHBox(v.watch,
 		container.NewGridWrap(fyne.NewSize(64, v.memLimit.MinSize().Height), v.memLimit), widget.NewLabel("MiB or"),
 		container.NewGridWrap(fyne.NewSize(56, v.timeLimit.MinSize().Height), v.timeLimit), widget.NewLabel("s"))
-	actRow := container.NewHBox(bold("Selected"), v.terminate, v.grace, v.kill, widget.NewSeparator(),
+	actRow := container.NewHBox(boldLabel("Selected"), v.terminate, v.grace, v.kill, widget.NewSeparator(),
 		v.killAll, v.clearEnded, layout.NewSpacer(), limits)
 	top := container.NewVBox(startRow, actRow)
 	bottom := container.NewBorder(nil, nil, nil, v.summary, v.note)

@@ -141,14 +141,11 @@ func newQueueView(env *Env) *queueView {
 	)
 	counters := container.NewGridWithColumns(2,
 		v.produced, v.consumed, v.inflight, v.throughput, v.latency)
-	bold := func(s string) *widget.Label {
-		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
 	left := container.NewVBox(form,
 		container.NewGridWithColumns(3, v.start, v.stop, v.kill),
 		v.depth, counters, v.status)
-	messages := container.NewBorder(bold("Latest messages (newest first)"), nil, nil, nil, v.list)
-	procs := container.NewVScroll(container.NewVBox(bold("Processes"), v.workers, v.notes))
+	messages := container.NewBorder(boldLabel("Latest messages (newest first)"), nil, nil, nil, v.list)
+	procs := container.NewVScroll(container.NewVBox(boldLabel("Processes"), v.workers, v.notes))
 	right := container.NewVSplit(messages, procs)
 	right.Offset = 0.55
 	split := container.NewHSplit(container.NewVScroll(left), right)

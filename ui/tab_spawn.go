@@ -127,22 +127,17 @@ func newSpawnView(env *Env) *spawnView {
 }
 
 func (v *spawnView) content() fyne.CanvasObject {
-	key := func(s string) *widget.Label {
-		l := widget.NewLabel(s)
-		l.TextStyle.Bold = true
-		return l
-	}
 	sizeBox := container.NewBorder(nil, nil, nil, v.unit, v.size)
 	controls := container.New(layout.NewFormLayout(),
-		key("Task"), container.NewGridWithColumns(2, v.task, sizeBox),
-		key("Workers"), container.NewHBox(v.workers, v.compare, layout.NewSpacer(), v.start, v.sweep, v.cancel),
+		boldLabel("Task"), container.NewGridWithColumns(2, v.task, sizeBox),
+		boldLabel("Workers"), container.NewHBox(v.workers, v.compare, layout.NewSpacer(), v.start, v.sweep, v.cancel),
 	)
 	results := container.New(layout.NewFormLayout(),
-		key("Result"), v.resResult,
-		key("Check"), v.resCheck,
-		key("Wall time"), v.resWall,
-		key("Spawn overhead"), v.resSpawn,
-		key("Speedup"), v.resSpeedup,
+		boldLabel("Result"), v.resResult,
+		boldLabel("Check"), v.resCheck,
+		boldLabel("Wall time"), v.resWall,
+		boldLabel("Spawn overhead"), v.resSpawn,
+		boldLabel("Speedup"), v.resSpeedup,
 	)
 	top := container.NewHSplit(widget.NewCard("", "", v.table), widget.NewCard("", "", results))
 	top.Offset = 0.55

@@ -71,6 +71,11 @@ func placeholder(text string) Screen {
 	return Screen{Content: container.NewVBox(l)}
 }
 
+// boldLabel is a heading label: a row's name, a list's or a table's title.
+func boldLabel(s string) *widget.Label {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
 // tableColumn is a plain (not sortable) table column: its header and width.
 type tableColumn struct {
 	title string
@@ -80,11 +85,7 @@ type tableColumn struct {
 // setColumns gives t a bold header row with the columns' titles, and their widths.
 func setColumns(t *widget.Table, cols []tableColumn) {
 	t.ShowHeaderRow = true
-	t.CreateHeader = func() fyne.CanvasObject {
-		l := widget.NewLabel("")
-		l.TextStyle.Bold = true
-		return l
-	}
+	t.CreateHeader = func() fyne.CanvasObject { return boldLabel("") }
 	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 && id.Col < len(cols) {
 			o.(*widget.Label).SetText(cols[id.Col].title)
