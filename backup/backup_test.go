@@ -286,6 +286,40 @@ func snapshot(t *testing.T, root string) map[string]string {
 	return out
 }
 
+// The plan lists every entry once, sorted, with the root folder first even where a top
+// folder's name sorts before "." (the run reads the root's error there).
+func TestPlanListsEverythingSortedRootFirst(t *testing.T) {
+	src := sampleTree(t)
+	for _, d := range []string{"-old", "#tmp/+x"} {
+		must(t, os.MkdirAll(filepath.Join(src, d), 0o755))
+		must(t, os.WriteFile(filepath.Join(src, d, "f"), []byte(d), 0o644))
+	}
+	var wantFiles, wantDirs int
+	must(t, filepath.WalkDir(src, func(_ string, d fs.DirEntry, err error) error {
+		if d.IsDir() {
+			wantDirs++
+		} else {
+			wantFiles++
+		}
+		return err
+	}))
+	p, err := backup.MakePlan(src, filepath.Join(t.TempDir(), "dst"), false)
+	must(t, err)
+	if len(p.Files) != wantFiles || len(p.Dirs) != wantDirs || p.Dirs[0].Rel != "." {
+		t.Fatalf("plan: %d files, %d folders, first folder %q; want %d, %d, \".\"", len(p.Files), len(p.Dirs), p.Dirs[0].Rel, wantFiles, wantDirs)
+	}
+	for i := 2; i < len(p.Dirs); i++ {
+		if p.Dirs[i-1].Rel >= p.Dirs[i].Rel {
+			t.Fatalf("folders out of order: %q before %q", p.Dirs[i-1].Rel, p.Dirs[i].Rel)
+		}
+	}
+	for i := 1; i < len(p.Files); i++ {
+		if p.Files[i-1].Rel >= p.Files[i].Rel {
+			t.Fatalf("files out of order: %q before %q", p.Files[i-1].Rel, p.Files[i].Rel)
+		}
+	}
+}
+
 func TestDryRunWritesNothing(t *testing.T) {
 	src := sampleTree(t)
 	dst := filepath.Join(t.TempDir(), "dst")

@@ -78,7 +78,7 @@ type Item struct {
 }
 
 // Plan is what a run will do. Files holds every non-folder entry, Dirs every folder
-// (parents before children), both sorted by path.
+// (the root first, then sorted by path: parents before children), Files sorted by path.
 type Plan struct {
 	Src, Dst    string
 	DstExists   bool
@@ -258,7 +258,10 @@ func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) 
 	p.Dirs = append([]Item{root}, w.dirs...)
 	p.Files = w.files
 	p.Stale = w.stale
-	sort.Slice(p.Dirs, func(i, j int) bool { return p.Dirs[i].Rel < p.Dirs[j].Rel })
+	// The root stays first (the run reads its error there) even where a top folder's
+	// name sorts before "." ("-old", "#tmp").
+	sub := p.Dirs[1:]
+	sort.Slice(sub, func(i, j int) bool { return sub[i].Rel < sub[j].Rel })
 	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Rel < p.Files[j].Rel })
 	for i := range p.Files {
 		if op := p.Files[i].Op; op == OpCopy || op == OpVerify {
