@@ -229,18 +229,7 @@ func (e *Env) showQuitting() {
 		d := dialog.NewCustomWithoutButtons("Quitting "+e.Info.Name, body, e.Window)
 		d.Resize(fyne.NewSize(520, 240))
 		d.Show()
-		go func() {
-			t := time.NewTicker(200 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-e.quitDone:
-					return
-				case <-t.C:
-					e.onMain(func() { what.SetText(e.quitStatus()) })
-				}
-			}
-		}()
+		e.untilExit(200*time.Millisecond, func() { what.SetText(e.quitStatus()) })
 	})
 }
 
