@@ -126,7 +126,7 @@ func newPipeView(env *Env) *pipeView {
 		container.NewHBox(v.peerState, layout.NewSpacer(), v.restart, v.kill),
 		container.NewHBox(widget.NewLabel("Ping-pong over"), v.pingN, widget.NewLabel("messages"), v.ping, v.pingResult),
 		container.NewGridWithColumns(2,
-			widget.NewLabelWithStyle("App (parent) sends", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			boldLabel("App (parent) sends"),
 			widget.NewLabelWithStyle("Peer (child) replies, with round-trip time", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})),
 	)
 	v.content = container.NewBorder(top, nil, nil, nil, v.list)
