@@ -122,7 +122,7 @@ func (c *Conn) startReader() {
 		c.bgReader = true
 		// Through the netpoller: a role that only waits for its stop request costs no
 		// thread parked in read(2).
-		c.r = ipc.NewReader(os.Stdin)
+		c.r = ipc.NewReader(polledStdin())
 		go c.readLoop(func(f ipc.Frame) {
 			c.in <- ipc.Frame{Type: f.Type, Payload: append([]byte(nil), f.Payload...)}
 		})

@@ -42,12 +42,17 @@ func TestMain(m *testing.M) {
 			return 0
 		},
 	}
-	for k, v := range core.Behaviours {
-		roles[k] = v
+	for _, more := range []core.Roles{core.Behaviours, osRoles} {
+		for k, v := range more {
+			roles[k] = v
+		}
 	}
 	core.RunIfChild(roles)
 	os.Exit(testsup.Run(m))
 }
+
+// osRoles are the roles of tests that run on some systems only (their files add them).
+var osRoles = core.Roles{}
 
 var quiet = slog.New(slog.DiscardHandler)
 
