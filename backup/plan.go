@@ -412,7 +412,7 @@ func (w *walker) run(root dirJob, rootItem *Item) {
 }
 
 func readNames(dir string) (*os.File, []fs.DirEntry, error) {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if err != nil {
 		return nil, nil, err
 	}

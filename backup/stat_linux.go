@@ -8,6 +8,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// openDir opens a folder for listing with one system call. os.Open would also try to put
+// it in the netpoller (set non-blocking, register, fail, set blocking again): four
+// fcntl and an epoll_ctl wasted per folder, on every folder of both trees.
+func openDir(dir string) (*os.File, error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
+	}
+	return os.NewFile(uintptr(fd), dir), nil
+}
+
 // lstatIn stats name inside the open folder dir, relative to its descriptor: the kernel
 // does not walk the whole path again for every entry, which is most of a no-change run.
 func lstatIn(dir *os.File, _ string, name string) (fstat, error) {

@@ -14,3 +14,5 @@ func lstatIn(_ *os.File, dirPath, name string) (fstat, error) {
 	}
 	return statOf(fi), nil
 }
+
+func openDir(dir string) (*os.File, error) { return os.Open(dir) }
