@@ -53,7 +53,7 @@ func runFromEnv(spec string) int {
 	return 0
 }
 
-func newSup(t *testing.T) *core.Supervisor {
+func newSup(t testing.TB) *core.Supervisor {
 	t.Helper()
 	s := testsup.New(t)
 	return s
@@ -766,5 +766,11 @@ func TestOwnersKeptInsideSetGroupIDDestination(t *testing.T) {
 		if st := fi.Sys().(*syscall.Stat_t); st.Uid != 0 || st.Gid != 0 {
 			t.Errorf("%s is owned by %d:%d, want 0:0 as in the source", rel, st.Uid, st.Gid)
 		}
+	}
+	// The folder made inside took the set-group-ID bit from its parent; its source has none.
+	want, err := os.Lstat(filepath.Join(src, "sub"))
+	must(t, err)
+	if fi, err := os.Lstat(filepath.Join(dst, "sub")); err != nil || fi.Mode() != want.Mode() {
+		t.Errorf("sub has mode %v (%v), want %v as in the source", fi.Mode(), err, want.Mode())
 	}
 }

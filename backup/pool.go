@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -67,9 +68,13 @@ func newPool(r *Run, workers int) *pool {
 
 // add queues files as the plan finds them, so copying starts while the walk goes on,
 // and starts workers as the work grows: one per 8 files queued so far, up to the pool
-// size. Nothing added, no worker started.
-func (p *pool) add(ts []task) {
+// size. Nothing added, no worker started. It returns the index of the first task (the
+// rest follow in order).
+func (p *pool) add(ts []task) int {
 	p.mu.Lock()
+	firstTask := len(p.tasks)
+	p.tasks, p.out = growTwice(p.tasks, len(ts)), growTwice(p.out, len(ts))
+	p.has, p.attempts, p.queue = growTwice(p.has, len(ts)), growTwice(p.attempts, len(ts)), growTwice(p.queue, len(ts))
 	for _, t := range ts {
 		t.I = len(p.tasks)
 		t.dir = filepath.Dir(t.Rel)
@@ -105,6 +110,17 @@ func (p *pool) add(ts []task) {
 	for _, slot := range slots {
 		p.startWorker(slot, false)
 	}
+	return firstTask
+}
+
+// growTwice makes room for n more elements, doubling the capacity when it grows: append
+// grows a slice this long by a quarter at a time, which copied the pool's tables about
+// four times over (6.7 of the parent's 43 MB allocated for the Go src tree).
+func growTwice[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	return slices.Grow(s, max(n, cap(s)))
 }
 
 // close says no more files will be added.
@@ -197,6 +213,8 @@ func (p *pool) takeBatch(w *pworker) batch {
 		}
 	}
 	end := start
+	n := min(limit, len(p.queue)-start)
+	b.Tasks, idx = make([]task, 0, n), make([]int, 0, n)
 	for end < len(p.queue) && len(b.Tasks) < limit && bytes < 16<<20 {
 		i := p.queue[end]
 		if len(b.Tasks) > 0 && p.tasks[i].Size >= bigFile {

@@ -95,7 +95,7 @@ func (r *Report) Summary() Summary {
 }
 
 // fill counts the plan's items and the workers' outcomes (by plan file index).
-func (r *Report) fill(p *Plan, outcome map[int]result, extra []*FileError) {
+func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 	r.Errors, r.WorkerDeaths = []FileError{}, append([]WorkerDeath{}, r.WorkerDeaths...)
 	r.Folders = len(p.Dirs)
 	r.FilesTotal = len(p.Files)
@@ -115,7 +115,7 @@ func (r *Report) fill(p *Plan, outcome map[int]result, extra []*FileError) {
 				rec.Status = "planned"
 				break
 			}
-			res := outcome[i]
+			res := outcome(i)
 			rec.Hash = res.Hash
 			switch {
 			case res.Err != nil:

@@ -353,7 +353,8 @@ func (r *Run) execute() (*Report, error) {
 	// visited, so workers copy while the walk goes on.
 	p := newPool(r, r.opt.Workers)
 	r.poolPtr.Store(p)
-	s := &stream{r: r, pool: p, work: map[string]bool{}, preFailed: map[string]*FileError{}}
+	s := &stream{r: r, pool: p, work: map[string]bool{}, preFailed: map[string]*FileError{},
+		made: map[string]bool{}, plainParent: map[string]bool{".": !handsDownGroup(r.dst)}}
 	s.fin = newDirFinisher(r.finishDir, s.needsFinish)
 	p.onFinal = s.fin.fileDone
 	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, s.onDir)
@@ -405,18 +406,15 @@ func (r *Run) execute() (*Report, error) {
 	// disk; only the end time and the flush's outcome come after it.
 	files := make(chan []byte, 1)
 	go func() {
-		byRel := make(map[string]result, len(results))
-		for i, res := range results {
-			byRel[tasks[i].Rel] = res
-		}
-		outcome := make(map[int]result, len(results))
-		for i := range plan.Files {
-			rel := plan.Files[i].Rel
-			if res, ok := byRel[rel]; ok {
-				outcome[i] = res
-			} else if fe := s.preFailed[rel]; fe != nil {
-				outcome[i] = result{Err: fe}
+		outcome := func(i int) result {
+			it := &plan.Files[i]
+			if it.task > 0 {
+				return results[it.task-1]
 			}
+			if fe := s.preFailed[it.Rel]; fe != nil {
+				return result{Err: fe}
+			}
+			return result{}
 		}
 		rep.fill(plan, outcome, append(dirErrs, s.metaErrs...))
 		files <- rep.encodeFiles()
@@ -454,6 +452,10 @@ type stream struct {
 	wrote     bool
 	stopWB    func()
 	fin       *dirFinisher
+	// Folders this run made (with dirMode: writable by us), and folders whose new
+	// subfolders get our group and no set-group-ID bit from them.
+	made        map[string]bool
+	plainParent map[string]bool
 }
 
 func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
@@ -462,7 +464,12 @@ func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 	// waiting for it.
 	s.fin.listed(rel, dirs, len(tasks))
 	if len(tasks) > 0 {
-		s.pool.add(tasks)
+		first := s.pool.add(tasks)
+		// The items are the plan's (the walk keeps this slice): each finds its outcome
+		// by index at the end, without a map of every path.
+		for k, t := range tasks {
+			files[t.item].task = first + k + 1
+		}
 	}
 }
 
@@ -507,7 +514,17 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 		}
 		if d.Create {
 			s.wrote = true
-			if err := os.Mkdir(path, dirMode(d.Mode)); err != nil && !errors.Is(err, fs.ErrExist) {
+			err := os.Mkdir(path, dirMode(d.Mode))
+			if err == nil {
+				s.made[d.Rel] = true
+				if s.plainParent[rel] {
+					// Our owner, our group, the mode asked for: at the end a chmod and a
+					// chown would only repeat them (two of a folder's three updates).
+					s.plainParent[d.Rel] = true
+					d.madeExact = mkdirGivesMode(d.Mode) &&
+						(!keepOwner || !d.HasOwn || d.UID == myUID && d.GID == myGID)
+				}
+			} else if !errors.Is(err, fs.ErrExist) {
 				s.dirErrs = append(s.dirErrs, fileErr(d.Rel, err, "cannot create this folder"))
 			}
 		}
@@ -526,8 +543,11 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 				s.preFailed[it.Rel] = &FileError{Path: it.Rel, Kind: fe.Kind, Msg: "its folder could not be made: " + fe.Msg}
 				continue
 			}
+			if tasks == nil {
+				tasks = make([]task, 0, len(files)-i)
+			}
 			tasks = append(tasks, task{Rel: it.Rel, Op: it.Op, Kind: it.Kind, Size: it.Size,
-				UID: it.UID, GID: it.GID, Owner: it.HasOwn})
+				UID: it.UID, GID: it.GID, Owner: it.HasOwn, item: i})
 		}
 	}
 	if len(tasks) == 0 {
@@ -536,10 +556,12 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 	if !s.work[rel] {
 		s.work[rel] = true
 		// A kept folder without owner write permission (copied read-only last time) gets
-		// it back while it is filled.
-		path := filepath.Join(r.dst, rel)
-		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o200 == 0 {
-			os.Chmod(path, fi.Mode().Perm()|0o700)
+		// it back while it is filled. One made by this run has it.
+		if !s.made[rel] {
+			path := filepath.Join(r.dst, rel)
+			if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o200 == 0 {
+				os.Chmod(path, fi.Mode().Perm()|0o700)
+			}
 		}
 	}
 	if s.stopWB == nil {
@@ -631,6 +653,12 @@ func (r *Run) finishDirs(p *Plan, work map[string]bool, finished func(rel string
 
 func (r *Run) finishDir(d *Item) *FileError {
 	path := filepath.Join(r.dst, d.Rel)
+	if d.madeExact {
+		if err := os.Chtimes(path, d.Atime, d.Mtime); err != nil {
+			return fileErr(d.Rel, err, "cannot set this folder's time")
+		}
+		return nil
+	}
 	if keepOwner && d.HasOwn {
 		os.Lchown(path, d.UID, d.GID)
 	}

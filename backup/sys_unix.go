@@ -22,14 +22,30 @@ func owner(fi fs.FileInfo) (uid, gid int, ok bool) {
 // keepOwner: as root, owner and group are kept (as cp -a does); others cannot chown.
 var keepOwner = os.Geteuid() == 0
 
+// umask is read once, at start: reading it means setting it.
+var umask = func() fs.FileMode {
+	old := syscall.Umask(0)
+	syscall.Umask(old)
+	return fs.FileMode(old)
+}()
+
 // createPerm is the mode a new file gets before any chmod (0666 less the umask): a
 // source file with that mode needs no chmod, which spares a journaled inode update per
 // file on most trees.
-var createPerm = func() fs.FileMode {
-	old := syscall.Umask(0)
-	syscall.Umask(old)
-	return fs.FileMode(0o666 &^ old)
-}()
+var createPerm = 0o666 &^ umask
+
+// mkdirGivesMode says whether a folder made with dirMode(m) has mode m exactly, in a
+// parent that hands down no set-group-ID bit: then no chmod is needed after it is filled.
+func mkdirGivesMode(m fs.FileMode) bool {
+	return m&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0 && dirMode(m)&^umask == m.Perm()
+}
+
+// handsDownGroup says whether new entries of folder dir take its group and, for
+// folders, its set-group-ID bit.
+func handsDownGroup(dir string) bool {
+	var st unix.Stat_t
+	return unix.Stat(dir, &st) != nil || st.Mode&unix.S_ISGID != 0
+}
 
 // writable reports why dir cannot be written to, if it cannot. access(2) answers for the
 // mount too (EROFS), even as root, and writes nothing.

@@ -17,6 +17,11 @@ var keepOwner = false
 // createPerm: Windows keeps only a read-only bit; always let the copy library set it.
 const createPerm fs.FileMode = 1 << 31
 
+// mkdirGivesMode: a folder's mode is always set after it is filled.
+func mkdirGivesMode(fs.FileMode) bool { return false }
+
+func handsDownGroup(string) bool { return false }
+
 // writable probes dir by creating and removing a file: Windows has no access(2) that
 // answers for read-only media.
 func writable(dir string) error {

@@ -60,6 +60,7 @@ type task struct {
 	GID   int
 	Owner bool
 	dir   string // the parent's: folder of Rel
+	item  int    // the parent's: index of its Item in the folder's files
 }
 
 type batch struct {
