@@ -331,7 +331,7 @@ func (p *pool) watch(w *pworker) {
 	if died {
 		p.deaths++
 	}
-	stop := p.stop
+	stop, files := p.stop, w.files
 	p.mu.Unlock()
 
 	for _, i := range unfinished {
@@ -378,7 +378,7 @@ func (p *pool) watch(w *pworker) {
 		p.r.log().Warn("backup worker died", "run_id", p.r.id, "pid", info.PID, "msg", msg)
 		p.r.emit(Event{Kind: EvWorkerDied, PID: info.PID, Worker: w.slot, Msg: msg})
 	} else {
-		p.r.emit(Event{Kind: EvWorkerEnded, PID: info.PID, Worker: w.slot, Msg: fmt.Sprintf("%s (PID %d) finished", info.Label, info.PID)})
+		p.r.emit(Event{Kind: EvWorkerEnded, PID: info.PID, Worker: w.slot, Msg: fmt.Sprintf("%s (PID %d) finished: %d files, %.3f s of CPU", info.Label, info.PID, files, info.CPU.Seconds())})
 	}
 	if replace {
 		p.startWorker(w.slot, true)

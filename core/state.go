@@ -37,10 +37,11 @@ type Info struct {
 	Started  time.Time
 	Ready    time.Time // hello received
 	Ended    time.Time
-	ExitCode int       // -1 while running or when killed by a signal
-	Signal   string    // e.g. "killed" when ended by a signal
-	Reason   string    // a sentence: "exited 0", "killed by user", "crashed: panic: boom"
-	KillAt   time.Time // while stopping: when the grace period runs out
+	ExitCode int           // -1 while running or when killed by a signal
+	Signal   string        // e.g. "killed" when ended by a signal
+	Reason   string        // a sentence: "exited 0", "killed by user", "crashed: panic: boom"
+	KillAt   time.Time     // while stopping: when the grace period runs out
+	CPU      time.Duration // user and system CPU time, once ended
 
 	Restart     Restart // the restart policy
 	Restarts    int     // how many times the spec was restarted before this process

@@ -689,6 +689,7 @@ func (c *Child) finish(st *os.ProcessState, waitErr error) {
 	c.info.Ended = time.Now()
 	c.info.KillAt = time.Time{}
 	if st != nil {
+		c.info.CPU = st.UserTime() + st.SystemTime()
 		c.info.ExitCode = st.ExitCode()
 		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			c.info.Signal = ws.Signal().String()
