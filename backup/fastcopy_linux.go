@@ -44,7 +44,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 	}
 
 	// O_NONBLOCK: a source that became a fifo must not block the open.
-	in, err := rawOpenat(sd, base, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	in, err := rawOpenat(&w.names, sd, base, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err == unix.ELOOP {
 		return fail(&FileError{Path: t.Rel, Kind: ErrChanged, Msg: errKindChanged.Error()})
 	}
@@ -60,7 +60,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 		return fail(&FileError{Path: t.Rel, Kind: ErrChanged, Msg: errKindChanged.Error()})
 	}
 
-	out, err := rawOpenat(dd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o666)
+	out, err := rawOpenat(&w.names, dd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o666)
 	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EINVAL) {
 		w.noTmpfile = true // this file system has no anonymous files: the general path
 		return result{}, false
@@ -154,14 +154,14 @@ func fileModeBits(m fs.FileMode) fs.FileMode {
 func (w *worker) linkIn(fd, dd int, base, rel string) error {
 	link := func(name string) error {
 		if !w.noEmptyPath {
-			err := rawLinkat(fd, "", dd, name, unix.AT_EMPTY_PATH)
+			err := rawLinkat(&w.names, fd, "", dd, name, unix.AT_EMPTY_PATH)
 			if err != unix.ENOENT && err != unix.EPERM {
 				return err
 			}
 			// Without CAP_DAC_READ_SEARCH the kernel refuses AT_EMPTY_PATH with ENOENT.
 			w.noEmptyPath = true
 		}
-		return rawLinkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dd, name, unix.AT_SYMLINK_FOLLOW)
+		return rawLinkat(&w.names, unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dd, name, unix.AT_SYMLINK_FOLLOW)
 	}
 	err := link(base)
 	if err != unix.EEXIST {

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -22,8 +23,22 @@ func errnoErr(e syscall.Errno) error {
 	return e
 }
 
-func rawOpenat(dir int, name string, flags int, mode uint32) (int, error) {
-	p, err := unix.BytePtrFromString(name)
+// cName gives s as a NUL-terminated string in buffer k of n.
+func (n *cNames) cName(k int, s string) (*byte, error) {
+	buf := &n[k]
+	if len(s) >= len(buf) {
+		return unix.BytePtrFromString(s)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, unix.EINVAL
+	}
+	copy(buf[:], s)
+	buf[len(s)] = 0
+	return &buf[0], nil
+}
+
+func rawOpenat(n *cNames, dir int, name string, flags int, mode uint32) (int, error) {
+	p, err := n.cName(0, name)
 	if err != nil {
 		return -1, err
 	}
@@ -84,12 +99,12 @@ func futimens(fd int, atime, mtime unix.Timespec) error {
 	return errnoErr(e)
 }
 
-func rawLinkat(oldDir int, oldName string, newDir int, newName string, flags int) error {
-	o, err := unix.BytePtrFromString(oldName)
+func rawLinkat(names *cNames, oldDir int, oldName string, newDir int, newName string, flags int) error {
+	o, err := names.cName(0, oldName)
 	if err != nil {
 		return err
 	}
-	n, err := unix.BytePtrFromString(newName)
+	n, err := names.cName(1, newName)
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ type worker struct {
 	pending []result
 	batchID int
 
-	cur     atomic.Pointer[statusMsg]
+	cur     atomic.Pointer[task] // the file being copied: an element of the batch, not a copy
 	curDone atomic.Int64
 	sent    statusMsg
 
@@ -110,7 +110,12 @@ type worker struct {
 	noEmptyPath  bool
 	noCopyRange  bool   // copy_file_range refused (EXDEV: source and copy on different file systems)
 	buf          []byte // read/write buffer, reused: a fresh one per file cost page faults and GC
+	names        cNames
 }
+
+// cNames are a worker's buffers for the names the fast path's calls pass: a name fits
+// (NAME_MAX is 255), and unix.BytePtrFromString cost an allocation per call, four per file.
+type cNames [2][256]byte
 
 func roleWorker(c *core.Conn) int {
 	var cfg workerConfig
@@ -149,7 +154,8 @@ func (w *worker) runBatch(b batch) bool {
 	w.mu.Lock()
 	w.batchID = b.ID
 	w.mu.Unlock()
-	for _, t := range b.Tasks {
+	for i := range b.Tasks {
+		t := &b.Tasks[i]
 		if w.c.Stopping() {
 			// Unreported tasks count as not copied; the file being copied was finished.
 			w.flush(false)
@@ -159,8 +165,8 @@ func (w *worker) runBatch(b batch) bool {
 			time.Sleep(w.cfg.Delay)
 		}
 		w.curDone.Store(0)
-		w.cur.Store(&statusMsg{Rel: t.Rel, Size: t.Size})
-		r := w.copyOne(t)
+		w.cur.Store(t)
+		r := w.copyOne(*t)
 		w.mu.Lock()
 		w.pending = append(w.pending, r)
 		w.mu.Unlock()
@@ -180,8 +186,8 @@ func (w *worker) reportLoop() {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for range t.C {
-		if s := w.cur.Load(); s != nil {
-			m := statusMsg{Rel: s.Rel, Size: s.Size, Done: w.curDone.Load()}
+		if t := w.cur.Load(); t != nil {
+			m := statusMsg{Rel: t.Rel, Size: t.Size, Done: w.curDone.Load()}
 			if m != w.sent {
 				w.sent = m
 				if ipcjson.Send(w.c, tStatus, m) != nil {
