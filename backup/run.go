@@ -389,7 +389,7 @@ func (r *Run) execute() (*Report, error) {
 	if rootTouched {
 		s.work["."] = true
 	}
-	dirErrs := append(append(s.dirErrs, s.fin.errors()...), r.finishDirs(plan, s.work, s.fin.finished)...)
+	dirErrs := append(append(s.dirErrs, s.fin.errors()...), r.finishDirs(plan, s.needsFinish, s.fin.finished)...)
 
 	r.setPhase(PhaseFlushing)
 	var written []string
@@ -579,6 +579,10 @@ func underFailedDir(rel string, dirErrs []*FileError) *FileError {
 	return nil
 }
 
+// chmodBits are the mode bits chmod sets: permissions and set-user-ID, set-group-ID
+// and sticky.
+const chmodBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
 // dirMode is the mode a folder is created with: its own, plus the owner's rwx so the
 // run can fill it. Its real mode is set after its contents.
 func dirMode(m fs.FileMode) fs.FileMode { return m.Perm() | 0o700 }
@@ -586,7 +590,7 @@ func dirMode(m fs.FileMode) fs.FileMode { return m.Perm() | 0o700 }
 // fixMeta sets mode and owner of a file whose content is unchanged.
 func (r *Run) fixMeta(it *Item) *FileError {
 	path := filepath.Join(r.dst, it.Rel)
-	if err := os.Chmod(path, it.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+	if err := os.Chmod(path, it.Mode&chmodBits); err != nil {
 		return fileErr(it.Rel, err, "cannot set its mode")
 	}
 	if keepOwner && it.HasOwn {
@@ -608,12 +612,12 @@ func dirsTouched(p *Plan) bool {
 // into a folder changes its time, and a read-only mode would refuse it. A folder is
 // finished after its subfolders (a mode without search permission would hide them), and
 // the folders of one depth in parallel: this runs while the rest of the machine waits.
-func (r *Run) finishDirs(p *Plan, work map[string]bool, finished func(rel string) bool) []*FileError {
+func (r *Run) finishDirs(p *Plan, need func(d *Item) bool, finished func(rel string) bool) []*FileError {
 	const finishers = 4 // goroutines per depth
 	var levels [][]*Item
 	for i := range p.Dirs {
 		d := &p.Dirs[i]
-		if !d.Create && d.Why == "" && !work[d.Rel] || finished(d.Rel) {
+		if !need(d) || finished(d.Rel) {
 			continue
 		}
 		depth := 0
@@ -653,20 +657,16 @@ func (r *Run) finishDirs(p *Plan, work map[string]bool, finished func(rel string
 
 func (r *Run) finishDir(d *Item) *FileError {
 	path := filepath.Join(r.dst, d.Rel)
-	if d.madeExact {
-		if err := os.Chtimes(path, d.Atime, d.Mtime); err != nil {
-			return fileErr(d.Rel, err, "cannot set this folder's time")
+	if !d.madeExact {
+		if keepOwner && d.HasOwn {
+			os.Lchown(path, d.UID, d.GID)
 		}
-		return nil
-	}
-	if keepOwner && d.HasOwn {
-		os.Lchown(path, d.UID, d.GID)
-	}
-	if err := os.Chmod(path, d.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil // not made; already reported
+		if err := os.Chmod(path, d.Mode&chmodBits); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // not made; already reported
+			}
+			return fileErr(d.Rel, err, "cannot set this folder's mode")
 		}
-		return fileErr(d.Rel, err, "cannot set this folder's mode")
 	}
 	if err := os.Chtimes(path, d.Atime, d.Mtime); err != nil {
 		return fileErr(d.Rel, err, "cannot set this folder's time")

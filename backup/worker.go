@@ -240,7 +240,7 @@ func (w *worker) copyOne(t task) result {
 			if info.IsDir() {
 				return func(*error) {}, errKindChanged
 			}
-			if info.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == createPerm {
+			if info.Mode()&chmodBits == createPerm {
 				return copylib.DoNothing(info, dest) // created with this mode already
 			}
 			return copylib.PerservePermission(info, dest)
