@@ -218,7 +218,7 @@ var errKindChanged = errors.New("it changed kind (file, folder or link) while be
 
 func (w *worker) copyOne(t task) result {
 	if t.Op == OpVerify {
-		if h, same, err := sameContent(filepath.Join(w.cfg.Src, t.Rel), filepath.Join(w.cfg.Dst, t.Rel)); err != nil {
+		if h, same, err := w.compare(t.Rel); err != nil {
 			return result{I: t.I, Err: fileErr(t.Rel, err, "cannot compare it")}
 		} else if same {
 			return result{I: t.I, Hash: h}
@@ -289,10 +289,15 @@ func (w *worker) copyOne(t task) result {
 	return w.verified(t, r)
 }
 
+// compare hashes rel's source and copy (SHA-256) and says whether they are the same.
+func (w *worker) compare(rel string) (hash string, same bool, err error) {
+	return sameContent(filepath.Join(w.cfg.Src, rel), filepath.Join(w.cfg.Dst, rel))
+}
+
 // verified compares a copied file with its source when the run verifies.
 func (w *worker) verified(t task, r result) result {
 	if r.Err == nil && w.cfg.Verify && t.Kind == KindFile {
-		h, same, err := sameContent(filepath.Join(w.cfg.Src, t.Rel), filepath.Join(w.cfg.Dst, t.Rel))
+		h, same, err := w.compare(t.Rel)
 		switch {
 		case err != nil:
 			r.Err = fileErr(t.Rel, err, "cannot verify it")
