@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"dev.proclab/internal/testhome"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 
 	"dev.proclab/cli"
 	"dev.proclab/core"
+	"dev.proclab/internal/testhome"
 )
 
 // TestMain lets a test run this binary as the proclab command: with PROCLAB_TEST_CLI set

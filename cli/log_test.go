@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"dev.proclab/internal/testhome"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"dev.proclab/core"
+	"dev.proclab/internal/testhome"
 	"dev.proclab/role"
 )
 

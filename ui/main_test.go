@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"dev.proclab/internal/testhome"
 	"log/slog"
 	"os"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"dev.proclab/core"
+	"dev.proclab/internal/testhome"
 	_ "dev.proclab/role" // the test binary re-executes itself as ProcLab's children
 )
 
