@@ -60,6 +60,14 @@ func runBenchBackup(env *Env, args []string) int {
 		},
 	}
 	order := []string{"proclab", "cp -r", "rsync -a"}
+	if runtime.GOOS == "linux" {
+		// cp -r with the final flush proclab times itself with (syncfs, as `sync -f` does):
+		// the same durability, to show what the flush costs.
+		tools[cpSynced] = func(dst string) *exec.Cmd {
+			return exec.Command("sh", "-c", `cp -r "$1" "$2" && sync -f "$2"`, "sh", *src, dst)
+		}
+		order = append(order, cpSynced)
+	}
 	if *py != "" {
 		tools["python Pool"] = func(dst string) *exec.Cmd { return exec.Command("python3", *py, "backup", *src, dst) }
 		order = append(order, "python Pool")
@@ -67,7 +75,13 @@ func runBenchBackup(env *Env, args []string) int {
 	first := map[string][]float64{}
 	second := map[string][]float64{}
 	dstOf := func(tool string, i int) string {
-		return filepath.Join(work, fmt.Sprintf("%s-%d", strings.Fields(tool)[0], i))
+		name := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' {
+				return r
+			}
+			return '-'
+		}, tool)
+		return filepath.Join(work, fmt.Sprintf("%s-%d", name, i))
 	}
 	for i := 0; i < *runs; i++ {
 		for k := range order {
@@ -114,6 +128,9 @@ func runBenchBackup(env *Env, args []string) int {
 		"first: proclab / rsync -a":     median(pairRatio(first["proclab"], first["rsync -a"])),
 		"no-change: proclab / rsync -a": median(pairRatio(second["proclab"], second["rsync -a"])),
 	}
+	if _, ok := first[cpSynced]; ok {
+		ratios["first: proclab / "+cpSynced] = median(pairRatio(first["proclab"], first[cpSynced]))
+	}
 	if *py != "" {
 		ratios["first: proclab / python Pool"] = median(pairRatio(first["proclab"], first["python Pool"]))
 	}
@@ -124,21 +141,24 @@ func runBenchBackup(env *Env, args []string) int {
 	} else {
 		fmt.Fprintf(env.Stdout, "Backup of %s (%d files), %d paired runs, %d CPUs; medians:\n", *src, again.FilesTotal, *runs, runtime.NumCPU())
 		for _, t := range order {
-			fmt.Fprintf(env.Stdout, "  first run   %-12s %.3f s\n", t, med["first "+t])
+			fmt.Fprintf(env.Stdout, "  first run   %-14s %.3f s\n", t, med["first "+t])
 		}
-		fmt.Fprintf(env.Stdout, "  no change   %-12s %.3f s\n  no change   %-12s %.3f s\n", "proclab", med["no-change proclab"], "rsync -a", med["no-change rsync -a"])
+		fmt.Fprintf(env.Stdout, "  no change   %-14s %.3f s\n  no change   %-14s %.3f s\n", "proclab", med["no-change proclab"], "rsync -a", med["no-change rsync -a"])
 		keys := make([]string, 0, len(ratios))
 		for k := range ratios {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			fmt.Fprintf(env.Stdout, "  %-30s %.2f (median of paired ratios; below 1 is faster)\n", k, ratios[k])
+			fmt.Fprintf(env.Stdout, "  %-32s %.2f (median of paired ratios; below 1 is faster)\n", k, ratios[k])
 		}
 		fmt.Fprintf(env.Stdout, "  diff -r -x .proclab identical: %v; a further run copied %d files\n", same, again.FilesCopied)
 	}
 	return exitOK
 }
+
+// cpSynced is cp -r followed by a flush of the destination's file system.
+const cpSynced = "cp -r; sync -f"
 
 func fmtRow(m map[string][]float64, order []string, i int) string {
 	var parts []string
