@@ -61,8 +61,8 @@ func runBenchBackup(env *Env, args []string) int {
 	}
 	order := []string{"proclab", "cp -r", "rsync -a"}
 	if runtime.GOOS == "linux" {
-		// cp -r with the final flush proclab times itself with (syncfs, as `sync -f` does):
-		// the same durability, to show what the flush costs.
+		// cp -r, then the flush proclab counts in its own time (syncfs, which `sync -f`
+		// calls): the same durability, so the figures show what the flush costs.
 		tools[cpSynced] = func(dst string) *exec.Cmd {
 			return exec.Command("sh", "-c", `cp -r "$1" "$2" && sync -f "$2"`, "sh", *src, dst)
 		}
@@ -75,6 +75,7 @@ func runBenchBackup(env *Env, args []string) int {
 	first := map[string][]float64{}
 	second := map[string][]float64{}
 	dstOf := func(tool string, i int) string {
+		// One folder per tool and run: "cp -r" and "cp -r; sync -f" must not share one.
 		name := strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' {
 				return r
