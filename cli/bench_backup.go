@@ -27,12 +27,11 @@ func runBenchBackup(env *Env, args []string) int {
 	workers := fs.Int("workers", 0, "backup workers (0: one per CPU)")
 	py := fs.String("python", findPyAnchor(), "CPython anchor script (py_mp_bench.py); empty to skip")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
-	pos, code, done := parse(fs, args)
-	if done {
+	if code, done := parseNoArgs(env, fs, args); done {
 		return code
 	}
-	if len(pos) > 0 || *runs < 1 {
-		return usageError(env, fs, "unexpected arguments; see --help")
+	if *runs < 1 {
+		return usageError(env, fs, "--runs must be at least 1")
 	}
 	self, err := os.Executable()
 	if err != nil {

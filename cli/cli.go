@@ -190,12 +190,8 @@ func usageError(env *Env, fs *flag.FlagSet, format string, a ...any) int {
 func init() {
 	register("version", "version", "print the version", func(env *Env, args []string) int {
 		fs := newFlags(env, "version", "Print ProcLab's version.")
-		pos, code, done := parse(fs, args)
-		if done {
+		if code, done := parseNoArgs(env, fs, args); done {
 			return code
-		}
-		if len(pos) > 0 {
-			return usageError(env, fs, "version takes no arguments")
 		}
 		fmt.Fprintf(env.Stdout, "proclab %s\n", env.Meta.Version)
 		return exitOK
