@@ -455,6 +455,8 @@ func TestUnreadableFileIsListedAndTheRestIsCopied(t *testing.T) {
 		write(t, filepath.Join(src, fmt.Sprintf("ok%02d.txt", i)), []byte("fine"), 0o644)
 	}
 	write(t, filepath.Join(src, "secret.txt"), []byte("root only"), 0o600) // root's: nobody cannot read it
+	write(t, filepath.Join(src, "private/inside.txt"), []byte("root only"), 0o600)
+	must(t, os.Chmod(filepath.Join(src, "private"), 0o700))
 	must(t, os.Chmod(src, 0o755))
 	dst := filepath.Join(dir, "dst")
 	out := runAsNobody(t, src, dst)
@@ -462,9 +464,15 @@ func TestUnreadableFileIsListedAndTheRestIsCopied(t *testing.T) {
 		t.Fatalf("as nobody: %+v", out)
 	}
 	r := out.Report
-	if r.FilesCopied != 20 || r.FilesFailed != 1 || len(r.Errors) != 1 || r.Errors[0].Kind != backup.ErrUnreadable ||
-		r.Errors[0].Path != "secret.txt" {
-		t.Fatalf("copied %d, failed %d, errors %+v; want 20 copied and secret.txt unreadable", r.FilesCopied, r.FilesFailed, r.Errors)
+	byPath := map[string]backup.ErrKind{}
+	for _, e := range r.Errors {
+		byPath[e.Path] = e.Kind
+	}
+	// The unreadable folder is an error, but not one of the files.
+	if r.FilesCopied != 20 || r.FilesFailed != 1 || r.FilesTotal != 21 || len(r.Errors) != 2 ||
+		byPath["secret.txt"] != backup.ErrUnreadable || byPath["private"] != backup.ErrUnreadable {
+		t.Fatalf("copied %d, failed %d of %d, errors %+v; want 20 copied of 21 files, secret.txt and the folder private unreadable",
+			r.FilesCopied, r.FilesFailed, r.FilesTotal, r.Errors)
 	}
 	noTemps(t, dst)
 }
@@ -653,6 +661,51 @@ func TestNameTheDestinationCannotHoldIsAnErrorForThatFile(t *testing.T) {
 	}
 	if bad == 0 || rep.FilesCopied != 1 {
 		t.Fatalf("errors %+v, copied %d; want a bad-name error and near.txt copied", rep.Errors, rep.FilesCopied)
+	}
+	// The folder that could not be made is reported once, not again when its mode and
+	// time would have been set.
+	seen := map[string]bool{}
+	for _, e := range rep.Errors {
+		if seen[e.Path] {
+			t.Fatalf("%s is reported twice: %+v", e.Path, rep.Errors)
+		}
+		seen[e.Path] = true
+	}
+}
+
+// A file in the destination where the source now has a folder is never deleted: like a
+// folder where a file goes, the user moves it away; the folder's files are listed as not
+// backed up, in a dry run too.
+func TestFileWhereTheSourceHasAFolderIsKept(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	write(t, filepath.Join(src, "sub/a.txt"), []byte("new"), 0o644)
+	write(t, filepath.Join(src, "sub/deeper/b.txt"), []byte("new"), 0o644)
+	write(t, filepath.Join(src, "ok.txt"), []byte("ok"), 0o644)
+	dst := filepath.Join(t.TempDir(), "dst")
+	write(t, filepath.Join(dst, "sub"), []byte("an old file the user may still want"), 0o644)
+	for _, dry := range []bool{true, false} {
+		rep := run(t, backup.Options{Src: src, Dst: dst, DryRun: dry})
+		if got, _ := os.ReadFile(filepath.Join(dst, "sub")); string(got) != "an old file the user may still want" {
+			t.Fatalf("dry run %v: the destination's file was replaced (now %q)", dry, got)
+		}
+		byPath := map[string]backup.FileError{}
+		for _, e := range rep.Errors {
+			byPath[e.Path] = e
+		}
+		if e := byPath["sub"]; e.Kind != backup.ErrConflict || !strings.Contains(e.Msg, "move it away") {
+			t.Fatalf("dry run %v: errors %+v, want sub as a conflict saying to move it away", dry, rep.Errors)
+		}
+		for _, f := range []string{"sub/a.txt", "sub/deeper/b.txt"} {
+			if e := byPath[f]; e.Kind != backup.ErrConflict || !strings.Contains(e.Msg, "its folder could not be made") {
+				t.Fatalf("dry run %v: %s has error %+v, want it not backed up for its folder", dry, f, e)
+			}
+		}
+		if rep.FilesFailed != 2 || len(rep.Errors) != 3 || rep.OK() {
+			t.Fatalf("dry run %v: %d failed, errors %+v; want the 2 files and the folder", dry, rep.FilesFailed, rep.Errors)
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(dst, "ok.txt")); string(got) != "ok" {
+		t.Fatal("the rest of the backup did not go on")
 	}
 }
 

@@ -18,7 +18,7 @@ const (
 	ErrDiskFull   ErrKind = "disk-full"  // the destination ran out of space
 	ErrNotCopied  ErrKind = "not-copied" // the run stopped (disk full, cancelled) before it
 	ErrVerify     ErrKind = "verify"     // SHA-256 of the copy differs from the source
-	ErrConflict   ErrKind = "conflict"   // the destination holds a folder where the source has none
+	ErrConflict   ErrKind = "conflict"   // the destination holds a folder where the source has a file or link, or a file where it has a folder
 	ErrSpecial    ErrKind = "special"    // fifo, socket or device
 	ErrSymlink    ErrKind = "symlink"    // the OS refused to create a link
 	ErrWorker     ErrKind = "worker"     // workers kept dying on this file

@@ -74,7 +74,7 @@ type Item struct {
 	Why    string // "new", "size changed", "time changed", ...
 	Err    *FileError
 	Create bool // folders: missing in the destination
-	Clear  bool // the destination holds something of another kind at this name: remove it first
+	Clear  bool // the destination holds a link or a special file (no content) at this name: remove it first
 
 	task int // 1 + the index of its copy task in the run's pool; 0: none
 	// folders: made by this run with their mode and owner already, so finishing one
@@ -265,6 +265,7 @@ func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) 
 	p.Dirs = sortedItems([]Item{root}, w.dirs)
 	p.Files = sortedItems(nil, w.files)
 	p.Stale = w.stale
+	blockFiles(p)
 	for i := range p.Files {
 		if op := p.Files[i].Op; op == OpCopy || op == OpVerify {
 			p.ToCopy++
@@ -273,6 +274,40 @@ func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) 
 	}
 	p.WalkTime = time.Since(start)
 	return p, nil
+}
+
+// blockFiles fails the files under a folder the plan cannot make (the destination holds
+// a file at its name), so a dry run and the report both list them as not backed up.
+func blockFiles(p *Plan) {
+	blocked := p.dirErrors()
+	if len(blocked) == 0 {
+		return
+	}
+	for i := range p.Files {
+		it := &p.Files[i]
+		if it.Op == OpFail {
+			continue
+		}
+		if fe := underFailedDir(it.Rel, blocked); fe != nil {
+			it.Op, it.Err = OpFail, folderNotMade(it.Rel, fe)
+		}
+	}
+}
+
+// dirErrors are the folders below the root that the plan cannot make.
+func (p *Plan) dirErrors() []*FileError {
+	var errs []*FileError
+	for i := 1; i < len(p.Dirs); i++ {
+		if fe := p.Dirs[i].Err; fe != nil {
+			errs = append(errs, fe)
+		}
+	}
+	return errs
+}
+
+// folderNotMade is the error of a file whose folder could not be made.
+func folderNotMade(rel string, dir *FileError) *FileError {
+	return &FileError{Path: rel, Kind: dir.Kind, Msg: "its folder could not be made: " + dir.Msg}
 }
 
 // sortedItems returns head followed by the chunks' items sorted by path. Pointers are
@@ -509,6 +544,10 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 			switch {
 			case dfi == nil:
 				it.Create, it.Why = true, "new"
+			case dfi.kind() == KindFile:
+				// Replacing it would lose its content: the user decides, as where a file
+				// meets a folder. Its files are reported as not backed up.
+				it.Err = &FileError{Path: rel, Kind: ErrConflict, Msg: "the destination has a file at this name; move it away to back up this folder"}
 			case dfi.kind() != KindDir:
 				it.Create, it.Clear, it.Why = true, true, "was a "+dfi.kind().String()
 			case !sameDirMeta(e, *dfi):

@@ -131,6 +131,12 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 			rec.Status = "failed"
 			r.Errors = append(r.Errors, *fe)
 		}
+		if it.Kind == KindDir {
+			// A source folder that cannot be read: an error, but not a file.
+			r.FilesTotal--
+			r.Files[i] = rec
+			continue
+		}
 		switch rec.Status {
 		case "copied":
 			r.FilesCopied++

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -335,7 +336,7 @@ func (r *Run) execute() (*Report, error) {
 		rep.Plan = plan
 		r.toDo.Store(int64(plan.ToCopy))
 		r.bytesToDo.Store(plan.BytesToCopy)
-		rep.fill(plan, nil, nil)
+		rep.fill(plan, nil, plan.dirErrors())
 		return rep, nil
 	}
 
@@ -476,12 +477,12 @@ func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 // needsFinish says whether a folder's mode, owner and times must be set after its
 // contents: it was made or differs, or the run wrote into it.
 func (s *stream) needsFinish(d *Item) bool {
-	if d.Create || d.Why != "" {
-		return true
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.work[d.Rel]
+	if underFailedDir(d.Rel, s.dirErrs) != nil || slices.ContainsFunc(s.dirErrs, func(fe *FileError) bool { return fe.Path == d.Rel }) {
+		return false // not made: already reported
+	}
+	return d.Create || d.Why != "" || s.work[d.Rel]
 }
 
 // prepare makes rel's subfolders, fixes the meta of its unchanged files and returns
@@ -503,6 +504,10 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 	for i := range dirs {
 		d := &dirs[i]
 		if underFailedDir(d.Rel, s.dirErrs) != nil {
+			continue
+		}
+		if d.Err != nil {
+			s.dirErrs = append(s.dirErrs, d.Err)
 			continue
 		}
 		path := filepath.Join(r.dst, d.Rel)
@@ -540,7 +545,7 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 			}
 		case OpCopy, OpVerify:
 			if fe := underFailedDir(it.Rel, s.dirErrs); fe != nil {
-				s.preFailed[it.Rel] = &FileError{Path: it.Rel, Kind: fe.Kind, Msg: "its folder could not be made: " + fe.Msg}
+				s.preFailed[it.Rel] = folderNotMade(it.Rel, fe)
 				continue
 			}
 			if tasks == nil {
