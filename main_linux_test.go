@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -63,5 +66,56 @@ func TestChildrenDieWithTheAppEvenOnSIGKILL(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+}
+
+// A backup that fills its disk says so once, with the room it needs, and lists the files
+// it never reached as one line: each failure is printed once, not again at the end.
+func TestFullDiskBackupSaysWhatToFreeInOneLine(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs as a full disk")
+	}
+	src := filepath.Join(t.TempDir(), "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		if err := os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d.bin", i)), bytes.Repeat([]byte{byte(i)}, 100<<10), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a 1 MiB tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI=backup --workers 1 "+src+" "+filepath.Join(mnt, "dst"))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("proclab backup onto a full disk: %v, want exit code 1", err)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	seen := map[string]bool{}
+	stopped := 0
+	for _, l := range lines {
+		if seen[l] {
+			t.Errorf("printed twice: %q", l)
+		}
+		seen[l] = true
+		if strings.Contains(l, "not copied: the run stopped") {
+			t.Errorf("a line per file not reached: %q", l)
+		}
+		if strings.Contains(l, "stopped early") {
+			stopped++
+			if !strings.Contains(l, "free at least") || !strings.Contains(l, "files not copied") {
+				t.Errorf("stop line %q: want how much to free and how many files were not copied", l)
+			}
+		}
+	}
+	if stopped != 1 || !strings.Contains(stdout.String(), "not copied of 40 files") {
+		t.Fatalf("stderr:\n%s\nstdout:\n%s\nwant one stop line and a summary counting files not copied", stderr.String(), stdout.String())
 	}
 }

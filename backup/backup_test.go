@@ -565,8 +565,8 @@ func TestFullDiskStopsCleanly(t *testing.T) {
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
 	dst := filepath.Join(mnt, "dst")
 	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2})
-	if !strings.Contains(rep.Stopped, "full") {
-		t.Fatalf("stopped %q, want a full disk", rep.Stopped)
+	if !strings.Contains(rep.Stopped, "full") || !strings.Contains(rep.Stopped, "free at least") {
+		t.Fatalf("stopped %q, want a full disk and how much to free", rep.Stopped)
 	}
 	if rep.FilesCopied == 0 || rep.FilesCopied >= 30 || rep.FilesCopied+rep.FilesFailed != 30 {
 		t.Fatalf("copied %d, failed %d of 30", rep.FilesCopied, rep.FilesFailed)

@@ -273,7 +273,7 @@ func (p *pool) onFrame(w *pworker, f ipc.Frame) {
 			if res.Err != nil {
 				failed = append(failed, res.Err)
 				if res.Err.Kind == ErrDiskFull && p.stop == "" {
-					p.stop = "the destination disk is full"
+					p.stop = stopDiskFull
 				}
 			}
 		}

@@ -72,6 +72,17 @@ func (r *Report) OK() bool {
 	return len(r.Errors) == 0 && r.Stopped == "" && r.FlushError == "" && r.ManifestError == ""
 }
 
+// NotCopied counts the files a stopped run never reached (among FilesFailed).
+func (r *Report) NotCopied() int {
+	n := 0
+	for _, e := range r.Errors {
+		if e.Kind == ErrNotCopied {
+			n++
+		}
+	}
+	return n
+}
+
 // Summary is the command line's --json object.
 type Summary struct {
 	RunID        string      `json:"run_id"`

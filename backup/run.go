@@ -16,8 +16,12 @@ import (
 	"time"
 
 	"dev.proclab/core"
+	"dev.proclab/internal/numfmt"
 	"github.com/google/uuid"
 )
+
+// stopDiskFull is why a run stopped when the destination ran out of space.
+const stopDiskFull = "the destination disk is full"
 
 // MaxWorkers caps the pool.
 const MaxWorkers = 32
@@ -385,6 +389,17 @@ func (r *Run) execute() (*Report, error) {
 		}
 	}
 	p.mu.Unlock()
+	if stopped == stopDiskFull {
+		// Running again only resumes once there is room: say how much.
+		var left int64
+		for i, res := range results {
+			if !res.Copied && res.Err != nil {
+				left += tasks[i].Size
+			}
+		}
+		stopped = fmt.Sprintf("%s: free at least %s there (what is left to copy), or back up to a bigger disk",
+			stopDiskFull, numfmt.Bytes(max(left, 1)))
+	}
 
 	r.setPhase(PhaseFinishing)
 	if rootTouched {

@@ -85,11 +85,21 @@ func runBackup(env *Env, args []string) int {
 	} else {
 		printBackupReport(env.Stdout, rep)
 	}
+	// Errors seen while running were printed then; files the run never reached are one
+	// line, not one each.
 	for _, e := range rep.Errors {
-		fmt.Fprintf(env.Stderr, "failed: %s: %s\n", e.Path, e.Msg)
+		if e.Kind != backup.ErrNotCopied && !bar.wasPrinted(e.Path) {
+			fmt.Fprintf(env.Stderr, "failed: %s: %s\n", e.Path, e.Msg)
+		}
 	}
 	if rep.Stopped != "" {
-		fmt.Fprintf(env.Stderr, "proclab: the backup stopped early: %s. Run it again to resume.\n", rep.Stopped)
+		left := ""
+		if n := rep.NotCopied(); n == 1 {
+			left = "; 1 file not copied"
+		} else if n > 1 {
+			left = fmt.Sprintf("; %d files not copied", n)
+		}
+		fmt.Fprintf(env.Stderr, "proclab: the backup stopped early: %s%s. Run it again to resume.\n", rep.Stopped, left)
 	}
 	for _, m := range []string{rep.FlushError, rep.ManifestError} {
 		if m != "" {
@@ -114,9 +124,15 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 			r.FilesTotal, r.FilesPlanned, numfmt.Bytes(r.Plan.BytesToCopy), r.FilesSkipped, r.FilesFailed)
 		return
 	}
-	fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %d copied, %d skipped, %d failed of %d files; %s at %s/s.\n",
-		r.Source, r.Destination, r.Seconds, r.FilesCopied, r.FilesSkipped, r.FilesFailed, r.FilesTotal,
-		numfmt.Bytes(r.BytesCopied), numfmt.Bytes(int64(r.Throughput)))
+	counts := fmt.Sprintf("%d copied, %d skipped, %d failed", r.FilesCopied, r.FilesSkipped, r.FilesFailed)
+	if n := r.NotCopied(); n > 0 {
+		counts = fmt.Sprintf("%d copied, %d skipped, %d failed, %d not copied", r.FilesCopied, r.FilesSkipped, r.FilesFailed-n, n)
+	}
+	rate := ""
+	if r.BytesCopied > 0 {
+		rate = fmt.Sprintf("; %s at %s/s", numfmt.Bytes(r.BytesCopied), numfmt.Bytes(int64(r.Throughput)))
+	}
+	fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %s of %d files%s.\n", r.Source, r.Destination, r.Seconds, counts, r.FilesTotal, rate)
 	for _, d := range r.WorkerDeaths {
 		fmt.Fprintf(w, "Worker %d (PID %d) died: %s; %d file(s) retried.\n", d.Worker, d.PID, d.Reason, len(d.Retried))
 	}
@@ -128,16 +144,17 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 // progressBar renders the engine's progress on one terminal line, and its events as
 // lines above it; off a terminal it prints only the events that matter.
 type progressBar struct {
-	w    io.Writer
-	tty  bool
-	mu   sync.Mutex
-	done chan struct{}
-	wg   sync.WaitGroup
-	line bool
+	w       io.Writer
+	tty     bool
+	mu      sync.Mutex
+	done    chan struct{}
+	wg      sync.WaitGroup
+	line    bool
+	printed map[string]bool // files whose failure was printed while running
 }
 
 func newProgressBar(w io.Writer) *progressBar {
-	b := &progressBar{w: w, done: make(chan struct{})}
+	b := &progressBar{w: w, done: make(chan struct{}), printed: map[string]bool{}}
 	if f, ok := w.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			b.tty = true
@@ -159,7 +176,18 @@ func (b *progressBar) event(e backup.Event) {
 		fmt.Fprint(b.w, "\r\033[K")
 		b.line = false
 	}
+	if e.Kind == backup.EvFileFailed {
+		b.printed[e.Path] = true
+		fmt.Fprintln(b.w, "failed: "+e.Msg)
+		return
+	}
 	fmt.Fprintln(b.w, e.Msg)
+}
+
+func (b *progressBar) wasPrinted(path string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.printed[path]
 }
 
 func (b *progressBar) follow(r *backup.Run) {

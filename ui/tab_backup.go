@@ -386,8 +386,12 @@ func (v *backupView) finish(r *backup.Run) {
 		fmt.Fprintf(&sb, "Dry run: %d of %d files would be copied (%s); %d unchanged; nothing written.",
 			rep.FilesPlanned, rep.FilesTotal, numfmt.Bytes(rep.Plan.BytesToCopy), rep.FilesSkipped)
 	} else {
-		fmt.Fprintf(&sb, "%d copied, %d skipped, %d failed of %d files · %s in %.1f s (%s/s).",
-			rep.FilesCopied, rep.FilesSkipped, rep.FilesFailed, rep.FilesTotal, numfmt.Bytes(rep.BytesCopied),
+		failed := fmt.Sprintf("%d failed", rep.FilesFailed)
+		if n := rep.NotCopied(); n > 0 {
+			failed = fmt.Sprintf("%d failed, %d not copied", rep.FilesFailed-n, n)
+		}
+		fmt.Fprintf(&sb, "%d copied, %d skipped, %s of %d files · %s in %.1f s (%s/s).",
+			rep.FilesCopied, rep.FilesSkipped, failed, rep.FilesTotal, numfmt.Bytes(rep.BytesCopied),
 			rep.Seconds, numfmt.Bytes(int64(rep.Throughput)))
 	}
 	for _, d := range rep.WorkerDeaths {
