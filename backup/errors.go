@@ -41,14 +41,17 @@ func fileErr(rel string, err error, doing string) *FileError {
 	switch {
 	case errors.Is(err, fs.ErrPermission) && strings.HasPrefix(doing, "cannot read"):
 		fe.Kind = ErrUnreadable
+		fe.Msg += "; give your user read access to it, or back up as a user who can read it"
 	case errors.Is(err, fs.ErrPermission):
 		fe.Kind = ErrWrite
+		fe.Msg += "; check that your user may write in the destination"
 	case errors.Is(err, fs.ErrNotExist):
 		fe.Kind, fe.Msg = ErrVanished, "it vanished before it could be copied"
 	case isDiskFull(err):
 		fe.Kind, fe.Msg = ErrDiskFull, "the destination disk is full"
 	case isBadName(err):
-		fe.Kind, fe.Msg = ErrBadName, fmt.Sprintf("the destination cannot hold this name (%v)", cause)
+		fe.Kind, fe.Msg = ErrBadName, fmt.Sprintf("the destination cannot hold this name (%v); rename it in the source, "+
+			"or back up to a disk whose file system allows it", cause)
 	case isSymlinkRefused(err):
 		fe.Kind, fe.Msg = ErrSymlink, "Windows refused to create this link: turn on Developer Mode or run as administrator"
 	}
