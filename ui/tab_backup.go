@@ -130,11 +130,14 @@ func newBackupView(env *Env) *backupView {
 
 	v.bytesBar = widget.NewProgressBar()
 	v.filesBar = widget.NewProgressBar()
-	v.bytesBar.TextFormatter = func() string { return "" }
-	v.filesBar.TextFormatter = func() string { return "" }
+	// An empty bar is drawn in the accent colour: the words keep it from reading as full.
+	v.bytesBar.TextFormatter = func() string { return "no backup yet" }
+	v.filesBar.TextFormatter = func() string { return "no backup yet" }
 	v.status = widget.NewLabel("Pick a source and a destination folder, then press Back up.")
 	v.status.Wrapping = fyne.TextWrapWord
-	v.workerBox = container.NewVBox()
+	workersHint := widget.NewLabel("Each worker process shows here while a backup runs: its PID, the files it has copied and the one it is copying.")
+	workersHint.Wrapping = fyne.TextWrapWord
+	v.workerBox = container.NewVBox(workersHint)
 	v.summary = widget.NewLabel("The summary and any files that failed show here when a run ends.")
 	v.summary.Wrapping = fyne.TextWrapWord
 	v.failedList = widget.NewList(
@@ -159,8 +162,14 @@ func newBackupView(env *Env) *backupView {
 		widget.NewFormItem("Files", v.filesBar),
 	)
 	top := container.NewVBox(form, options, buttons, bars, v.status)
-	workersCard := widget.NewCard("Worker processes", "", container.NewVScroll(v.workerBox))
-	failedCard := widget.NewCard("Report", "", container.NewBorder(v.summary, nil, nil, nil, v.failedList))
+	// Bold like the form's labels: a card title would be the largest text in the window.
+	heading := func(s string) *widget.Label {
+		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	workersCard := widget.NewCard("", "", container.NewBorder(heading("Worker processes"), nil, nil, nil,
+		container.NewVScroll(v.workerBox)))
+	failedCard := widget.NewCard("", "", container.NewBorder(container.NewVBox(heading("Report"), v.summary), nil, nil, nil,
+		v.failedList))
 	v.content = container.NewBorder(top, nil, nil, nil, container.NewGridWithColumns(2, workersCard, failedCard))
 
 	env.Every(200*time.Millisecond, v.refresh)
