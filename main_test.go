@@ -87,6 +87,31 @@ func TestUnknownArgumentsExitTwo(t *testing.T) {
 	}
 }
 
+// Bad flags are reported like every other message, with the flag as the help writes it.
+func TestBadFlagsAndArgumentsSayWhatIsWrong(t *testing.T) {
+	for args, want := range map[string]string{
+		"backup --bogus a b":       "proclab: flag provided but not defined: --bogus\n",
+		"backup --workers abc a b": `proclab: invalid value "abc" for flag --workers`,
+		"backup a b c":             "proclab: backup takes one source and one destination folder, not 3",
+		"bench spawn -n x":         `proclab: invalid value "x" for flag -n:`,
+	} {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI="+args)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("proclab %s: %v, stderr %q; want exit code 2 and %q", args, err, stderr.String(), want)
+		}
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI=backup --help")
+	out, err := cmd.Output()
+	if err != nil || !strings.Contains(string(out), "\n  --dry-run\n") {
+		t.Errorf("proclab backup --help: %v\n%s\nwant the options written --name", err, out)
+	}
+}
+
 // A command-line backup writes to the same app log as the window, under its run ID.
 func TestBackupRunIDReachesTheAppLog(t *testing.T) {
 	src, dst := t.TempDir(), t.TempDir()

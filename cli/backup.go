@@ -41,6 +41,9 @@ func runBackup(env *Env, args []string) int {
 	if done {
 		return code
 	}
+	if len(pos) > 2 {
+		return usageError(env, fs, "backup takes one source and one destination folder, not %d (quote a path with spaces)", len(pos))
+	}
 	if len(pos) != 2 {
 		return usageError(env, fs, "backup needs a source and a destination folder, e.g. 'proclab backup ~/Documents /media/usb/Documents'")
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -129,20 +130,33 @@ func newFlags(env *Env, usage, summary string) *flag.FlagSet {
 		name = append(name, w)
 	}
 	fs := flag.NewFlagSet(strings.Join(append([]string{"proclab"}, name...), " "), flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	// The flag package calls Usage on -help and on every bad flag; parse prints the full
-	// text once, for -help on stdout, and a short hint after a bad flag.
+	// The flag package prints its own errors and calls Usage on -help and on every bad
+	// flag; parse prints instead, like every other message: the full text once, for
+	// -help on stdout, and the error with a short hint after a bad flag.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	helpText[fs] = func(w io.Writer) {
+	flagSets[fs] = flagSetInfo{stderr: env.Stderr, help: func(w io.Writer) {
 		fmt.Fprintf(w, "Usage: proclab %s\n%s\n\nOptions:\n", usage, summary)
-		fs.SetOutput(w)
+		var defaults strings.Builder
+		fs.SetOutput(&defaults)
 		fs.PrintDefaults()
-		fs.SetOutput(env.Stderr)
-	}
+		fs.SetOutput(io.Discard)
+		// Written as the usage lines write them: -n, --name (Go's flag takes both).
+		io.WriteString(w, longFlag.ReplaceAllString(defaults.String(), "$1--$2"))
+	}}
 	return fs
 }
 
-var helpText = map[*flag.FlagSet]func(io.Writer){}
+// longFlag finds a flag name of two or more letters written with one dash, in the flag
+// package's help and errors.
+var longFlag = regexp.MustCompile(`(^|\s)-([a-z][a-z0-9-])`)
+
+type flagSetInfo struct {
+	help   func(io.Writer)
+	stderr io.Writer
+}
+
+var flagSets = map[*flag.FlagSet]flagSetInfo{}
 
 // parse parses flags wherever they stand among the positional arguments and returns the
 // positional ones. done is true when the command should return code at once (help, or
@@ -150,11 +164,12 @@ var helpText = map[*flag.FlagSet]func(io.Writer){}
 func parse(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
 	for {
 		if err := fs.Parse(args); err != nil {
+			info := flagSets[fs]
 			if errors.Is(err, flag.ErrHelp) {
-				helpText[fs](os.Stdout)
+				info.help(os.Stdout)
 				return nil, exitOK, true
 			}
-			fmt.Fprintf(fs.Output(), "Run '%s --help' for usage.\n", fs.Name())
+			fmt.Fprintf(info.stderr, "proclab: %s\nRun '%s --help' for usage.\n", longFlag.ReplaceAllString(err.Error(), "$1--$2"), fs.Name())
 			return nil, exitUsage, true
 		}
 		args = fs.Args()
