@@ -336,6 +336,10 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if rep.FilesPlanned != 1 {
 		t.Fatalf("dry run plans %d files, want the 1 changed", rep.FilesPlanned)
 	}
+	// The --json summary says it was a dry run and what it would copy.
+	if sum := rep.Summary(); !sum.DryRun || sum.FilesPlanned != 1 {
+		t.Fatalf("dry run summary %+v, want dry_run and files_planned 1", sum)
+	}
 	after := snapshot(t, dst)
 	if fmt.Sprint(before) != fmt.Sprint(after) {
 		t.Fatal("a dry run changed the destination")

@@ -93,6 +93,9 @@ type Summary struct {
 	BytesCopied  int64       `json:"bytes_copied"`
 	Seconds      float64     `json:"seconds"`
 	Errors       []FileError `json:"errors"`
+	// A dry run copies nothing: these say so and count what it would copy.
+	DryRun       bool `json:"dry_run,omitempty"`
+	FilesPlanned int  `json:"files_planned,omitempty"`
 }
 
 // Summary returns the short form.
@@ -101,8 +104,12 @@ func (r *Report) Summary() Summary {
 	if errs == nil {
 		errs = []FileError{}
 	}
-	return Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
+	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
 		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs}
+	if r.DryRun {
+		sum.DryRun, sum.FilesPlanned = true, r.FilesPlanned
+	}
+	return sum
 }
 
 // fill counts the plan's items and the workers' outcomes (by plan file index).
