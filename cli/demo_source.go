@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"runtime"
 
 	"dev.proclab/backup"
 	"dev.proclab/internal/numfmt"
@@ -35,6 +36,11 @@ func runDemoSource(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(env.Stdout, "%s: %d files, %s\n", pos[0], *files, numfmt.Bytes(*size))
+	extra := "a link and the file it points to, and "
+	if runtime.GOOS == "windows" {
+		extra = "" // no link: making one needs Developer Mode there
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d sample files (%s), plus %sthe marker %s that lets a new demo replace this one\n",
+		pos[0], *files, numfmt.Bytes(*size), extra, backup.DemoMarker)
 	return exitOK
 }
