@@ -551,6 +551,15 @@ func TestVerifyComparesHashesAndRecopiesSilentCorruption(t *testing.T) {
 	if rep.FilesCopied != 1 || !rep.OK() {
 		t.Fatalf("verify run copied %d (errors %v), want the corrupted one", rep.FilesCopied, rep.Errors)
 	}
+	// The report says the old copy was damaged, not just that a file was copied.
+	if rep.FilesRepaired != 1 {
+		t.Fatalf("%d files repaired, want the corrupted one", rep.FilesRepaired)
+	}
+	for _, f := range rep.Files {
+		if f.Path == "many/f010.txt" && !strings.Contains(f.Why, "SHA-256 differed") {
+			t.Fatalf("manifest record %+v, want why it was copied again", f)
+		}
+	}
 	sameTree(t, src, dst)
 }
 

@@ -45,7 +45,8 @@ type Report struct {
 	FilesCopied   int           `json:"files_copied"`
 	FilesSkipped  int           `json:"files_skipped"`
 	FilesFailed   int           `json:"files_failed"`
-	FilesPlanned  int           `json:"files_planned"` // to copy (dry run: would copy)
+	FilesPlanned  int           `json:"files_planned"`            // to copy (dry run: would copy)
+	FilesRepaired int           `json:"files_repaired,omitempty"` // verify found the copy's bytes differed: copied again
 	Folders       int           `json:"folders"`
 	BytesCopied   int64         `json:"bytes_copied"`
 	Throughput    float64       `json:"bytes_per_second"`
@@ -71,6 +72,9 @@ func (r *Report) setEnd(t time.Time) {
 func (r *Report) OK() bool {
 	return len(r.Errors) == 0 && r.Stopped == "" && r.FlushError == "" && r.ManifestError == ""
 }
+
+// repairedWhy is a file's reason in the manifest when Verify found its old copy damaged.
+const repairedWhy = "the copy's SHA-256 differed from the source's though size and time matched; copied again"
 
 // NotCopied counts the files a stopped run never reached (among FilesFailed).
 func (r *Report) NotCopied() int {
@@ -141,6 +145,10 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 			case res.Copied:
 				rec.Status = "copied"
 				r.BytesCopied += res.Bytes
+				if res.Repaired {
+					rec.Why = repairedWhy
+					r.FilesRepaired++
+				}
 			default:
 				rec.Status = "verified"
 			}

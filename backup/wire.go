@@ -65,6 +65,7 @@ const (
 	resCopied = 1 << iota
 	resHash
 	resErr
+	resRepaired
 )
 
 func encodeResults(m resultsMsg) []byte {
@@ -83,6 +84,9 @@ func encodeResults(m resultsMsg) []byte {
 		}
 		if r.Err != nil {
 			flags |= resErr
+		}
+		if r.Repaired {
+			flags |= resRepaired
 		}
 		b = append(b, flags)
 		b = binary.AppendVarint(b, r.Bytes)
@@ -105,7 +109,7 @@ func decodeResults(p []byte) (resultsMsg, error) {
 	for i := 0; i < n && d.err == nil; i++ {
 		r := result{I: d.int()}
 		flags := d.byte()
-		r.Copied = flags&resCopied != 0
+		r.Copied, r.Repaired = flags&resCopied != 0, flags&resRepaired != 0
 		r.Bytes = d.varint()
 		if flags&resHash != 0 {
 			r.Hash = d.string()

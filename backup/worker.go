@@ -69,11 +69,12 @@ type batch struct {
 }
 
 type result struct {
-	I      int
-	Copied bool // written (false: verified equal, nothing written)
-	Bytes  int64
-	Hash   string
-	Err    *FileError
+	I        int
+	Copied   bool // written (false: verified equal, nothing written)
+	Repaired bool // the copy had the same size and time but other bytes: written again
+	Bytes    int64
+	Hash     string
+	Err      *FileError
 }
 
 type resultsMsg struct {
@@ -218,13 +219,21 @@ var errKindChanged = errors.New("it changed kind (file, folder or link) while be
 
 func (w *worker) copyOne(t task) result {
 	if t.Op == OpVerify {
-		if h, same, err := w.compare(t.Rel); err != nil {
+		h, same, err := w.compare(t.Rel)
+		if err != nil {
 			return result{I: t.I, Err: fileErr(t.Rel, err, "cannot compare it")}
 		} else if same {
 			return result{I: t.I, Hash: h}
 		}
-		// Same size and time, different bytes: copy it again.
+		// Same size and time, different bytes: copy it again, and say so.
+		r := w.copyFile(t)
+		r.Repaired = r.Copied
+		return r
 	}
+	return w.copyFile(t)
+}
+
+func (w *worker) copyFile(t task) result {
 	if r, ok := w.fastCopy(t); ok {
 		return w.verified(t, r)
 	}

@@ -136,6 +136,9 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 		rate = fmt.Sprintf("; %s at %s/s", numfmt.Bytes(r.BytesCopied), numfmt.Bytes(int64(r.Throughput)))
 	}
 	fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %s of %d files%s.\n", r.Source, r.Destination, r.Seconds, counts, r.FilesTotal, rate)
+	if r.FilesRepaired > 0 {
+		fmt.Fprintf(w, "Verify: %d old copies had other bytes than their source (same size and time) and were copied again.\n", r.FilesRepaired)
+	}
 	for _, d := range r.WorkerDeaths {
 		fmt.Fprintf(w, "Worker %d (PID %d) died: %s; %d file(s) retried.\n", d.Worker, d.PID, d.Reason, len(d.Retried))
 	}

@@ -403,6 +403,9 @@ func (v *backupView) finish(r *backup.Run) {
 			rep.FilesCopied, rep.FilesSkipped, failed, rep.FilesTotal, numfmt.Bytes(rep.BytesCopied),
 			rep.Seconds, numfmt.Bytes(int64(rep.Throughput)))
 	}
+	if rep.FilesRepaired > 0 {
+		fmt.Fprintf(&sb, "\nVerify: %d old copies had other bytes than their source (same size and time) and were copied again.", rep.FilesRepaired)
+	}
 	for _, d := range rep.WorkerDeaths {
 		fmt.Fprintf(&sb, "\nWorker %d (PID %d) died: %s; %d file(s) retried.", d.Worker, d.PID, d.Reason, len(d.Retried))
 	}
