@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -494,7 +493,7 @@ func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 func (s *stream) needsFinish(d *Item) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if underFailedDir(d.Rel, s.dirErrs) != nil || slices.ContainsFunc(s.dirErrs, func(fe *FileError) bool { return fe.Path == d.Rel }) {
+	if underFailedDir(d.Rel, s.dirErrs) != nil {
 		return false // not made: already reported
 	}
 	return d.Create || d.Why != "" || s.work[d.Rel]
@@ -590,9 +589,11 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 	return tasks
 }
 
+// underFailedDir returns the error of the folder that could not be made which rel is, or
+// is inside.
 func underFailedDir(rel string, dirErrs []*FileError) *FileError {
 	for _, fe := range dirErrs {
-		if strings.HasPrefix(rel, fe.Path+string(filepath.Separator)) {
+		if rel == fe.Path || strings.HasPrefix(rel, fe.Path+string(filepath.Separator)) {
 			return fe
 		}
 	}

@@ -222,7 +222,8 @@ func (w *worker) copyOne(t task) result {
 		h, same, err := w.compare(t.Rel)
 		if err != nil {
 			return result{I: t.I, Err: fileErr(t.Rel, err, "cannot compare it")}
-		} else if same {
+		}
+		if same {
 			return result{I: t.I, Hash: h}
 		}
 		// Same size and time, different bytes: copy it again, and say so.
