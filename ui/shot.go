@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 )
 
 // Shot renders the window's content, open on one tab, through Fyne's software canvas
@@ -22,6 +23,9 @@ func Shot(o Options, tab, out string, size fyne.Size) error {
 	}
 	a := test.NewApp()
 	defer a.Quit()
+	// The app's own look (Fyne's theme, dark as the window opens here), not the test
+	// driver's orange one: the pictures are what people will see.
+	a.Settings().SetTheme(theme.DefaultTheme())
 	env := newEnv(a, nil, o)
 	defer env.beginQuit()
 	c := software.NewCanvas()
