@@ -156,7 +156,8 @@ func newBackupView(env *Env) *backupView {
 		widget.NewFormItem("Destination", container.NewBorder(nil, nil, nil, v.dstPick, v.dst)),
 	)
 	options := container.NewBorder(nil, nil, v.workersLabel, container.NewHBox(v.verify, v.dryRun), v.workers)
-	buttons := container.NewHBox(v.demoBtn, v.runBtn, v.cancelBtn, v.openBtn)
+	// The run's own buttons first; the demo helper stands apart at the far end.
+	buttons := container.NewBorder(nil, nil, container.NewHBox(v.runBtn, v.cancelBtn, v.openBtn), v.demoBtn)
 	bars := widget.NewForm(
 		widget.NewFormItem("Bytes", v.bytesBar),
 		widget.NewFormItem("Files", v.filesBar),
