@@ -163,13 +163,10 @@ func newBackupView(env *Env) *backupView {
 		widget.NewFormItem("Files", v.filesBar),
 	)
 	top := container.NewVBox(form, options, buttons, bars, v.status)
-	// Bold like the form's labels: a card title would be the largest text in the window.
-	heading := func(s string) *widget.Label {
-		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	workersCard := widget.NewCard("", "", container.NewBorder(heading("Worker processes"), nil, nil, nil,
+	// Bold labels like the form's: a card title would be the largest text in the window.
+	workersCard := widget.NewCard("", "", container.NewBorder(boldLabel("Worker processes"), nil, nil, nil,
 		container.NewVScroll(v.workerBox)))
-	failedCard := widget.NewCard("", "", container.NewBorder(container.NewVBox(heading("Report"), v.summary), nil, nil, nil,
+	failedCard := widget.NewCard("", "", container.NewBorder(container.NewVBox(boldLabel("Report"), v.summary), nil, nil, nil,
 		v.failedList))
 	v.content = container.NewBorder(top, nil, nil, nil, container.NewGridWithColumns(2, workersCard, failedCard))
 
