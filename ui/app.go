@@ -303,17 +303,17 @@ func newStatusBar(env *Env) fyne.CanvasObject {
 		n := env.Sup.Running()
 		switch n {
 		case 0:
-			children.SetText("No child processes running")
+			setText(children, "No child processes running")
 		case 1:
-			children.SetText("1 child process running")
+			setText(children, "1 child process running")
 		default:
-			children.SetText(fmt.Sprintf("%d child processes running", n))
+			setText(children, fmt.Sprintf("%d child processes running", n))
 		}
 		if self := env.Mon.Self(); !self.At.IsZero() {
-			usage.SetText(fmt.Sprintf("App CPU %.0f%% · memory %s", self.CPUPercent, mib(self.RSS)))
+			setText(usage, fmt.Sprintf("App CPU %.0f%% · memory %s", self.CPUPercent, mib(self.RSS)))
 		}
 		if d := env.AppLog.Dropped(); d > 0 {
-			dropped.SetText(fmt.Sprintf("⚠ %d log records dropped", d))
+			setText(dropped, fmt.Sprintf("⚠ %d log records dropped", d))
 			dropped.Show()
 		}
 	}

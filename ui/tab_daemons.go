@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,7 @@ type daemonsView struct {
 	env *Env
 
 	tasks []daemon.Info
+	drawn time.Time // when the task table was last refreshed
 	table *widget.Table
 
 	entries  []applog.Entry // the latest records, oldest first
@@ -140,8 +142,14 @@ func age(t time.Time) string {
 	}
 }
 
+// refreshTasks redraws the task table when a task moved, or once a second for the ages
+// it shows ("3 s ago").
 func (v *daemonsView) refreshTasks() {
-	v.tasks = v.env.Daemons.List()
+	tasks := v.env.Daemons.List()
+	if slices.Equal(tasks, v.tasks) && time.Since(v.drawn) < time.Second {
+		return
+	}
+	v.tasks, v.drawn = tasks, time.Now()
 	v.table.Refresh()
 }
 

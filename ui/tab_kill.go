@@ -302,6 +302,7 @@ func (v *killView) onHeader(col int) {
 		v.sort, v.desc = col, false
 	}
 	v.refresh()
+	v.table.Refresh() // the header's arrow, even when the order did not change
 }
 
 func (v *killView) toggle(id string) {
@@ -338,16 +339,19 @@ func (v *killView) toggleAll() {
 func (v *killView) refresh() {
 	list := v.env.Sup.List()
 	rows := make([]killRow, len(list))
-	known := make(map[string]bool, len(list))
+	running := make(map[string]bool, len(list))
 	for i, inf := range list {
 		rows[i].info = inf
-		known[inf.ID] = true
-		if !inf.State.Ended() && v.env.Mon != nil {
-			rows[i].stat, rows[i].sampled = v.env.Mon.Child(inf.PID)
+		if !inf.State.Ended() {
+			running[inf.ID] = true
+			if v.env.Mon != nil {
+				rows[i].stat, rows[i].sampled = v.env.Mon.Child(inf.PID)
+			}
 		}
 	}
+	// A child that ended can no longer be acted on: its tick goes with it.
 	for id := range v.sel {
-		if !known[id] {
+		if !running[id] {
 			delete(v.sel, id)
 		}
 	}
@@ -360,8 +364,11 @@ func (v *killView) refresh() {
 			return less(a, b)
 		})
 	}
-	v.rows = rows
-	v.table.Refresh()
+	// Uptimes move while anything runs; otherwise redraw only what changed.
+	if len(running) > 0 || !slices.Equal(rows, v.rows) {
+		v.rows = rows
+		v.table.Refresh()
+	}
 	v.updateSummary()
 }
 
@@ -377,7 +384,7 @@ func (v *killView) updateSummary() {
 			mem += r.stat.RSS
 		}
 	}
-	v.summary.SetText(fmt.Sprintf("%d running (%.0f%% CPU, %s) · %d ended · %d selected", run, cpu, memText(mem), ended, len(v.selected())))
+	setText(v.summary, fmt.Sprintf("%d running (%.0f%% CPU, %s) · %d ended · %d selected", run, cpu, memText(mem), ended, len(v.selected())))
 }
 
 func (v *killView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {

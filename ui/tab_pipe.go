@@ -139,6 +139,15 @@ func newPipeView(env *Env) *pipeView {
 	return v
 }
 
+// showPeerState sets the peer line, repainting only when it changed.
+func (v *pipeView) showPeerState(imp widget.Importance, text string) {
+	if v.peerState.Importance != imp {
+		v.peerState.Importance = imp
+		v.peerState.Refresh()
+	}
+	setText(v.peerState, text)
+}
+
 func (v *pipeView) current() *pipe.Peer {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -173,12 +182,10 @@ func (v *pipeView) tick() {
 	switch {
 	case p == nil:
 	case isDone(p.Done()):
-		v.peerState.Importance = widget.DangerImportance
-		v.peerState.SetText(fmt.Sprintf("Peer PID %d %s. Start a new peer to go on.", p.PID(), p.Child().Info().Reason))
+		v.showPeerState(widget.DangerImportance, fmt.Sprintf("Peer PID %d %s. Start a new peer to go on.", p.PID(), p.Child().Info().Reason))
 		v.kill.Disable()
 	default:
-		v.peerState.Importance = widget.SuccessImportance
-		v.peerState.SetText(fmt.Sprintf("Peer PID %d running, %d request(s) waiting", p.PID(), p.Pending()))
+		v.showPeerState(widget.SuccessImportance, fmt.Sprintf("Peer PID %d running, %d request(s) waiting", p.PID(), p.Pending()))
 		v.kill.Enable()
 	}
 }

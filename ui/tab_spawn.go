@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -273,10 +274,12 @@ func (v *spawnView) setRunning(on bool) {
 // tick copies the board into the widgets: one table refresh, whatever the event rate.
 func (v *spawnView) tick() {
 	s := v.board.Snapshot()
-	v.rows, v.cur = s.Workers, s.Job
-	v.table.Refresh()
+	if s.Job != v.cur || !slices.Equal(s.Workers, v.rows) {
+		v.rows, v.cur = s.Workers, s.Job
+		v.table.Refresh()
+	}
 	if v.running() && s.Phase != "" {
-		v.phase.SetText(s.Phase)
+		setText(v.phase, s.Phase)
 	}
 	if len(s.Points) != v.npts {
 		v.npts = len(s.Points)

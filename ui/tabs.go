@@ -76,6 +76,15 @@ func boldLabel(s string) *widget.Label {
 	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 }
 
+// setText changes l only when the text differs. Each Refresh repaints the whole window,
+// and the views' ticks run several times a second whether or not anything moved: an
+// idle window should cost nothing.
+func setText(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
+}
+
 // tableColumn is a plain (not sortable) table column: its header and width.
 type tableColumn struct {
 	title string
