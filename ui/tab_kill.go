@@ -2,7 +2,9 @@ package ui
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,12 +83,13 @@ var behaviours = []struct{ role, button, label string }{
 
 // killView is the Kill tab: a process monitor for every child of the app.
 type killView struct {
-	env   *Env
-	table *widget.Table
-	rows  []killRow
-	sel   map[string]bool // selected child IDs
-	sort  int             // column index; 0 keeps start order
-	desc  bool
+	env         *Env
+	table       *widget.Table
+	rows        []killRow
+	sel         map[string]bool // selected child IDs
+	sort        int             // column index; 0 keeps start order
+	reasonWidth float32         // the exit reason column's width now
+	desc        bool
 
 	count, grace, restart *widget.Select
 	watch                 *widget.Check
@@ -123,6 +126,9 @@ func newKillView(env *Env) *killView {
 	v.timeLimit = widget.NewEntry()
 	v.timeLimit.SetText("60")
 	v.watch = widget.NewCheck("Watchdog: kill over", func(bool) { v.applyWatchdog() })
+	// The fields are marked when their text is not a limit.
+	v.memLimit.Validator = func(s string) error { _, err := parseMemLimit(s); return err }
+	v.timeLimit.Validator = func(s string) error { _, err := parseTimeLimit(s); return err }
 	v.memLimit.OnChanged = func(string) { v.applyWatchdog() }
 	v.timeLimit.OnChanged = func(string) { v.applyWatchdog() }
 	v.summary = widget.NewLabel("")
@@ -164,7 +170,7 @@ func newKillView(env *Env) *killView {
 	// A click anywhere on a row toggles its selection: many rows can be selected.
 	v.table.OnSelected = func(id widget.TableCellID) {
 		v.table.Unselect(id)
-		if id.Row >= 0 && id.Row < len(v.rows) {
+		if id.Row >= 0 && id.Row < len(v.rows) && !v.rows[id.Row].info.State.Ended() {
 			v.toggle(v.rows[id.Row].info.ID)
 		}
 	}
@@ -280,15 +286,60 @@ func (v *killView) applyWatchdog() {
 		v.note.SetText("Watchdog off.")
 		return
 	}
-	mem, err1 := strconv.ParseUint(strings.TrimSpace(v.memLimit.Text), 10, 32)
-	secs, err2 := strconv.ParseFloat(strings.TrimSpace(v.timeLimit.Text), 64)
-	if err1 != nil || err2 != nil || secs < 0 {
+	mem, err1 := parseMemLimit(v.memLimit.Text)
+	secs, err2 := parseTimeLimit(v.timeLimit.Text)
+	if err := errors.Join(err1, err2); err != nil {
 		v.env.Mon.SetLimits(procmon.Limits{})
-		v.note.SetText("Watchdog off: enter whole MiB and seconds (0 means no limit).")
+		v.note.SetText("Watchdog off until the limits are fixed: " + err.Error())
 		return
 	}
 	v.env.Mon.SetLimits(procmon.Limits{MaxRSS: mem << 20, MaxAge: time.Duration(secs * float64(time.Second))})
-	v.note.SetText(fmt.Sprintf("Watchdog on: any child over %d MiB or running over %gs is killed.", mem, secs))
+	var over []string
+	if mem > 0 {
+		over = append(over, fmt.Sprintf("over %d MiB", mem))
+	}
+	if secs > 0 {
+		over = append(over, fmt.Sprintf("running over %g s", secs))
+	}
+	if len(over) == 0 {
+		v.note.SetText("Watchdog on, but both limits are 0 (no limit): enter MiB or seconds.")
+		return
+	}
+	v.note.SetText("Watchdog on: any child " + strings.Join(over, " or ") + " is killed.")
+}
+
+// parseMemLimit reads the watchdog's memory limit: whole MiB, 0 for none.
+func parseMemLimit(s string) (uint64, error) {
+	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32)
+	if err != nil {
+		return 0, errors.New("enter whole MiB, such as 200 (0 means no limit)")
+	}
+	return n, nil
+}
+
+// parseTimeLimit reads the watchdog's age limit: seconds, 0 for none.
+func parseTimeLimit(s string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) || f > 1e6 {
+		return 0, errors.New("enter seconds, such as 60 (0 means no limit)")
+	}
+	return f, nil
+}
+
+// fitReasons widens the last column to the longest exit reason, so the table's
+// horizontal scroll reaches the end of every one ("…; gave up after 5 restarts").
+func (v *killView) fitReasons() {
+	w := killCols[colReason].width
+	style := fyne.TextStyle{}
+	for _, r := range v.rows {
+		if r.info.Reason != "" {
+			w = max(w, fyne.MeasureText(r.info.Reason, theme.TextSize(), style).Width+2*theme.InnerPadding())
+		}
+	}
+	if w != v.reasonWidth {
+		v.reasonWidth = w
+		v.table.SetColumnWidth(colReason, w)
+	}
 }
 
 func (v *killView) onHeader(col int) {
@@ -367,6 +418,7 @@ func (v *killView) refresh() {
 	// Uptimes move while anything runs; otherwise redraw only what changed.
 	if len(running) > 0 || !slices.Equal(rows, v.rows) {
 		v.rows = rows
+		v.fitReasons()
 		v.table.Refresh()
 	}
 	v.updateSummary()
@@ -401,6 +453,11 @@ func (v *killView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		childID := r.info.ID
 		check.OnChanged = nil
 		check.SetChecked(v.sel[childID])
+		if r.info.State.Ended() {
+			check.Disable() // nothing left to stop
+		} else {
+			check.Enable()
+		}
 		check.OnChanged = func(on bool) {
 			if on != v.sel[childID] {
 				v.toggle(childID)

@@ -155,6 +155,15 @@ func TestKillTabTerminateCountsDownThenKillsAChildThatIgnoresIt(t *testing.T) {
 		if why := cellText(v.table, 0, colReason); why != "killed after 1s grace: ignored the stop request" {
 			t.Fatalf("reason %q", why)
 		}
+		// The ended child can no longer be selected: its tick goes.
+		o := v.table.CreateCell()
+		v.table.UpdateCell(widget.TableCellID{Row: 0, Col: colSel}, o)
+		if c := o.(*fyne.Container).Objects[1].(*widget.Check); c.Checked || !c.Disabled() {
+			t.Errorf("the ended child's tick: checked %v, disabled %v", c.Checked, c.Disabled())
+		}
+		if !strings.HasSuffix(v.summary.Text, "0 selected") {
+			t.Errorf("summary %q", v.summary.Text)
+		}
 	})
 }
 
@@ -200,6 +209,14 @@ func TestKillTabWatchdogKillsAMemoryGrowerAndSaysWhy(t *testing.T) {
 		v.memLimit.SetText("40")
 		v.timeLimit.SetText("0")
 		v.watch.SetChecked(true)
+		if v.note.Text != "Watchdog on: any child over 40 MiB is killed." {
+			t.Errorf("note %q", v.note.Text)
+		}
+		test.Type(v.timeLimit, "x") // "0x": marked, and the watchdog says why it is off
+		if v.timeLimit.Validate() == nil || !strings.HasPrefix(v.note.Text, "Watchdog off until the limits are fixed: enter seconds") {
+			t.Errorf("seconds %q: valid %v, note %q", v.timeLimit.Text, v.timeLimit.Validate(), v.note.Text)
+		}
+		v.timeLimit.SetText("0")
 		test.Tap(v.starts["grow"])
 	})
 	waitRows(t, v, "the watchdog kill", func() bool {

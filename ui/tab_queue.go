@@ -192,6 +192,7 @@ func (v *queueView) config() queue.Config {
 func (v *queueView) onStart() {
 	cfg := v.config()
 	v.start.Disable()
+	v.setSettings(false)
 	v.status.SetText("Starting producers and consumers…")
 	v.status.Importance = widget.MediumImportance
 	// Spawning takes a few milliseconds a child: never on the main goroutine.
@@ -205,6 +206,18 @@ func (v *queueView) onStart() {
 		}
 		v.mu.Unlock()
 	}()
+}
+
+// setSettings enables the run's settings, or disables them while a run goes: a
+// running queue keeps the producers, consumers and capacity it started with.
+func (v *queueView) setSettings(on bool) {
+	for _, s := range []*widget.Select{v.producers, v.consumers, v.capacity, v.rate, v.work} {
+		if on {
+			s.Enable()
+		} else {
+			s.Disable()
+		}
+	}
 }
 
 func (v *queueView) onStop() {
@@ -233,6 +246,7 @@ func (v *queueView) tick() {
 		v.status.Importance = widget.DangerImportance
 		v.status.SetText(pending)
 		v.start.Enable()
+		v.setSettings(true)
 	}
 	if q == nil || (q == v.shownQ && v.ended) {
 		return
@@ -262,6 +276,7 @@ func (v *queueView) tick() {
 		v.ended = true
 		r := q.Result()
 		v.start.Enable()
+		v.setSettings(true)
 		v.stop.Disable()
 		v.kill.Disable()
 		if r.Err != nil {

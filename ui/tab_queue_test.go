@@ -46,6 +46,9 @@ func TestQueueTabRunsKillsAConsumerAndBalances(t *testing.T) {
 		if v.depth.Max != 100 {
 			t.Errorf("depth bar max %v, want the capacity 100", v.depth.Max)
 		}
+		if !v.producers.Disabled() || !v.capacity.Disabled() {
+			t.Error("the settings can be changed while the run goes, and nothing would follow")
+		}
 		test.Tap(v.kill)
 	})
 	eventually(t, "the note that the dead consumer's messages went back", func() bool {
@@ -63,8 +66,8 @@ func TestQueueTabRunsKillsAConsumerAndBalances(t *testing.T) {
 		return strings.Contains(status, "exactly once")
 	})
 	v.look(func() {
-		if v.start.Disabled() || !v.stop.Disabled() {
-			t.Error("after the run Start should be enabled again and Stop disabled")
+		if v.start.Disabled() || !v.stop.Disabled() || v.producers.Disabled() || v.work.Disabled() {
+			t.Error("after the run Start and the settings should be enabled again and Stop disabled")
 		}
 	})
 }
