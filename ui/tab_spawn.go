@@ -161,6 +161,9 @@ func (v *spawnView) job() (spawn.Job, error) {
 	if err != nil {
 		return spawn.Job{}, err
 	}
+	if size > t.MaxSize {
+		return spawn.Job{}, fmt.Errorf("%s is more than %s takes: enter at most %s", v.size.Text, t.Title, numfmt.Thousands(t.MaxSize))
+	}
 	n, _ := strconv.Atoi(v.workers.Selected)
 	j := spawn.Job{Task: t, Size: size, Workers: max(n, 1), Mode: spawn.Processes}
 	if t.Units(size) < int64(j.Workers) {
@@ -361,6 +364,10 @@ func (v *spawnView) showReport(r spawn.Report) {
 	}
 	v.resWall.SetText(wall + fmt.Sprintf("; one process: %s", secs(ref.Wall)))
 	v.resSpawn.SetText(spawnText(run, r.Goroutines))
+	if ref.Wall < shortRun {
+		v.resSpeedup.SetText(tooShort(ref.Wall))
+		return
+	}
 	sp := fmt.Sprintf("%.2f× with %d processes", r.Speedup(), run.Job.Workers)
 	if r.Goroutines != nil {
 		sp += fmt.Sprintf(", %.2f× with goroutines", r.GoSpeedup())
@@ -411,7 +418,18 @@ func (v *spawnView) showSweep(job spawn.Job, pts []spawn.Point, last []spawn.Out
 	if len(gs) > 0 {
 		s += "; goroutines " + strings.Join(gs, ", ")
 	}
+	if ref.Wall < shortRun {
+		s = tooShort(ref.Wall)
+	}
 	v.resSpeedup.SetText(s)
+}
+
+// shortRun: below this a single-process run is mostly process start-up and timer
+// noise, and a ratio of two such times says nothing (296× was seen for size 2).
+const shortRun = 20 * time.Millisecond
+
+func tooShort(ref time.Duration) string {
+	return fmt.Sprintf("not measured: one process took %s, too short to compare; enter a size that takes a second or more", secs(ref))
 }
 
 func checkText(match bool, ref spawn.Outcome) string {
@@ -467,7 +485,10 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+	if errors.Is(err, strconv.ErrRange) && n > 0 || err == nil && n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is too large: enter a size such as 100,000,000 or 500M", s)
+	}
+	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("%q is not a size: enter a whole number such as 100,000,000 or 500M", s)
 	}
 	return n * mult, nil

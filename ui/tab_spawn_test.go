@@ -24,7 +24,7 @@ func TestSpawnTabStartShowsWorkersResultCheckAndSpeedup(t *testing.T) {
 	v := newSpawnTest(t)
 	onUI(v.env, func() {
 		v.task.SetSelectedIndex(0)
-		v.size.SetText("10,000,000")
+		v.size.SetText("50,000,000") // long enough to time (see shortRun)
 		v.workers.SetSelected("3")
 		v.compare.SetChecked(true)
 		test.Tap(v.start)
@@ -50,7 +50,7 @@ func TestSpawnTabStartShowsWorkersResultCheckAndSpeedup(t *testing.T) {
 	if len(pids) != 3 {
 		t.Fatalf("3 workers in %d processes", len(pids))
 	}
-	if v.resResult.Text != "664,579 primes below 10,000,000" {
+	if v.resResult.Text != "3,001,134 primes below 50,000,000" {
 		t.Fatalf("result %q", v.resResult.Text)
 	}
 	if !strings.HasPrefix(v.resCheck.Text, "✓") {
@@ -105,6 +105,33 @@ func TestSpawnTabSweepChartsEveryCountAndCancelStopsAll(t *testing.T) {
 	ui(func() {
 		if !strings.HasPrefix(v.phase.Text, "Cancelled") {
 			t.Fatalf("phase %q", v.phase.Text)
+		}
+	})
+}
+
+func TestSpawnTabRefusesSizesItCannotTakeAndTimesNoTinyRun(t *testing.T) {
+	v := newSpawnTest(t)
+	ui := func(fn func()) { onUI(v.env, fn) }
+	ui(func() {
+		v.task.SetSelectedIndex(0)
+		v.workers.SetSelected("2")
+		for in, want := range map[string]string{
+			"9000000000000000000":  "is more than Count primes takes: enter at most 1,000,000,000,000",
+			"99999999999999999999": "is too large",
+		} {
+			v.size.SetText(in)
+			test.Tap(v.start)
+			if v.running() || !strings.Contains(v.phase.Text, want) {
+				t.Errorf("size %s: running %v, phase %q; want %q", in, v.running(), v.phase.Text, want)
+			}
+		}
+		v.size.SetText("2")
+		test.Tap(v.start)
+	})
+	eventually(t, "the tiny run to finish", func() bool { return !v.running() })
+	ui(func() {
+		if !strings.HasPrefix(v.resSpeedup.Text, "not measured: one process took") || strings.Contains(v.resSpeedup.Text, "×") {
+			t.Errorf("speedup of a run of size 2: %q", v.resSpeedup.Text)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"dev.proclab/core"
+	"dev.proclab/internal/numfmt"
 	"dev.proclab/ipc"
 	"dev.proclab/ipc/ipcjson"
 )
@@ -47,6 +48,9 @@ func (j Job) check() error {
 		return errors.New("no task chosen")
 	case j.Workers < 1 || j.Workers > MaxWorkers:
 		return fmt.Errorf("%d workers: choose 1 to %d", j.Workers, MaxWorkers)
+	case j.Size > j.Task.MaxSize:
+		return fmt.Errorf("a size of %s is more than %s takes: enter at most %s",
+			numfmt.Thousands(j.Size), j.Task.Title, numfmt.Thousands(j.Task.MaxSize))
 	case j.Task.Units(j.Size) < int64(j.Workers):
 		return fmt.Errorf("a size of %d is too small to share among %d workers", j.Size, j.Workers)
 	}

@@ -94,7 +94,7 @@ func TestCancelStopsEveryWorkerAtOnce(t *testing.T) {
 	c, cancel := context.WithCancel(ctx(t))
 	done := make(chan error, 1)
 	go func() {
-		_, err := e.Run(c, spawn.Job{Task: spawn.FindTask("pi"), Size: 1 << 40, Workers: 3, Mode: spawn.Processes}, &b)
+		_, err := e.Run(c, spawn.Job{Task: spawn.FindTask("pi"), Size: 1_000_000_000_000, Workers: 3, Mode: spawn.Processes}, &b)
 		done <- err
 	}()
 	// Cancel once every worker is computing.
@@ -141,9 +141,24 @@ func TestCancelStopsGoroutinesToo(t *testing.T) {
 	e, _ := newEngine(t)
 	c, cancel := context.WithCancel(ctx(t))
 	time.AfterFunc(200*time.Millisecond, cancel)
-	_, err := e.Run(c, spawn.Job{Task: spawn.FindTask("pi"), Size: 1 << 40, Workers: 2, Mode: spawn.Goroutines}, nil)
+	_, err := e.Run(c, spawn.Job{Task: spawn.FindTask("pi"), Size: 1_000_000_000_000, Workers: 2, Mode: spawn.Goroutines}, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled goroutine run returned %v", err)
+	}
+}
+
+// A size past the task's limit (the sieve would need √size bytes per worker, 3 GB for
+// 9·10¹⁸) is refused before any worker starts.
+func TestASizePastTheTasksLimitIsRefused(t *testing.T) {
+	e, sup := newEngine(t)
+	for _, task := range spawn.Tasks {
+		_, err := e.Run(ctx(t), spawn.Job{Task: task, Size: task.MaxSize + 1, Workers: 2, Mode: spawn.Processes}, nil)
+		if err == nil || !strings.Contains(err.Error(), "enter at most") {
+			t.Errorf("%s of size %d: %v", task.Name, task.MaxSize+1, err)
+		}
+	}
+	if n := len(sup.List()); n != 0 {
+		t.Errorf("%d workers started for sizes that were refused", n)
 	}
 }
 
@@ -153,7 +168,7 @@ func TestAWorkerKilledMidRunFailsTheRunInsteadOfHanging(t *testing.T) {
 	var b spawn.Board
 	done := make(chan error, 1)
 	go func() {
-		_, err := e.Run(ctx(t), spawn.Job{Task: spawn.FindTask("pi"), Size: 1 << 40, Workers: 2, Mode: spawn.Processes}, &b)
+		_, err := e.Run(ctx(t), spawn.Job{Task: spawn.FindTask("pi"), Size: 1_000_000_000_000, Workers: 2, Mode: spawn.Processes}, &b)
 		done <- err
 	}()
 	var victim string

@@ -33,6 +33,9 @@ type Task struct {
 	Title       string
 	SizeLabel   string // what Size counts, e.g. "numbers below"
 	DefaultSize int64
+	// MaxSize keeps a run's memory small and its arithmetic exact: the sieve holds
+	// √size bytes, and Collatz values must not overflow 64 bits.
+	MaxSize int64
 	// run computes [lo, hi), calling progress(done) now and then with how many numbers
 	// are done; it returns early (ok=false) when stop reports true.
 	run func(lo, hi int64, progress func(done int64), stop func() bool) (p Partial, ok bool)
@@ -117,7 +120,8 @@ func sum(a, b Partial) Partial { return Partial{N: a.N + b.N} }
 
 var primesTask = &Task{
 	Name: "primes", Title: "Count primes", SizeLabel: "numbers below", DefaultSize: 2_000_000_000,
-	run: countPrimes, combine: sum,
+	MaxSize: 1_000_000_000_000, // a 1 MB sieve; about 20 minutes for one process here
+	run:     countPrimes, combine: sum,
 	Describe: func(size int64, p Partial) string {
 		return fmt.Sprintf("%s primes below %s", numfmt.Thousands(p.N), numfmt.Thousands(size))
 	},
@@ -200,7 +204,8 @@ func smallPrimes(n int64) []int64 {
 
 var piTask = &Task{
 	Name: "pi", Title: "Monte Carlo π", SizeLabel: "random points", DefaultSize: 1_000_000_000,
-	run: monteCarloPi, combine: sum,
+	MaxSize: 1_000_000_000_000, // about 30 minutes for one process here
+	run:     monteCarloPi, combine: sum,
 	Describe: func(size int64, p Partial) string {
 		if size <= 0 {
 			return "no points"
@@ -245,7 +250,9 @@ func splitmix64(x uint64) uint64 {
 
 var collatzTask = &Task{
 	Name: "collatz", Title: "Longest Collatz chain", SizeLabel: "start values below", DefaultSize: 8_000_000,
-	start: 1, run: longestCollatz,
+	// Every chain from below 10⁹ peaks under 1.5·10¹⁸ (at 319,804,831), inside 64 bits.
+	MaxSize: 1_000_000_000,
+	start:   1, run: longestCollatz,
 	combine: func(a, b Partial) Partial {
 		if b.N > a.N || b.N == a.N && b.At < a.At {
 			return b
