@@ -51,6 +51,7 @@ type pipeView struct {
 	pingN                 *widget.Select
 	ping                  *widget.Button
 	peerState, pingResult *widget.Label
+	detail                *widget.Label // the selected row in full
 	list                  *widget.List
 
 	rows  []pipeRow // main goroutine only; oldest first
@@ -107,7 +108,7 @@ func newPipeView(env *Env) *pipeView {
 				right.SetText("")
 				return
 			}
-			left.SetText(fmt.Sprintf("→ #%d  %s", r.id, r.cmd))
+			left.SetText(r.sent())
 			switch {
 			case !r.done:
 				right.Importance = widget.LowImportance
@@ -129,7 +130,17 @@ func newPipeView(env *Env) *pipeView {
 			boldLabel("App (parent) sends"),
 			widget.NewLabelWithStyle("Peer (child) replies, with round-trip time", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})),
 	)
-	v.content = container.NewBorder(top, nil, nil, nil, v.list)
+	// The columns cut long replies and errors short: a click shows the row in full.
+	v.detail = widget.NewLabel("Click a row to read it in full.")
+	v.detail.Wrapping = fyne.TextWrapWord
+	v.detail.Importance = widget.LowImportance
+	v.list.OnSelected = func(i widget.ListItemID) {
+		if i >= 0 && i < len(v.rows) {
+			v.detail.Importance = widget.MediumImportance
+			v.detail.SetText(v.rows[i].full())
+		}
+	}
+	v.content = container.NewBorder(top, v.detail, nil, nil, v.list)
 	env.Every(100*time.Millisecond, v.tick)
 	env.OnQuit(func() {
 		if p := v.current(); p != nil {
@@ -246,6 +257,25 @@ func (v *pipeView) startPeer() (*pipe.Peer, error) {
 	return p, nil
 }
 
+// sent is the row's left column: the request, with its ID once it was sent.
+func (r pipeRow) sent() string {
+	if r.id == 0 {
+		return "→ " + r.cmd
+	}
+	return fmt.Sprintf("→ #%d  %s", r.id, r.cmd)
+}
+
+// full is the whole row as one line of text.
+func (r pipeRow) full() string {
+	switch {
+	case r.note != "":
+		return r.note
+	case !r.done:
+		return r.sent() + " … waiting for the reply"
+	}
+	return r.sent() + "  ←  " + r.reply
+}
+
 func (v *pipeView) addNote(text string) { v.rows = append(v.rows, pipeRow{note: text}) }
 
 func (v *pipeView) onSend() {
@@ -266,6 +296,9 @@ func (v *pipeView) sendCmd(cmd string) {
 		})
 		v.later(func() {
 			if err != nil {
+				if errors.Is(err, pipe.ErrPeerGone) {
+					err = fmt.Errorf("not sent: peer PID %d has ended; press Start new peer to go on", pid)
+				}
 				v.rows = append(v.rows, pipeRow{peer: pid, cmd: cmd, done: true, err: true, reply: err.Error()})
 				return
 			}

@@ -61,6 +61,17 @@ func TestPipeTabConversationCrashAndNewPeer(t *testing.T) {
 		v.look(func() { s = v.peerState.Text })
 		return strings.Contains(s, "crashed") && strings.Contains(s, "Start a new peer")
 	})
+	v.sendText("square 4") // to the dead peer: not sent, and it says what to do
+	if r := v.waitReply(t, "square 4"); !r.err || r.id != 0 || !strings.Contains(r.reply, "not sent") ||
+		!strings.Contains(r.reply, "Start new peer") || strings.Contains(r.sent(), "#") {
+		t.Fatalf("square 4 to a dead peer → %+v (%q)", r, r.sent())
+	}
+	v.look(func() {
+		v.list.Select(len(v.rows) - 1)
+		if !strings.HasPrefix(v.detail.Text, "→ square 4  ←  not sent: peer PID") {
+			t.Errorf("the selected row in full: %q", v.detail.Text)
+		}
+	})
 	old := v.current().PID()
 	v.look(func() { test.Tap(v.restart) })
 	eventually(t, "a new peer", func() bool { p := v.current(); return p != nil && p.PID() != old })

@@ -89,13 +89,20 @@ func Run(cmd string) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("square needs a whole number, e.g. 'square 12', not %q", rest)
 		}
-		return fmt.Sprintf("%s² = %s", n, new(big.Int).Mul(n, n)), nil
+		base := n.String()
+		if n.Sign() < 0 {
+			base = "(" + base + ")" // -5² reads as -(5²)
+		}
+		return fmt.Sprintf("%s² = %s", base, new(big.Int).Mul(n, n)), nil
 	case "primes":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 0 || n > maxPrimes {
 			return "", fmt.Errorf("primes needs a number from 0 to %d, e.g. 'primes 1000000'", maxPrimes)
 		}
 		count, largest := primes(n)
+		if count == 0 {
+			return fmt.Sprintf("no primes up to %d", n), nil
+		}
 		return fmt.Sprintf("%d primes up to %d (largest %d)", count, n, largest), nil
 	case "sha256":
 		sum := sha256.Sum256([]byte(rest))

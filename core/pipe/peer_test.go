@@ -43,6 +43,8 @@ func TestCommandsAnswer(t *testing.T) {
 	for cmd, want := range map[string]string{
 		"square 12":      "144",
 		"primes 100":     "25 primes up to 100 (largest 97)",
+		"primes 1":       "no primes up to 1",
+		"square -5":      "(-5)² = 25",
 		"sha256 abc":     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 		"echo two words": "two words",
 		"sleep 0.01":     "slept 10ms",
