@@ -16,7 +16,7 @@ import (
 // mainMenu is the window's menu: File › Quit (the full quit sequence, not a bare exit)
 // and Help › About.
 func mainMenu(env *Env) *fyne.MainMenu {
-	quit := fyne.NewMenuItem("Quit", func() { env.quit("Quit menu") })
+	quit := fyne.NewMenuItem("Quit", func() { env.askQuit("Quit menu") })
 	quit.IsQuit = true
 	quit.Shortcut = ctrlQ
 	return fyne.NewMainMenu(

@@ -47,8 +47,8 @@ func Run(o Options) {
 	}
 	w.SetMainMenu(mainMenu(env))
 	w.Resize(fyne.NewSize(1100, 760))
-	w.SetCloseIntercept(func() { env.quit("window closed") })
-	w.Canvas().AddShortcut(ctrlQ, func(fyne.Shortcut) { env.quit("Ctrl+Q") })
+	w.SetCloseIntercept(func() { env.askQuit("window closed") })
+	w.Canvas().AddShortcut(ctrlQ, func(fyne.Shortcut) { env.askQuit("Ctrl+Q") })
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
@@ -83,6 +83,30 @@ func (e *Env) quit(why string) {
 	if !e.startQuit(why) {
 		e.forceQuit(why)
 	}
+}
+
+// askQuit is the user's quit (close button, menu, Ctrl+Q): while child processes run it
+// first asks, since quitting stops them (a backup is cancelled). A quit already under
+// way is forced at once, as quit does.
+func (e *Env) askQuit(why string) {
+	n := e.Sup.Running()
+	if n == 0 || e.Window == nil || e.quitStarted() != (time.Time{}) {
+		e.quit(why)
+		return
+	}
+	msg := "1 child process is running: quitting stops it."
+	if n > 1 {
+		msg = fmt.Sprintf("%d child processes are running: quitting stops them.", n)
+	}
+	msg += "\nA backup under way is cancelled; running it again resumes it."
+	d := dialog.NewConfirm("Quit "+e.Info.Name+"?", msg, func(ok bool) {
+		if ok {
+			e.quit(why)
+		}
+	}, e.Window)
+	d.SetConfirmText("Quit")
+	d.SetDismissText("Keep running")
+	d.Show()
 }
 
 // startQuit begins the quit sequence unless it has begun already.

@@ -157,7 +157,7 @@ func (v *daemonsView) refreshTasks() {
 func (v *daemonsView) demoBar() fyne.CanvasObject {
 	startDaemon := widget.NewButton("Start a daemon task", func() { v.startDaemonTask() })
 	startWorker := widget.NewButton("Start a non-daemon task (10 s)", func() { v.startNonDaemonTask(10 * time.Second) })
-	quit := widget.NewButton("Quit the app…", func() { v.env.quit("Quit button on the Daemons tab") })
+	quit := widget.NewButton("Quit the app…", func() { v.env.askQuit("Quit button on the Daemons tab") })
 	quit.Importance = widget.DangerImportance
 	return container.NewHBox(startDaemon, startWorker, layout.NewSpacer(), quit)
 }

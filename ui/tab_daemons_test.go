@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/core"
 	"dev.proclab/daemon"
@@ -31,6 +33,54 @@ func quitDone(env *Env) bool {
 	default:
 		return false
 	}
+}
+
+// findButton finds the button labelled text in o's tree (a dialog on the overlay).
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	if b, ok := o.(*widget.Button); ok && b.Text == text {
+		return b
+	}
+	var kids []fyne.CanvasObject
+	switch c := o.(type) {
+	case *fyne.Container:
+		kids = c.Objects
+	case fyne.Widget:
+		kids = test.WidgetRenderer(c).Objects()
+	}
+	for _, k := range kids {
+		if b := findButton(k, text); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// Closing the window while children run asks first: "Keep running" changes nothing.
+func TestQuitAsksFirstWhileChildrenRun(t *testing.T) {
+	env := newTestEnv(t)
+	if _, err := env.Sup.Start(coreSpecIdle()); err != nil {
+		t.Fatal(err)
+	}
+	ask := func(answer string) {
+		onUI(env, func() {
+			env.askQuit("window closed")
+			top := env.Window.Canvas().Overlays().Top()
+			if top == nil {
+				t.Fatal("no question before stopping a running child")
+			}
+			b := findButton(top, answer)
+			if b == nil {
+				t.Fatalf("the question has no %q button", answer)
+			}
+			test.Tap(b)
+		})
+	}
+	ask("Keep running")
+	if !env.quitStarted().IsZero() || env.Sup.Running() != 1 {
+		t.Fatalf("Keep running: quit started %v, %d children running", env.quitStarted(), env.Sup.Running())
+	}
+	ask("Quit")
+	eventually(t, "the quit to stop the child and end", func() bool { return quitDone(env) && env.Sup.Running() == 0 })
 }
 
 func TestQuitWaitsForARunningNonDaemonTask(t *testing.T) {
