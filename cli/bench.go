@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dev.proclab/core"
+	"dev.proclab/internal/numfmt"
 	"dev.proclab/ipc"
 )
 
@@ -19,7 +20,7 @@ var benches = map[string]func(env *Env, args []string) int{}
 func registerBench(name string, run func(env *Env, args []string) int) { benches[name] = run }
 
 func init() {
-	register("bench", "bench spawn|pipe|queue|backup [options]", "measure the engine (compare with ../shared/tools/py_mp_bench.py)", runBench)
+	register("bench", "bench spawn|pipe|queue|backup [options]", "measure the engine (README, Measurements, compares with Python multiprocessing)", runBench)
 	registerBench("spawn", benchSpawn)
 	registerBench("pipe", benchPipe)
 }
@@ -119,7 +120,7 @@ func benchSpawn(env *Env, args []string) int {
 	}
 	ms := float64(time.Since(start).Microseconds()) / 1000 / float64(*n)
 	printResult(env, *asJSON, map[string]any{"bench": "spawn", "n": *n, "ms_per_process": round3(ms)},
-		fmt.Sprintf("spawn: %d children started, ready, stopped and reaped: %.3f ms per process", *n, ms))
+		fmt.Sprintf("spawn: %s started, ready, stopped and reaped: %.3f ms per process", numfmt.Count(*n, "child", "children"), ms))
 	return exitOK
 }
 

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"time"
 
 	"dev.proclab/core"
 	"dev.proclab/core/queue"
+	"dev.proclab/internal/numfmt"
 )
 
 func init() { registerBench("queue", benchQueue) }
@@ -71,15 +73,25 @@ func benchQueue(env *Env, args []string) int {
 	}
 	rate := float64(r.Consumed) / r.Elapsed.Seconds()
 	if *asJSON {
-		b, _ := json.Marshal(map[string]any{"bench": "queue", "n": *n, "msgs_per_s": rate,
-			"producers": *producers, "consumers": *consumers, "seconds": r.Elapsed.Seconds(),
-			"p50_us": r.P50.Microseconds(), "p99_us": r.P99.Microseconds()})
+		b, _ := json.Marshal(map[string]any{"bench": "queue", "n": *n, "msgs_per_s": math.Round(rate),
+			"producers": *producers, "consumers": *consumers, "capacity": *capacity, "exactly_once": true,
+			"seconds": r.Elapsed.Seconds(), "p50_us": r.P50.Microseconds(), "p99_us": r.P99.Microseconds()})
 		fmt.Fprintln(env.Stdout, string(b))
 		return exitOK
 	}
-	fmt.Fprintf(env.Stdout, "queue: %d messages, %d producer(s) → %d consumer(s), capacity %d: %.2f s, %.2f M msgs/s (spawn included)\n",
-		*n, *producers, *consumers, *capacity, r.Elapsed.Seconds(), rate/1e6)
+	fmt.Fprintf(env.Stdout, "queue: %s, %s → %s, capacity %d: %.2f s, %s msgs/s (spawn included)\n",
+		numfmt.Count(int(*n), "message", "messages"), numfmt.Count(*producers, "producer", "producers"),
+		numfmt.Count(*consumers, "consumer", "consumers"), *capacity, r.Elapsed.Seconds(), rateText(rate))
 	fmt.Fprintf(env.Stdout, "latency produce→consume: p50 %s, p99 %s\n", r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
 	fmt.Fprintf(env.Stdout, "exactly once: each of the %d (producer, seq) pairs acknowledged once, none missing, none twice\n", r.Produced)
 	return exitOK
+}
+
+// rateText writes a message rate in millions a second, or plainly when under a million
+// (a run of one message must not read "0.00 M").
+func rateText(r float64) string {
+	if r < 1e6 {
+		return numfmt.Thousands(int64(math.Round(r)))
+	}
+	return fmt.Sprintf("%.2f M", r/1e6)
 }

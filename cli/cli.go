@@ -136,11 +136,15 @@ func newFlags(env *Env, usage, summary string) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	flagSets[fs] = flagSetInfo{stderr: env.Stderr, help: func(w io.Writer) {
-		fmt.Fprintf(w, "Usage: proclab %s\n%s\n\nOptions:\n", usage, summary)
+		fmt.Fprintf(w, "Usage: proclab %s\n%s\n", usage, summary)
 		var defaults strings.Builder
 		fs.SetOutput(&defaults)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
+		if defaults.Len() == 0 {
+			return // a command without options: no empty heading
+		}
+		io.WriteString(w, "\nOptions:\n")
 		// Written as the usage lines write them: -n, --name (Go's flag takes both).
 		io.WriteString(w, longFlag.ReplaceAllString(defaults.String(), "$1--$2"))
 	}}

@@ -15,6 +15,7 @@ import (
 	"dev.proclab/core"
 	"dev.proclab/core/procmon"
 	"dev.proclab/daemon"
+	"dev.proclab/internal/numfmt"
 )
 
 // AppInfo is the app's identity, read from FyneApp.toml by the caller.
@@ -117,7 +118,7 @@ func (e *Env) startDaemons() {
 		ticks, last := e.Mon.Heartbeat()
 		self := e.Mon.Self()
 		return daemon.Probe{Ticks: ticks, Last: last,
-			Activity: fmt.Sprintf("app CPU %.0f%%, memory %s; %d children sampled", self.CPUPercent, mib(self.RSS), e.Sup.Running())}
+			Activity: fmt.Sprintf("app CPU %.0f%%, memory %s; %s sampled", self.CPUPercent, mib(self.RSS), numfmt.Count(e.Sup.Running(), "child", "children"))}
 	})
 	e.Daemons.Go("heartbeat", daemon.Daemon, func(t *daemon.Task) {
 		tk := time.NewTicker(time.Second)

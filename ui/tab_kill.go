@@ -25,7 +25,8 @@ var killTab = Tab{
 	Title: "Kill",
 	How: `Every child is a real OS process with its own PID, listed here whichever tab started it. ` +
 		`Terminate asks politely (a stop message on its stdin, and SIGTERM on Unix) and kills it if it has not exited when the grace period runs out; Kill ends it at once (SIGKILL, TerminateProcess on Windows). ` +
-		`Every exit has a reason; "on crash" restarts a child that ended without being asked, like supervisord's autorestart. Python: p.terminate(), p.kill(), p.exitcode.`,
+		`Every exit has a reason; "on crash" restarts a child that ended without being asked, like supervisord's autorestart. ` +
+		`Memory is the resident set (RSS): pages the children share, such as the program itself, count in each, so the total overstates what they use together. Python: p.terminate(), p.kill(), p.exitcode.`,
 	Build: buildKill,
 }
 
@@ -436,7 +437,7 @@ func (v *killView) updateSummary() {
 			mem += r.stat.RSS
 		}
 	}
-	setText(v.summary, fmt.Sprintf("%d running (%.0f%% CPU, %s) · %d ended · %d selected", run, cpu, memText(mem), ended, len(v.selected())))
+	setText(v.summary, fmt.Sprintf("%d running (%.0f%% CPU, RSS %s) · %d ended · %d selected", run, cpu, memText(mem), ended, len(v.selected())))
 }
 
 func (v *killView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
@@ -546,8 +547,6 @@ func uptimeText(d time.Duration) string {
 
 func memText(b uint64) string {
 	switch {
-	case b == 0:
-		return "0"
 	case b < 10<<20:
 		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
 	case b < 10<<30:

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/core/pipe"
+	"dev.proclab/internal/numfmt"
 )
 
 var pipeTab = Tab{
@@ -196,7 +197,7 @@ func (v *pipeView) tick() {
 		v.showPeerState(widget.DangerImportance, fmt.Sprintf("Peer PID %d %s. Start a new peer to go on.", p.PID(), p.Child().Info().Reason))
 		v.kill.Disable()
 	default:
-		v.showPeerState(widget.SuccessImportance, fmt.Sprintf("Peer PID %d running, %d request(s) waiting", p.PID(), p.Pending()))
+		v.showPeerState(widget.SuccessImportance, fmt.Sprintf("Peer PID %d running, %s waiting", p.PID(), numfmt.Count(p.Pending(), "request", "requests")))
 		v.kill.Enable()
 	}
 }

@@ -21,3 +21,11 @@ func TestBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0 children", 1: "1 child", 2: "2 children", 1500: "1,500 children"} {
+		if got := Count(n, "child", "children"); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
