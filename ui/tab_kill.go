@@ -127,7 +127,8 @@ func newKillView(env *Env) *killView {
 	v.timeLimit = widget.NewEntry()
 	v.timeLimit.SetText("60")
 	v.watch = widget.NewCheck("Watchdog: kill over", func(bool) { v.applyWatchdog() })
-	// The fields are marked when their text is not a limit.
+	// The fields are marked when their text is not a limit (the mark needs the
+	// fields a little wider: see content).
 	v.memLimit.Validator = func(s string) error { _, err := parseMemLimit(s); return err }
 	v.timeLimit.Validator = func(s string) error { _, err := parseTimeLimit(s); return err }
 	v.memLimit.OnChanged = func(string) { v.applyWatchdog() }
@@ -193,8 +194,8 @@ func (v *killView) content() fyne.CanvasObject {
 	startRow.Add(v.count)
 	startRow.Add(container.NewGridWrap(fyne.NewSize(170, v.restart.MinSize().Height), v.restart))
 	limits := container.NewHBox(v.watch,
-		container.NewGridWrap(fyne.NewSize(64, v.memLimit.MinSize().Height), v.memLimit), widget.NewLabel("MiB or"),
-		container.NewGridWrap(fyne.NewSize(56, v.timeLimit.MinSize().Height), v.timeLimit), widget.NewLabel("s"))
+		container.NewGridWrap(fyne.NewSize(96, v.memLimit.MinSize().Height), v.memLimit), widget.NewLabel("MiB or"),
+		container.NewGridWrap(fyne.NewSize(88, v.timeLimit.MinSize().Height), v.timeLimit), widget.NewLabel("s"))
 	actRow := container.NewHBox(boldLabel("Selected"), v.terminate, v.grace, v.kill, widget.NewSeparator(),
 		v.killAll, v.clearEnded, layout.NewSpacer(), limits)
 	top := container.NewVBox(startRow, actRow)
