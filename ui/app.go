@@ -98,7 +98,12 @@ func (e *Env) askQuit(why string) {
 	if n > 1 {
 		msg = fmt.Sprintf("%d child processes are running: quitting stops them.", n)
 	}
-	msg += "\nA backup under way is cancelled; running it again resumes it."
+	for _, c := range e.Sup.List() {
+		if c.Group == "backup" && !c.State.Ended() {
+			msg += "\nThe backup under way is cancelled; running it again resumes it."
+			break
+		}
+	}
 	d := dialog.NewConfirm("Quit "+e.Info.Name+"?", msg, func(ok bool) {
 		if ok {
 			e.quit(why)
