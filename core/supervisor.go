@@ -329,6 +329,7 @@ type Child struct {
 	info       Info
 	readyErr   error
 	stopAsked  bool
+	stopWhy    string // the reason a stop as asked shows: "terminated (why)"
 	killReason string // set before ProcLab kills, so a user's kill is never taken for a crash
 	failReason string
 	stderrTail []string
@@ -658,13 +659,17 @@ func (c *Child) Kill(reason string) {
 
 // Terminate asks the child to stop (a stop frame, and SIGTERM on unix) and kills it if
 // it is still there after grace. It returns at once.
-func (c *Child) Terminate(grace time.Duration) {
+func (c *Child) Terminate(grace time.Duration) { c.TerminateBecause(grace, "stopped on request") }
+
+// TerminateBecause is Terminate with the reason the exit will show, "terminated (why)",
+// when the child stops as asked.
+func (c *Child) TerminateBecause(grace time.Duration, why string) {
 	c.mu.Lock()
 	if c.info.State.Ended() || c.stopAsked {
 		c.mu.Unlock()
 		return
 	}
-	c.stopAsked = true
+	c.stopAsked, c.stopWhy = true, why
 	c.info.State = Stopping
 	c.info.KillAt = time.Now().Add(grace)
 	info := c.info
@@ -703,7 +708,7 @@ func (c *Child) finish(st *os.ProcessState, waitErr error) {
 		c.info.State, c.info.Reason = Killed, c.killReason
 	case c.stopAsked && (code == 0 || c.info.Signal == syscall.SIGTERM.String()):
 		// A young child ends on SIGTERM's default action: the stop we asked for.
-		c.info.State, c.info.Reason = Exited, "terminated (stopped on request)"
+		c.info.State, c.info.Reason = Exited, "terminated ("+c.stopWhy+")"
 	case code == 0:
 		c.info.State, c.info.Reason = Exited, "exited 0"
 	case c.info.Signal != "":

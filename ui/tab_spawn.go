@@ -140,10 +140,12 @@ func (v *spawnView) content() fyne.CanvasObject {
 		boldLabel("Spawn overhead"), v.resSpawn,
 		boldLabel("Speedup"), v.resSpeedup,
 	)
-	top := container.NewHSplit(widget.NewCard("", "", v.table), widget.NewCard("", "", results))
+	// Scrolled: wrapped results must not raise the window's minimum height (it grew by
+	// 57 px after the first run).
+	top := container.NewHSplit(widget.NewCard("", "", v.table), widget.NewCard("", "", container.NewVScroll(results)))
 	top.Offset = 0.55
 	split := container.NewVSplit(top, widget.NewCard("", "", v.chart))
-	split.Offset = 0.56
+	split.Offset = 0.64
 	return container.NewBorder(container.NewVBox(controls, v.phase), nil, nil, nil, split)
 }
 
@@ -392,7 +394,9 @@ func (v *spawnView) showSweep(job spawn.Job, pts []spawn.Point, last []spawn.Out
 	for _, p := range pts {
 		if p.Mode == spawn.Processes {
 			wall = append(wall, fmt.Sprintf("%d: %s", p.Workers, secs(p.Wall)))
-			speed = append(speed, fmt.Sprintf("%d: %.2f×", p.Workers, p.Speedup))
+			if p.Workers > 1 { // 1 worker is the baseline, 1.00× by definition
+				speed = append(speed, fmt.Sprintf("%d: %.2f×", p.Workers, p.Speedup))
+			}
 		}
 	}
 	for i := range last {
@@ -411,15 +415,18 @@ func (v *spawnView) showSweep(job spawn.Job, pts []spawn.Point, last []spawn.Out
 	s := "processes " + strings.Join(speed, ", ")
 	var gs []string
 	for _, p := range pts {
-		if p.Mode == spawn.Goroutines {
+		if p.Mode == spawn.Goroutines && p.Workers > 1 {
 			gs = append(gs, fmt.Sprintf("%d: %.2f×", p.Workers, p.Speedup))
 		}
 	}
 	if len(gs) > 0 {
 		s += "; goroutines " + strings.Join(gs, ", ")
 	}
-	if ref.Wall < shortRun {
+	switch {
+	case ref.Wall < shortRun:
 		s = tooShort(ref.Wall)
+	case len(speed) == 0:
+		s = "a sweep of 1 worker has nothing to compare: choose 2 or more workers"
 	}
 	v.resSpeedup.SetText(s)
 }
@@ -554,7 +561,7 @@ type chartRenderer struct {
 }
 
 func (r *chartRenderer) Layout(s fyne.Size)           { r.build(s) }
-func (r *chartRenderer) MinSize() fyne.Size           { return fyne.NewSize(260, 180) }
+func (r *chartRenderer) MinSize() fyne.Size           { return fyne.NewSize(260, 140) }
 func (r *chartRenderer) Refresh()                     { r.build(r.size); canvas.Refresh(r.c) }
 func (r *chartRenderer) Objects() []fyne.CanvasObject { return r.objects }
 func (r *chartRenderer) Destroy()                     {}

@@ -194,7 +194,7 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 	// However the run ends, no worker outlives it.
 	defer func() {
 		for _, c := range children {
-			c.Terminate(2 * time.Second)
+			c.TerminateBecause(2*time.Second, "its chunk is done: released by the run")
 		}
 		for _, c := range children {
 			<-c.Done()
@@ -240,7 +240,11 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 		b.update(i, func(w *Worker) { w.State, w.Spawn = WReady, inf.Ready.Sub(asked[i]) })
 	}
 	allReady := time.Since(t0)
-	b.setPhase(fmt.Sprintf("%d worker processes ready after %s; computing", n, ms(allReady)))
+	phase := fmt.Sprintf("%s ready after %s; computing", numfmt.Count(n, "worker process", "worker processes"), ms(allReady))
+	if n == 1 {
+		phase += " the single-process reference for the check and the speedup"
+	}
+	b.setPhase(phase)
 
 	tSend := time.Now()
 	for i, c := range children {
@@ -343,7 +347,7 @@ func (e *Engine) runGoroutines(ctx context.Context, job Job, chunks []Chunk, b *
 	ready.Wait()
 	readyAt.Store(int64(time.Since(t0)))
 	allReady := time.Duration(readyAt.Load())
-	b.setPhase(fmt.Sprintf("%d goroutines ready after %s; computing", n, ms(allReady)))
+	b.setPhase(fmt.Sprintf("%s ready after %s; computing", numfmt.Count(n, "goroutine", "goroutines"), ms(allReady)))
 	tSend := time.Now()
 	close(gate)
 	finished := make(chan struct{})
