@@ -41,9 +41,10 @@ const logViewMax = applog.DefaultRing
 type daemonsView struct {
 	env *Env
 
-	tasks []daemon.Info
-	drawn time.Time // when the task table was last refreshed
-	table *widget.Table
+	tasks  []daemon.Info
+	drawn  time.Time     // when the task table was last refreshed
+	detail *widget.Label // the selected log record in full
+	table  *widget.Table
 
 	entries  []applog.Entry // the latest records, oldest first
 	shown    []int          // indexes into entries that pass the filter
@@ -257,7 +258,15 @@ func (v *daemonsView) logView() fyne.CanvasObject {
 	v.summary = widget.NewLabel("")
 	v.summary.Truncation = fyne.TextTruncateEllipsis
 	bar := container.NewBorder(nil, nil, level, container.NewHBox(follow, open), search)
-	return container.NewBorder(container.NewVBox(bar, v.summary), nil, nil, nil, v.list)
+	// Long records are cut at the list's width.
+	var show func(string)
+	v.detail, show = fullLine()
+	v.list.OnSelected = func(id widget.ListItemID) {
+		if id >= 0 && id < len(v.shown) {
+			show(formatEntry(v.entries[v.shown[id]]))
+		}
+	}
+	return container.NewBorder(container.NewVBox(bar, v.summary), v.detail, nil, nil, v.list)
 }
 
 func levelImportance(l slog.Level) widget.Importance {

@@ -207,6 +207,10 @@ func TestLogViewFiltersByLevelAndText(t *testing.T) {
 		if len(v.shown) != 2 {
 			t.Fatalf("'needle' at all levels shows %d records, want 2", len(v.shown))
 		}
+		v.list.Select(0) // a click shows the record in full under the list
+		if want := formatEntry(v.entries[v.shown[0]]); v.detail.Text != want || !strings.Contains(want, "needle.txt") {
+			t.Errorf("the selected record in full: %q, want %q", v.detail.Text, want)
+		}
 	})
 }
 

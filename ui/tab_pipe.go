@@ -131,14 +131,12 @@ func newPipeView(env *Env) *pipeView {
 			boldLabel("App (parent) sends"),
 			widget.NewLabelWithStyle("Peer (child) replies, with round-trip time", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})),
 	)
-	// The columns cut long replies and errors short: a click shows the row in full.
-	v.detail = widget.NewLabel("Click a row to read it in full.")
-	v.detail.Wrapping = fyne.TextWrapWord
-	v.detail.Importance = widget.LowImportance
+	// The columns cut long replies and errors short.
+	var show func(string)
+	v.detail, show = fullLine()
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i >= 0 && i < len(v.rows) {
-			v.detail.Importance = widget.MediumImportance
-			v.detail.SetText(v.rows[i].full())
+			show(v.rows[i].full())
 		}
 	}
 	v.content = container.NewBorder(top, v.detail, nil, nil, v.list)

@@ -85,6 +85,18 @@ func setText(l *widget.Label, text string) {
 	}
 }
 
+// fullLine goes under a list whose rows are cut short: a click on a row shows it there
+// in full, wrapped (show sets it).
+func fullLine() (line *widget.Label, show func(text string)) {
+	line = widget.NewLabel("Click a row to read it in full.")
+	line.Wrapping = fyne.TextWrapWord
+	line.Importance = widget.LowImportance
+	return line, func(text string) {
+		line.Importance = widget.MediumImportance
+		line.SetText(text)
+	}
+}
+
 // tableColumn is a plain (not sortable) table column: its header and width.
 type tableColumn struct {
 	title string
