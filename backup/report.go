@@ -87,6 +87,29 @@ func (r *Report) NotCopied() int {
 	return n
 }
 
+// Counts says how a run's files ended, for a summary line: "3 copied, 1 skipped, 0
+// failed", with the files a stopped run never reached apart ("…, 2 failed, 5 not
+// copied").
+func (r *Report) Counts() string {
+	if n := r.NotCopied(); n > 0 {
+		return fmt.Sprintf("%d copied, %d skipped, %d failed, %d not copied", r.FilesCopied, r.FilesSkipped, r.FilesFailed-n, n)
+	}
+	return fmt.Sprintf("%d copied, %d skipped, %d failed", r.FilesCopied, r.FilesSkipped, r.FilesFailed)
+}
+
+// Notes are the lines a summary adds after its counts: the copies Verify repaired, and
+// each worker that died.
+func (r *Report) Notes() []string {
+	var notes []string
+	if r.FilesRepaired > 0 {
+		notes = append(notes, fmt.Sprintf("Verify: %d old copies had other bytes than their source (same size and time) and were copied again.", r.FilesRepaired))
+	}
+	for _, d := range r.WorkerDeaths {
+		notes = append(notes, fmt.Sprintf("Worker %d (PID %d) died: %s; %d file(s) retried.", d.Worker, d.PID, d.Reason, len(d.Retried)))
+	}
+	return notes
+}
+
 // Summary is the command line's --json object.
 type Summary struct {
 	RunID        string      `json:"run_id"`

@@ -127,20 +127,13 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 			r.FilesTotal, r.FilesPlanned, numfmt.Bytes(r.Plan.BytesToCopy), r.FilesSkipped, r.FilesFailed)
 		return
 	}
-	counts := fmt.Sprintf("%d copied, %d skipped, %d failed", r.FilesCopied, r.FilesSkipped, r.FilesFailed)
-	if n := r.NotCopied(); n > 0 {
-		counts = fmt.Sprintf("%d copied, %d skipped, %d failed, %d not copied", r.FilesCopied, r.FilesSkipped, r.FilesFailed-n, n)
-	}
 	rate := ""
 	if r.BytesCopied > 0 {
 		rate = fmt.Sprintf("; %s at %s/s", numfmt.Bytes(r.BytesCopied), numfmt.Bytes(int64(r.Throughput)))
 	}
-	fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %s of %d files%s.\n", r.Source, r.Destination, r.Seconds, counts, r.FilesTotal, rate)
-	if r.FilesRepaired > 0 {
-		fmt.Fprintf(w, "Verify: %d old copies had other bytes than their source (same size and time) and were copied again.\n", r.FilesRepaired)
-	}
-	for _, d := range r.WorkerDeaths {
-		fmt.Fprintf(w, "Worker %d (PID %d) died: %s; %d file(s) retried.\n", d.Worker, d.PID, d.Reason, len(d.Retried))
+	fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %s of %d files%s.\n", r.Source, r.Destination, r.Seconds, r.Counts(), r.FilesTotal, rate)
+	for _, n := range r.Notes() {
+		fmt.Fprintln(w, n)
 	}
 	if r.Manifest != "" {
 		fmt.Fprintf(w, "Manifest: %s\n", r.Manifest)

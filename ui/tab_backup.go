@@ -393,19 +393,11 @@ func (v *backupView) finish(r *backup.Run) {
 		fmt.Fprintf(&sb, "Dry run: %d of %d files would be copied (%s); %d unchanged; nothing written.",
 			rep.FilesPlanned, rep.FilesTotal, numfmt.Bytes(rep.Plan.BytesToCopy), rep.FilesSkipped)
 	} else {
-		failed := fmt.Sprintf("%d failed", rep.FilesFailed)
-		if n := rep.NotCopied(); n > 0 {
-			failed = fmt.Sprintf("%d failed, %d not copied", rep.FilesFailed-n, n)
-		}
-		fmt.Fprintf(&sb, "%d copied, %d skipped, %s of %d files · %s in %.1f s (%s/s).",
-			rep.FilesCopied, rep.FilesSkipped, failed, rep.FilesTotal, numfmt.Bytes(rep.BytesCopied),
-			rep.Seconds, numfmt.Bytes(int64(rep.Throughput)))
+		fmt.Fprintf(&sb, "%s of %d files · %s in %.1f s (%s/s).", rep.Counts(), rep.FilesTotal,
+			numfmt.Bytes(rep.BytesCopied), rep.Seconds, numfmt.Bytes(int64(rep.Throughput)))
 	}
-	if rep.FilesRepaired > 0 {
-		fmt.Fprintf(&sb, "\nVerify: %d old copies had other bytes than their source (same size and time) and were copied again.", rep.FilesRepaired)
-	}
-	for _, d := range rep.WorkerDeaths {
-		fmt.Fprintf(&sb, "\nWorker %d (PID %d) died: %s; %d file(s) retried.", d.Worker, d.PID, d.Reason, len(d.Retried))
+	for _, n := range rep.Notes() {
+		sb.WriteString("\n" + n)
 	}
 	if rep.Stopped != "" {
 		fmt.Fprintf(&sb, "\nStopped early: %s. Back up again to resume.", rep.Stopped)
