@@ -351,9 +351,7 @@ func (v *daemonsView) updateSummary() {
 		where = p
 	}
 	s := fmt.Sprintf("Showing %d of the latest %d records · %d dropped · %s", len(v.shown), len(v.entries), lg.Dropped(), where)
-	if s != v.summary.Text {
-		v.summary.SetText(s)
-	}
+	setText(v.summary, s)
 }
 
 // demo starts both kinds of task and a child that crashes, so the log has levels to show.
