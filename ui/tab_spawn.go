@@ -163,15 +163,9 @@ func (v *spawnView) job() (spawn.Job, error) {
 	if err != nil {
 		return spawn.Job{}, err
 	}
-	if size > t.MaxSize {
-		return spawn.Job{}, fmt.Errorf("%s is more than %s takes: enter at most %s", v.size.Text, t.Title, numfmt.Thousands(t.MaxSize))
-	}
 	n, _ := strconv.Atoi(v.workers.Selected)
 	j := spawn.Job{Task: t, Size: size, Workers: max(n, 1), Mode: spawn.Processes}
-	if t.Units(size) < int64(j.Workers) {
-		return j, fmt.Errorf("%s is too small a size for %d workers: enter a larger number", v.size.Text, j.Workers)
-	}
-	return j, nil
+	return j, j.Check() // the engine's own check, before anything starts
 }
 
 func (v *spawnView) onStart() {

@@ -42,7 +42,9 @@ type Job struct {
 // MaxWorkers is the most workers a job may ask for.
 const MaxWorkers = 256
 
-func (j Job) check() error {
+// Check says what is wrong with the job, in a sentence that says what to enter; every
+// run checks it before starting anything.
+func (j Job) Check() error {
 	switch {
 	case j.Task == nil:
 		return errors.New("no task chosen")
@@ -52,7 +54,7 @@ func (j Job) check() error {
 		return fmt.Errorf("a size of %s is more than %s takes: enter at most %s",
 			numfmt.Thousands(j.Size), j.Task.Title, numfmt.Thousands(j.Task.MaxSize))
 	case j.Task.Units(j.Size) < int64(j.Workers):
-		return fmt.Errorf("a size of %d is too small to share among %d workers", j.Size, j.Workers)
+		return fmt.Errorf("a size of %s is too small to share among %d workers: enter a larger number", numfmt.Thousands(j.Size), j.Workers)
 	}
 	return nil
 }
@@ -152,7 +154,7 @@ func (e *Engine) remember(o Outcome) {
 // Run runs one job and returns once every worker it started has ended. b (may be nil)
 // shows its workers while it runs. Cancelling ctx kills every worker at once.
 func (e *Engine) Run(ctx context.Context, job Job, b *Board) (Outcome, error) {
-	if err := job.check(); err != nil {
+	if err := job.Check(); err != nil {
 		return Outcome{}, err
 	}
 	if b == nil {
