@@ -211,13 +211,7 @@ func (v *queueView) onStart() {
 // setSettings enables the run's settings, or disables them while a run goes: a
 // running queue keeps the producers, consumers and capacity it started with.
 func (v *queueView) setSettings(on bool) {
-	for _, s := range []*widget.Select{v.producers, v.consumers, v.capacity, v.rate, v.work} {
-		if on {
-			s.Enable()
-		} else {
-			s.Disable()
-		}
-	}
+	setEnabled(on, v.producers, v.consumers, v.capacity, v.rate, v.work)
 }
 
 func (v *queueView) onStop() {

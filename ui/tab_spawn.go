@@ -256,18 +256,8 @@ func (v *spawnView) running() bool {
 }
 
 func (v *spawnView) setRunning(on bool) {
-	for _, w := range []fyne.Disableable{v.start, v.sweep, v.task, v.workers, v.size, v.compare} {
-		if on {
-			w.Disable()
-		} else {
-			w.Enable()
-		}
-	}
-	if on {
-		v.cancel.Enable()
-	} else {
-		v.cancel.Disable()
-	}
+	setEnabled(!on, v.start, v.sweep, v.task, v.workers, v.size, v.compare)
+	setEnabled(on, v.cancel)
 }
 
 // tick copies the board into the widgets: one table refresh, whatever the event rate.

@@ -85,6 +85,17 @@ func setText(l *widget.Label, text string) {
 	}
 }
 
+// setEnabled enables ws, or disables them.
+func setEnabled(on bool, ws ...fyne.Disableable) {
+	for _, w := range ws {
+		if on {
+			w.Enable()
+		} else {
+			w.Disable()
+		}
+	}
+}
+
 // fullLine goes under a list whose rows are cut short: a click on a row shows it there
 // in full, wrapped (show sets it).
 func fullLine() (line *widget.Label, show func(text string)) {
