@@ -42,9 +42,11 @@ type queueView struct {
 	throughput, latency, status  *widget.Label
 	workers, notes               *widget.Label
 	list                         *widget.List
+	follow                       *widget.Check
+	detail                       *widget.Label // the clicked row in full
 
 	// Owned by the main goroutine.
-	rows    []queueRow // newest first
+	rows    []queueRow // the latest, oldest first, as the Pipe and Daemons lists
 	lastSeq uint64
 	shownQ  *queue.Queue
 	ended   bool
@@ -126,11 +128,28 @@ func newQueueView(env *Env) *queueView {
 				l.Importance = widget.MediumImportance
 			case queue.Consumed:
 				l.Importance = widget.SuccessImportance
+			case queue.Pill:
+				l.Importance = widget.HighImportance
 			default:
 				l.Importance = widget.WarningImportance
 			}
 			l.SetText(r.text)
 		})
+	// Off, the list holds still to be read while the run and its counters go on.
+	v.follow = widget.NewCheck("Follow", func(on bool) {
+		if on {
+			v.pullRows()
+		}
+	})
+	v.follow.SetChecked(true)
+	detail, show := fullLine()
+	v.detail = detail
+	v.list.OnSelected = func(id widget.ListItemID) {
+		if id >= 0 && id < len(v.rows) {
+			show(v.rows[id].text)
+			v.follow.SetChecked(false) // the row stays where it was clicked
+		}
+	}
 
 	form := widget.NewForm(
 		widget.NewFormItem("Producers", v.producers),
@@ -144,10 +163,11 @@ func newQueueView(env *Env) *queueView {
 	left := container.NewVBox(form,
 		container.NewGridWithColumns(3, v.start, v.stop, v.kill),
 		v.depth, counters, v.status)
-	messages := container.NewBorder(boldLabel("Latest messages (newest first)"), nil, nil, nil, v.list)
+	messages := container.NewBorder(container.NewBorder(nil, nil, nil, v.follow, boldLabel("Latest messages")),
+		detail, nil, nil, v.list)
 	procs := container.NewVScroll(container.NewVBox(boldLabel("Processes"), v.workers, v.notes))
 	right := container.NewVSplit(messages, procs)
-	right.Offset = 0.55
+	right.Offset = 0.62
 	split := container.NewHSplit(container.NewVScroll(left), right)
 	split.Offset = 0.45
 	v.content = split
@@ -253,15 +273,8 @@ func (v *queueView) tick() {
 		v.status.Importance = widget.MediumImportance
 		v.status.SetText("Running. Stop drains the queue and checks every message.")
 	}
-	evs := q.Events(v.lastSeq)
-	if len(evs) > 0 {
-		v.lastSeq = evs[len(evs)-1].Seq
-		fresh := make([]queueRow, 0, len(evs))
-		for i := len(evs) - 1; i >= 0 && len(fresh) < queueRows; i-- {
-			fresh = append(fresh, queueRowOf(evs[i]))
-		}
-		v.rows = append(fresh, v.rows[:min(len(v.rows), queueRows-len(fresh))]...)
-		v.list.Refresh()
+	if v.follow.Checked {
+		v.pullRows()
 	}
 	s := q.Stats()
 	v.showStats(s)
@@ -283,6 +296,32 @@ func (v *queueView) tick() {
 		}
 	default:
 	}
+}
+
+// pullRows appends the events since the last pull to the list, keeps the latest
+// queueRows and shows the newest.
+func (v *queueView) pullRows() {
+	q := v.shownQ
+	if q == nil {
+		return
+	}
+	evs := q.Events(v.lastSeq)
+	if len(evs) == 0 {
+		return
+	}
+	v.lastSeq = evs[len(evs)-1].Seq
+	if len(evs) > queueRows {
+		evs = evs[len(evs)-queueRows:]
+	}
+	if drop := len(v.rows) + len(evs) - queueRows; drop > 0 {
+		v.rows = append(v.rows[:0:0], v.rows[drop:]...)
+	}
+	for _, e := range evs {
+		v.rows = append(v.rows, queueRowOf(e))
+	}
+	v.list.UnselectAll()
+	v.list.Refresh()
+	v.list.ScrollToBottom()
 }
 
 func queueRowOf(e queue.Event) queueRow {

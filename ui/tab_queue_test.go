@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+
+	"dev.proclab/core/queue"
 )
 
 // look runs fn between ticks, so the test reads widgets the tick goroutine writes.
@@ -69,6 +71,23 @@ func TestQueueTabRunsKillsAConsumerAndBalances(t *testing.T) {
 		if v.start.Disabled() || !v.stop.Disabled() || v.producers.Disabled() || v.work.Disabled() {
 			t.Error("after the run Start and the settings should be enabled again and Stop disabled")
 		}
+		// The list reads down, as the other tabs' lists do, and ends with the pills.
+		sent, took := 0, 0
+		for i, r := range v.rows {
+			if i > 0 && r.at.Before(v.rows[i-1].at) {
+				t.Fatalf("row %d (%s) is older than the row above it (%s)", i, r.text, v.rows[i-1].text)
+			}
+			if r.kind == queue.Pill {
+				if strings.Contains(r.text, "took its poison pill") {
+					took++
+				} else {
+					sent++
+				}
+			}
+		}
+		if sent != 2 || took != 2 {
+			t.Errorf("%d pills sent and %d taken in the list, want 2 and 2 (one per consumer)", sent, took)
+		}
 	})
 }
 
@@ -95,6 +114,26 @@ func TestQueueTabListStaysBoundedAtFullSpeed(t *testing.T) {
 			}
 		})
 		return n == queueRows
+	})
+	// A click on a row shows it in full and holds the list still while the run goes on.
+	var held string
+	v.look(func() {
+		v.list.Select(10)
+		held = v.rows[10].text
+		if v.follow.Checked || !strings.Contains(v.detail.Text, held) {
+			t.Errorf("after a click: follow %v, full line %q, want off and %q", v.follow.Checked, v.detail.Text, held)
+		}
+	})
+	before := v.current().Stats().Consumed
+	eventually(t, "more messages", func() bool { return v.current().Stats().Consumed > before+10_000 })
+	v.look(func() {
+		if v.rows[10].text != held {
+			t.Errorf("the list moved while Follow was off: row 10 is %q, was %q", v.rows[10].text, held)
+		}
+		v.follow.SetChecked(true)
+		if v.rows[10].text == held {
+			t.Error("Follow back on did not bring the list up to date")
+		}
 	})
 	v.look(func() { test.Tap(v.stop) })
 	eventually(t, "the run to balance", func() bool {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"dev.proclab/core"
+	"dev.proclab/internal/numfmt"
 	"dev.proclab/ipc"
 )
 
@@ -89,6 +90,7 @@ const (
 	Produced EventKind = iota // the broker received the message
 	Consumed                  // a consumer acknowledged it
 	Note                      // something happened to the run (a consumer died…)
+	Pill                      // a poison pill went to Consumer, or Consumer ended on it
 )
 
 // Event is one line of the run's recent history; Seq numbers them in order.
@@ -97,8 +99,8 @@ type Event struct {
 	Kind     EventKind
 	At       time.Time
 	Msg      Message
-	Consumer int    // for Consumed
-	Text     string // for Note
+	Consumer int    // for Consumed and Pill
+	Text     string // for Note and Pill
 }
 
 // WorkerStat is one producer or consumer as the view shows it.
@@ -529,6 +531,8 @@ func (q *Queue) dispatchLocked() {
 		q.items = q.items[1:]
 		if b.pill {
 			best.pilled = true
+			q.eventLocked(Event{Kind: Pill, At: time.Now(), Consumer: best.id,
+				Text: fmt.Sprintf("poison pill sent to consumer %d", best.id)})
 		} else {
 			q.depth -= b.n
 			q.inflight += b.n
@@ -596,6 +600,10 @@ func (q *Queue) watchConsumer(c *consumer) {
 		back = append(back, b)
 	}
 	clean := tookPill && len(back) == 0 && info.State == core.Exited
+	if clean {
+		q.eventLocked(Event{Kind: Pill, At: time.Now(), Consumer: c.id,
+			Text: fmt.Sprintf("consumer %d took its poison pill and exited", c.id)})
+	}
 	var replacement *consumer
 	if !clean {
 		sort.Slice(back, func(i, j int) bool { return back[i].id < back[j].id })
@@ -613,7 +621,7 @@ func (q *Queue) watchConsumer(c *consumer) {
 		if tookPill {
 			q.items = append(q.items, &batch{pill: true, id: q.newIDLocked()})
 		}
-		text := fmt.Sprintf("consumer %d ended (%s): %d messages it held went back to the queue", c.id, info.Reason, msgs)
+		text := fmt.Sprintf("consumer %d ended (%s): %s it held went back to the queue", c.id, info.Reason, numfmt.Count(msgs, "message", "messages"))
 		if !q.finished && q.failure == nil {
 			if q.restarts < maxRestarts {
 				q.restarts++
@@ -682,7 +690,7 @@ func (q *Queue) checkDoneLocked() {
 		r.Err = fmt.Errorf("%d messages left undelivered", q.depth+q.inflight)
 	}
 	if r.Err == nil {
-		q.noteLocked(fmt.Sprintf("done: %d produced, %d consumed, each exactly once", r.Produced, r.Consumed))
+		q.noteLocked(fmt.Sprintf("done: %s produced, %s consumed, each exactly once", numfmt.Thousands(r.Produced), numfmt.Thousands(r.Consumed)))
 	}
 	q.result = r
 	close(q.done)

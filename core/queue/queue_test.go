@@ -170,6 +170,23 @@ func TestStopSendsOnePoisonPillPerConsumer(t *testing.T) {
 			t.Errorf("consumer %s ended %s (%s), want a clean exit on its pill", i.Label, i.State, i.Reason)
 		}
 	}
+	// The pills are in the run's history, the viewer's list: one sent and one taken each.
+	sent, took := map[int]int{}, map[int]int{}
+	for _, e := range q.Events(0) {
+		if e.Kind != queue.Pill {
+			continue
+		}
+		if strings.Contains(e.Text, "took its poison pill") {
+			took[e.Consumer]++
+		} else {
+			sent[e.Consumer]++
+		}
+	}
+	for _, c := range q.Stats().Consumers {
+		if sent[c.ID] != 1 || took[c.ID] != 1 {
+			t.Errorf("consumer %d: %d pills sent and %d taken in the events, want 1 and 1", c.ID, sent[c.ID], took[c.ID])
+		}
+	}
 }
 
 func TestBadConfigIsRefused(t *testing.T) {
