@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"dev.proclab/cli"
+	_ "dev.proclab/internal/fynecache"   // before Fyne's init reads FYNE_CACHE
 	_ "dev.proclab/internal/plainlocale" // before Fyne's init reads the locale
 	_ "dev.proclab/role"
 )
