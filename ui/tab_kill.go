@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -12,12 +13,14 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/core"
 	"dev.proclab/core/procmon"
+	"dev.proclab/internal/numfmt"
 )
 
 var killTab = Tab{
@@ -48,7 +51,7 @@ var killCols = []killCol{
 	{"", 34, nil}, // selection
 	{"ID", 82, func(a, b killRow) int { return cmp.Compare(a.info.ID, b.info.ID) }},
 	{"Group", 66, func(a, b killRow) int { return cmp.Compare(a.info.Group, b.info.Group) }},
-	{"Role", 140, func(a, b killRow) int { return cmp.Compare(a.info.Label, b.info.Label) }},
+	{"Role", 160, func(a, b killRow) int { return cmp.Compare(a.info.Label, b.info.Label) }},
 	{"PID", 60, func(a, b killRow) int { return cmp.Compare(a.info.PID, b.info.PID) }},
 	{"State", 140, func(a, b killRow) int { return cmp.Compare(a.info.State, b.info.State) }},
 	{"Uptime", 68, func(a, b killRow) int { return cmp.Compare(a.info.Uptime(time.Now()), b.info.Uptime(time.Now())) }},
@@ -84,13 +87,13 @@ var behaviours = []struct{ role, button, label string }{
 
 // killView is the Kill tab: a process monitor for every child of the app.
 type killView struct {
-	env         *Env
-	table       *widget.Table
-	rows        []killRow
-	sel         map[string]bool // selected child IDs
-	sort        int             // column index; 0 keeps start order
-	reasonWidth float32         // the exit reason column's width now
-	desc        bool
+	env    *Env
+	table  *widget.Table
+	rows   []killRow
+	sel    map[string]bool // selected child IDs
+	sort   int             // column index; 0 keeps start order
+	fitted map[int]float32 // the fitted columns' widths now
+	desc   bool
 
 	count, grace, restart *widget.Select
 	watch                 *widget.Check
@@ -107,7 +110,7 @@ func buildKill(env *Env) Screen {
 }
 
 func newKillView(env *Env) *killView {
-	v := &killView{env: env, sel: map[string]bool{}, starts: map[string]*widget.Button{}}
+	v := &killView{env: env, sel: map[string]bool{}, starts: map[string]*widget.Button{}, fitted: map[int]float32{}}
 	v.count = widget.NewSelect([]string{"×1", "×5", "×25", "×100"}, nil)
 	v.count.SetSelected("×1")
 	v.restart = widget.NewSelect([]string{"never restart", "restart on crash"}, nil)
@@ -271,10 +274,61 @@ func (v *killView) onKill() {
 	}()
 }
 
+// onKillAll kills every running child of the app. When that includes other tabs'
+// children it asks first, naming them: their runs lose those processes (a backup
+// retries the files, a spawn run fails).
 func (v *killView) onKillAll() {
+	n, others := 0, map[string]int{}
+	for _, c := range v.env.Sup.List() {
+		if !c.State.Ended() {
+			n++
+			if c.Group != "kill" {
+				others[c.Group]++
+			}
+		}
+	}
+	if n == 0 {
+		v.note.SetText("Nothing is running.")
+		return
+	}
+	if len(others) == 0 {
+		v.killAllNow()
+		return
+	}
+	var theirs []string
+	m := 0
+	for _, g := range slices.Sorted(maps.Keys(others)) {
+		theirs = append(theirs, fmt.Sprintf("%s %d", groupTitle(g), others[g]))
+		m += others[g]
+	}
+	msg := fmt.Sprintf("%d of them belong to other tabs (%s): their runs lose them.", m, strings.Join(theirs, ", "))
+	if m == 1 {
+		msg = fmt.Sprintf("One of them belongs to another tab (%s): its run loses it.", theirs[0])
+	}
+	msg += "\nTo end only some, select their rows and press Kill."
+	d := dialog.NewConfirm(fmt.Sprintf("Kill all %s?", numfmt.Count(n, "child", "children")), msg, func(ok bool) {
+		if ok {
+			v.killAllNow()
+		}
+	}, v.env.Window)
+	d.SetConfirmText("Kill all")
+	d.SetConfirmImportance(widget.DangerImportance)
+	d.SetDismissText("Cancel")
+	d.Show()
+}
+
+func (v *killView) killAllNow() {
 	v.note.SetText("Killed every child of the app.")
 	sup := v.env.Sup
 	go sup.KillAll("killed by user (kill all)")
+}
+
+// groupTitle is a child group as the tabs name it: "backup" is Backup's.
+func groupTitle(g string) string {
+	if g == "" {
+		return "no tab"
+	}
+	return strings.ToUpper(g[:1]) + g[1:]
 }
 
 func (v *killView) onClearEnded() {
@@ -328,19 +382,27 @@ func parseTimeLimit(s string) (float64, error) {
 	return f, nil
 }
 
-// fitReasons widens the last column to the longest exit reason, so the table's
-// horizontal scroll reaches the end of every one ("…; gave up after 5 restarts").
-func (v *killView) fitReasons() {
-	w := killCols[colReason].width
+// fittedCols are the columns that widen to their longest text: the role ("backup
+// worker 3 (replacement)") and the exit reason, so the table's horizontal scroll
+// reaches the end of every one ("…; gave up after 5 restarts").
+var fittedCols = []int{colRole, colReason}
+
+// fitColumns widens the fitted columns to their longest text (never below their
+// starting width). The label's padding on both sides, and a padding's slack: a
+// column exactly the label's width still cuts the text on screen.
+func (v *killView) fitColumns() {
 	style := fyne.TextStyle{}
-	for _, r := range v.rows {
-		if r.info.Reason != "" {
-			w = max(w, fyne.MeasureText(r.info.Reason, theme.TextSize(), style).Width+2*theme.InnerPadding())
+	for _, c := range fittedCols {
+		w := killCols[c].width
+		for _, r := range v.rows {
+			if t := v.cellText(r, c); t != "" {
+				w = max(w, fyne.MeasureText(t, theme.TextSize(), style).Width+2*theme.InnerPadding()+theme.Padding())
+			}
 		}
-	}
-	if w != v.reasonWidth {
-		v.reasonWidth = w
-		v.table.SetColumnWidth(colReason, w)
+		if w != v.fitted[c] {
+			v.fitted[c] = w
+			v.table.SetColumnWidth(c, w)
+		}
 	}
 }
 
@@ -420,7 +482,7 @@ func (v *killView) refresh() {
 	// Uptimes move while anything runs; otherwise redraw only what changed.
 	if len(running) > 0 || !slices.Equal(rows, v.rows) {
 		v.rows = rows
-		v.fitReasons()
+		v.fitColumns()
 		v.table.Refresh()
 	}
 	v.updateSummary()

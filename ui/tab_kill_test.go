@@ -7,7 +7,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"dev.proclab/core"
 )
 
 // cellText reads a cell of a tab's table the way the table draws it.
@@ -289,5 +292,71 @@ func BenchmarkKillTableTick100(b *testing.B) {
 	env.Sup.KillAll("benchmark over")
 	for env.Sup.Running() > 0 {
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// hasLabel reports whether o shows a label containing text.
+func hasLabel(o fyne.CanvasObject, text string) bool {
+	if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, text) {
+		return true
+	}
+	var kids []fyne.CanvasObject
+	switch c := o.(type) {
+	case *fyne.Container:
+		kids = c.Objects
+	case fyne.Widget:
+		kids = test.WidgetRenderer(c).Objects()
+	}
+	for _, k := range kids {
+		if hasLabel(k, text) {
+			return true
+		}
+	}
+	return false
+}
+
+// Kill all asks first when it would kill another tab's child, and names the tab;
+// the Role column widens to the longest role.
+func TestKillAllAsksBeforeKillingOtherTabsChildren(t *testing.T) {
+	v := newKillTest(t)
+	long := "backup worker 12 (replacement)"
+	if _, err := v.env.Sup.Start(core.Spec{Role: "idle", Label: long, Group: "backup"}); err != nil {
+		t.Fatal(err)
+	}
+	onUI(v.env, func() { test.Tap(v.starts["idle"]) })
+	waitRows(t, v, "2 running children", func() bool { return v.env.Sup.Running() == 2 && len(v.rows) == 2 })
+	onUI(v.env, func() {
+		want := fyne.MeasureText(long, theme.TextSize(), fyne.TextStyle{}).Width
+		if w := v.fitted[colRole]; w < want {
+			t.Errorf("Role column %v wide, %q needs %v", w, long, want)
+		}
+	})
+	answer := func(button string) {
+		onUI(v.env, func() {
+			test.Tap(v.killAll)
+			top := v.env.Window.Canvas().Overlays().Top()
+			if top == nil {
+				t.Fatal("Kill all killed another tab's child without asking")
+			}
+			if !hasLabel(top, "One of them belongs to another tab (Backup 1)") {
+				t.Error("the question does not name the other tab's child")
+			}
+			b := findButton(top, button)
+			if b == nil {
+				t.Fatalf("the question has no %q button", button)
+			}
+			test.Tap(b)
+		})
+	}
+	answer("Cancel")
+	if n := v.env.Sup.Running(); n != 2 {
+		t.Fatalf("Cancel: %d children running, want 2", n)
+	}
+	answer("Kill all")
+	eventually(t, "both children killed", func() bool { return v.env.Sup.Running() == 0 })
+	for _, c := range v.env.Sup.List() {
+		if c.Reason != "killed by user (kill all)" {
+			t.Errorf("%s ended %q", c.Label, c.Reason)
+		}
 	}
 }
