@@ -564,6 +564,9 @@ func (r *chartRenderer) build(s fyne.Size) {
 	fg := theme.Color(theme.ColorNameForeground)
 	grid := theme.Color(theme.ColorNameSeparator)
 	muted := theme.Color(theme.ColorNameDisabled)
+	// Axis text must read as text: the disabled colour that suits the ideal line's
+	// dashes was too dim for numbers.
+	axis := theme.Color(theme.ColorNamePlaceHolder)
 	var objs []fyne.CanvasObject
 	text := func(s string, col color.Color, x, y float32, align fyne.TextAlign) {
 		t := canvas.NewText(s, col)
@@ -604,15 +607,15 @@ func (r *chartRenderer) build(s fyne.Size) {
 	// grid and axes
 	for v := 0.0; v <= maxS; v++ {
 		line(left, y(v), right, y(v), grid, 1)
-		text(fmt.Sprintf("%.0f×", v), muted, left-4, y(v), fyne.TextAlignTrailing)
+		text(fmt.Sprintf("%.0f×", v), axis, left-4, y(v), fyne.TextAlignTrailing)
 	}
 	for _, w := range spawn.SweepCounts(maxW) {
 		line(x(float64(w)), bottom, x(float64(w)), bottom+4, fg, 1)
-		text(strconv.Itoa(w), muted, x(float64(w)), bottom+12, fyne.TextAlignCenter)
+		text(strconv.Itoa(w), axis, x(float64(w)), bottom+12, fyne.TextAlignCenter)
 	}
 	line(left, top, left, bottom, fg, 1)
 	line(left, bottom, right, bottom, fg, 1)
-	text("workers", muted, right, bottom+24, fyne.TextAlignTrailing)
+	text("workers", axis, right, bottom+24, fyne.TextAlignTrailing)
 	// ideal: linear until every CPU is busy, flat after
 	dash := func(x1, y1, x2, y2 float32) {
 		const seg = 6
@@ -627,9 +630,6 @@ func (r *chartRenderer) build(s fyne.Size) {
 	dash(x(1), y(1), x(knee), y(knee))
 	if knee < float64(maxW) {
 		dash(x(knee), y(knee), x(float64(maxW)), y(knee))
-	}
-	if len(pts) == 0 {
-		text("Press Sweep to chart the speedup for 1, 2, 4, … workers", muted, (left+right)/2, (top+bottom)/2, fyne.TextAlignCenter)
 	}
 	for _, m := range []spawn.Mode{spawn.Goroutines, spawn.Processes} {
 		col := procColor
@@ -658,6 +658,11 @@ func (r *chartRenderer) build(s fyne.Size) {
 	title.Move(fyne.NewPos(4, 0))
 	title.Resize(title.MinSize())
 	objs = append(objs, title)
+	if len(pts) == 0 {
+		// Beside the title, where no line of the plot can run through it.
+		text("Press Sweep to chart the speedup for 1, 2, 4, … workers", axis,
+			title.MinSize().Width+16, title.MinSize().Height/2, fyne.TextAlignLeading)
+	}
 	// legend
 	lx := right - 300
 	for _, it := range []struct {
