@@ -314,7 +314,7 @@ func Build(env *Env, open string) fyne.CanvasObject {
 	tabs := container.NewAppTabs()
 	for _, t := range Tabs {
 		s := t.Build(env)
-		tabs.Append(container.NewTabItem(t.Title, framed(t, s.Content)))
+		tabs.Append(container.NewTabItem(t.Title, framed(env, t, s.Content)))
 	}
 	if i := FindTab(open); i >= 0 {
 		tabs.SelectIndex(i)

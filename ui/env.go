@@ -49,6 +49,8 @@ type Env struct {
 	// app alive until it finishes.
 	Daemons *daemon.Registry
 
+	how *howPanels // main goroutine only
+
 	quitting  chan struct{}
 	quitOnce  sync.Once
 	quitDone  chan struct{} // closed when the quit sequence (or a forced quit) is over

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/core"
 	"dev.proclab/internal/testhome"
@@ -96,6 +97,44 @@ func TestWindowHasSixTabsInOrder(t *testing.T) {
 	}
 	if tabs.Selected().Text != "Queue" {
 		t.Fatalf("opened on %q, want Queue", tabs.Selected().Text)
+	}
+}
+
+// Closing "How it works" on one tab closes it on every tab, and the next start
+// (a new set of panels on the same app) opens closed.
+func TestHowItWorksClosesOnEveryTabAndIsRemembered(t *testing.T) {
+	env := newTestEnv(t)
+	uiSerial.Lock()
+	defer uiSerial.Unlock()
+	framedTabs := func() []fyne.CanvasObject {
+		var out []fyne.CanvasObject
+		for _, tab := range Tabs {
+			out = append(out, framed(env, tab, widget.NewLabel(tab.Title)))
+		}
+		return out
+	}
+	framedTabs()
+	h := env.how
+	if !h.open || !h.bodies[3].Visible() {
+		t.Fatal("the panels start closed on a first start; they should start open")
+	}
+	test.Tap(h.heads[1])
+	for i, b := range h.bodies {
+		if b.Visible() {
+			t.Errorf("tab %d's text still shows after closing it on tab 1", i)
+		}
+	}
+	if env.App.Preferences().BoolWithFallback(prefHowOpen, true) {
+		t.Error("the closed state is not remembered")
+	}
+	env.how = nil // as at the next start
+	framedTabs()
+	if env.how.open || env.how.bodies[0].Visible() {
+		t.Error("the next start opens the panels the user closed")
+	}
+	test.Tap(env.how.heads[5])
+	if !env.how.bodies[0].Visible() || !env.App.Preferences().Bool(prefHowOpen) {
+		t.Error("opening them again did not open every tab's, or was not remembered")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -55,13 +56,61 @@ func FindTab(name string) int {
 	return -1
 }
 
-// framed puts the collapsible "How it works" panel above a tab's content.
-func framed(t Tab, content fyne.CanvasObject) fyne.CanvasObject {
-	how := widget.NewLabel(strings.TrimSpace(t.How))
-	how.Wrapping = fyne.TextWrapWord
-	acc := widget.NewAccordion(widget.NewAccordionItem("How it works", how))
-	acc.Open(0)
-	return container.NewBorder(acc, nil, nil, nil, content)
+// framed puts the "How it works" panel above a tab's content.
+func framed(env *Env, t Tab, content fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewBorder(env.howPanels().add(t.How), nil, nil, nil, content)
+}
+
+// prefHowOpen remembers whether the "How it works" panels are open.
+const prefHowOpen = "how_it_works_open"
+
+// howPanels are the tabs' "How it works" texts. They open and close together and the
+// app remembers which (Preferences): a user who has read them closes them once, and
+// every tab gets back the room (about 110 px of a 760 px window), now and next time.
+type howPanels struct {
+	open   bool
+	prefs  fyne.Preferences
+	heads  []*widget.Button
+	bodies []*widget.Label
+}
+
+func (e *Env) howPanels() *howPanels {
+	if e.how == nil {
+		prefs := e.App.Preferences()
+		e.how = &howPanels{open: prefs.BoolWithFallback(prefHowOpen, true), prefs: prefs}
+	}
+	return e.how
+}
+
+// add makes one tab's panel: a header that opens and closes all of them, and the text.
+func (h *howPanels) add(text string) fyne.CanvasObject {
+	body := widget.NewLabel(strings.TrimSpace(text))
+	body.Wrapping = fyne.TextWrapWord
+	head := widget.NewButton("How it works", h.toggle)
+	head.Importance = widget.LowImportance
+	head.Alignment = widget.ButtonAlignLeading
+	h.heads = append(h.heads, head)
+	h.bodies = append(h.bodies, body)
+	h.show(len(h.heads) - 1)
+	return container.NewVBox(head, body)
+}
+
+func (h *howPanels) toggle() {
+	h.open = !h.open
+	h.prefs.SetBool(prefHowOpen, h.open)
+	for i := range h.heads {
+		h.show(i)
+	}
+}
+
+func (h *howPanels) show(i int) {
+	if h.open {
+		h.heads[i].SetIcon(theme.MenuDropUpIcon())
+		h.bodies[i].Show()
+	} else {
+		h.heads[i].SetIcon(theme.MenuDropDownIcon())
+		h.bodies[i].Hide()
+	}
 }
 
 // placeholder is what a tab shows until it is built.
