@@ -268,6 +268,7 @@ func (v *queueView) tick() {
 	if q != v.shownQ {
 		v.shownQ, v.ended, v.lastSeq = q, false, 0
 		v.rows = v.rows[:0]
+		v.follow.SetChecked(true) // a new run is watched from its start
 		v.stop.Enable()
 		v.kill.Enable()
 		v.status.Importance = widget.MediumImportance
