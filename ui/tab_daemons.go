@@ -69,8 +69,8 @@ func newDaemonsView(env *Env) (*daemonsView, Screen) {
 	v := &daemonsView{env: env, follow: true, minLevel: slog.LevelDebug}
 	top := container.NewBorder(nil, v.demoBar(), nil, nil, v.taskTable())
 	split := container.NewVSplit(top, v.logView())
-	// The three daemons' rows and the buttons; the rest for the log.
-	split.Offset = 0.42
+	// The app's three daemons and two started tasks above, about as many log rows below.
+	split.Offset = 0.5
 	v.refreshTasks()
 	v.pullLog()
 	env.untilExit(500*time.Millisecond, v.refreshTasks)
