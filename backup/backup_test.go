@@ -758,6 +758,47 @@ func TestDemoSourceHasNestedUnicodeAndEmptyFolders(t *testing.T) {
 	}
 }
 
+// A demo source is replaced only while it holds nothing but what was generated: not
+// once someone's file is in it, and not a backup of one (the marker is copied too).
+func TestDemoSourceIsReplacedOnlyWhenUntouched(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	opt := backup.DemoOptions{Files: 60, Bytes: 1 << 20}
+	must(t, backup.GenerateDemo(dir, opt))
+	os.Remove(filepath.Join(dir, "notes.txt")) // a generated file deleted loses nothing
+	if err := backup.GenerateDemo(dir, opt); err != nil {
+		t.Fatalf("an untouched demo source was not replaced: %v", err)
+	}
+	var sub string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.IsDir() {
+			sub = filepath.Join(dir, e.Name())
+		}
+	}
+	mine := filepath.Join(sub, "mine.txt")
+	write(t, mine, []byte("precious"), 0o644)
+	err := backup.GenerateDemo(dir, opt)
+	if err == nil || !strings.Contains(err.Error(), "mine.txt") {
+		t.Fatalf("a demo source holding someone's file: %v, want a refusal naming it", err)
+	}
+	if got, _ := os.ReadFile(mine); string(got) != "precious" {
+		t.Fatal("the refusal deleted the file anyway")
+	}
+	os.Remove(mine)
+
+	dst := filepath.Join(t.TempDir(), "backup")
+	rep := run(t, backup.Options{Src: dir, Dst: dst, Workers: 2, Sup: newSup(t)})
+	if rep.FilesFailed > 0 {
+		t.Fatalf("backup of the demo source: %+v", rep.Errors)
+	}
+	if err := backup.GenerateDemo(dst, opt); err == nil {
+		t.Fatal("a backup of a demo source was taken for a demo source and replaced")
+	}
+	if _, err := os.Stat(filepath.Join(dst, ".proclab")); err != nil {
+		t.Fatalf("the backup's manifest folder is gone: %v", err)
+	}
+}
+
 func TestCancelledRunLeavesNoTempAndRunningAgainResumes(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	for i := range 200 {

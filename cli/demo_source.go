@@ -40,7 +40,7 @@ func runDemoSource(env *Env, args []string) int {
 	if runtime.GOOS == "windows" {
 		extra = "" // no link: making one needs Developer Mode there
 	}
-	fmt.Fprintf(env.Stdout, "%s: %d sample files (%s), plus %sthe marker %s that lets a new demo replace this one\n",
+	fmt.Fprintf(env.Stdout, "%s: %d sample files (%s), plus %sthe marker %s that lets a new demo replace this one while it holds only what was generated\n",
 		pos[0], *files, numfmt.Bytes(*size), extra, backup.DemoMarker)
 	return exitOK
 }
