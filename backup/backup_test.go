@@ -353,7 +353,11 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 	must(t, os.WriteFile(file, []byte("x"), 0o644))
 	backed := filepath.Join(base, "backed")
 	must(t, os.MkdirAll(filepath.Join(backed, ".proclab", "inner"), 0o755))
+	parent := filepath.Join(base, "parent")
+	must(t, os.MkdirAll(filepath.Join(parent, "child"), 0o755))
+	must(t, os.WriteFile(filepath.Join(parent, "child", "f1"), []byte("x"), 0o644))
 	cases := []struct{ name, src, dst, want string }{
+		{"source inside the destination", filepath.Join(parent, "child"), parent, "inside the destination"},
 		{"missing source", filepath.Join(base, "nope"), filepath.Join(base, "d1"), "does not exist"},
 		{"source is a file", file, filepath.Join(base, "d2"), "is a file"},
 		{"destination is the source", src, src, "source folder itself"},

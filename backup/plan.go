@@ -194,6 +194,10 @@ func CheckInput(src, dst string) (absSrc, absDst string, err error) {
 		return "", "", inputErr("destination %s is inside the source %s: the backup would copy itself; pick a folder outside it", absDst, absSrc)
 	case within(realSrc, filepath.Join(realDst, MetaDir)) || samePath(realSrc, filepath.Join(realDst, MetaDir)):
 		return "", "", inputErr("source %s is inside the destination's %s folder, where ProcLab keeps its manifests; pick another source", absSrc, MetaDir)
+	case within(realSrc, realDst):
+		// The copy would land among the source's own parents and siblings, replacing
+		// any of their files that share a name with the source's.
+		return "", "", inputErr("source %s is inside the destination %s: the backup would mix with the folders around the source; pick a destination outside it, such as a new folder", absSrc, absDst)
 	}
 	if err := writable(realExisting); err != nil {
 		return "", "", inputErr("cannot write to destination %s (%s: %v); pick a writable folder", absDst, realExisting, err)
