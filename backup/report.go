@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"dev.proclab/internal/numfmt"
 )
 
 // WorkerDeath says which worker died and which files it held went back to the queue.
@@ -91,10 +93,16 @@ func (r *Report) NotCopied() int {
 // failed", with the files a stopped run never reached apart ("…, 2 failed, 5 not
 // copied").
 func (r *Report) Counts() string {
+	t := func(n int) string { return numfmt.Thousands(int64(n)) }
 	if n := r.NotCopied(); n > 0 {
-		return fmt.Sprintf("%d copied, %d skipped, %d failed, %d not copied", r.FilesCopied, r.FilesSkipped, r.FilesFailed-n, n)
+		return fmt.Sprintf("%s copied, %s skipped, %s failed, %s not copied", t(r.FilesCopied), t(r.FilesSkipped), t(r.FilesFailed-n), t(n))
 	}
-	return fmt.Sprintf("%d copied, %d skipped, %d failed", r.FilesCopied, r.FilesSkipped, r.FilesFailed)
+	return fmt.Sprintf("%s copied, %s skipped, %s failed", t(r.FilesCopied), t(r.FilesSkipped), t(r.FilesFailed))
+}
+
+// UpToDate reports a finished run that found nothing to copy and nothing wrong.
+func (r *Report) UpToDate() bool {
+	return !r.DryRun && r.Stopped == "" && r.FilesCopied == 0 && r.FilesFailed == 0 && r.FlushError == ""
 }
 
 // Notes are the lines a summary adds after its counts: the copies Verify repaired, and
@@ -102,10 +110,15 @@ func (r *Report) Counts() string {
 func (r *Report) Notes() []string {
 	var notes []string
 	if r.FilesRepaired > 0 {
-		notes = append(notes, fmt.Sprintf("Verify: %d old copies had other bytes than their source (same size and time) and were copied again.", r.FilesRepaired))
+		notes = append(notes, fmt.Sprintf("Verify: %s other bytes than the source (same size and time) and copied again.",
+			numfmt.Count(r.FilesRepaired, "old copy had", "old copies had")))
+	} else if r.Verify && !r.DryRun && r.FilesFailed == 0 && r.Stopped == "" {
+		notes = append(notes, fmt.Sprintf("Verify: every file's copy has the same SHA-256 as its source (%s).",
+			numfmt.Count(r.FilesCopied+r.FilesSkipped, "file", "files")))
 	}
 	for _, d := range r.WorkerDeaths {
-		notes = append(notes, fmt.Sprintf("Worker %d (PID %d) died: %s; %d file(s) retried.", d.Worker, d.PID, d.Reason, len(d.Retried)))
+		notes = append(notes, fmt.Sprintf("Worker %d (PID %d) died: %s; %s.", d.Worker, d.PID, d.Reason,
+			numfmt.Count(len(d.Retried), "file retried", "files retried")))
 	}
 	return notes
 }

@@ -97,10 +97,8 @@ func runBackup(env *Env, args []string) int {
 	}
 	if rep.Stopped != "" {
 		left := ""
-		if n := rep.NotCopied(); n == 1 {
-			left = "; 1 file not copied"
-		} else if n > 1 {
-			left = fmt.Sprintf("; %d files not copied", n)
+		if n := rep.NotCopied(); n > 0 {
+			left = "; " + numfmt.Count(n, "file", "files") + " not copied"
 		}
 		fmt.Fprintf(env.Stderr, "proclab: the backup stopped early: %s%s. Run it again to resume.\n", rep.Stopped, left)
 	}
@@ -123,15 +121,27 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 				fmt.Fprintf(w, "  would copy %s (%s, %s)\n", f.Path, numfmt.Bytes(f.Size), f.Why)
 			}
 		}
-		fmt.Fprintf(w, "%d files: %d to copy (%s), %d unchanged, %d cannot be backed up.\n",
-			r.FilesTotal, r.FilesPlanned, numfmt.Bytes(r.Plan.BytesToCopy), r.FilesSkipped, r.FilesFailed)
+		t := func(n int) string { return numfmt.Thousands(int64(n)) }
+		fmt.Fprintf(w, "%s: %s to copy (%s), %s unchanged, %s cannot be backed up.\n",
+			numfmt.Count(r.FilesTotal, "file", "files"), t(r.FilesPlanned), numfmt.Bytes(r.Plan.BytesToCopy), t(r.FilesSkipped), t(r.FilesFailed))
 		return
 	}
 	rate := ""
 	if r.BytesCopied > 0 {
 		rate = fmt.Sprintf("; %s at %s/s", numfmt.Bytes(r.BytesCopied), numfmt.Bytes(int64(r.Throughput)))
 	}
-	fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %s of %d files%s.\n", r.Source, r.Destination, r.Seconds, r.Counts(), r.FilesTotal, rate)
+	switch {
+	case r.UpToDate():
+		fmt.Fprintf(w, "Already up to date: %s → %s, %s unchanged (checked in %.2f s).\n", r.Source, r.Destination,
+			numfmt.Count(r.FilesSkipped, "file", "files"), r.Seconds)
+	case r.Stopped != "":
+		// Not "backed up": the stop line on stderr says why and what to do.
+		fmt.Fprintf(w, "Backup %s → %s stopped after %.2f s: %s of %s files%s.\n", r.Source, r.Destination, r.Seconds,
+			r.Counts(), numfmt.Thousands(int64(r.FilesTotal)), rate)
+	default:
+		fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %s of %s files%s.\n", r.Source, r.Destination, r.Seconds, r.Counts(),
+			numfmt.Thousands(int64(r.FilesTotal)), rate)
+	}
 	for _, n := range r.Notes() {
 		fmt.Fprintln(w, n)
 	}
