@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/backup"
@@ -30,8 +32,9 @@ var backupTab = Tab{
 	},
 }
 
-// pickFolder asks the user for a folder. Tests replace it to hand over a temp folder.
-var pickFolder = func(env *Env, title string, done func(path string)) {
+// pickFolder asks the user for a folder, starting at the one typed (from, when it
+// exists). Tests replace it to hand over a temp folder.
+var pickFolder = func(env *Env, title, from string, done func(path string)) {
 	if env.Window == nil {
 		return
 	}
@@ -41,7 +44,36 @@ var pickFolder = func(env *Env, title string, done func(path string)) {
 		}
 	}, env.Window)
 	d.SetTitleText(title)
+	if p, err := fullPath(from); err == nil && p != "" {
+		if l, err := storage.ListerForURI(storage.NewFileURI(p)); err == nil {
+			d.SetLocation(l)
+		}
+	}
 	d.Show()
+}
+
+// fullPath is a typed folder as the engine needs it: "~" is the home folder, and a
+// relative path is refused (the app's working folder is nothing the user chose).
+func fullPath(typed string) (string, error) {
+	p := strings.TrimSpace(typed)
+	if p == "~" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, `~\`) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot find your home folder for %q: %v; enter the full path", p, err)
+		}
+		p = filepath.Join(home, p[1:])
+	}
+	if p != "" && !filepath.IsAbs(p) {
+		return "", fmt.Errorf("%q is not a full path; enter one such as %s, or press Choose…", p, filepath.Join(homeOr("/home/you"), "Documents"))
+	}
+	return p, nil
+}
+
+func homeOr(fallback string) string {
+	if h, err := os.UserHomeDir(); err == nil {
+		return h
+	}
+	return fallback
 }
 
 // notifyAfter: a backup that took longer than this sends a desktop notification.
@@ -52,6 +84,8 @@ const (
 	prefDst     = "backup.destination"
 	prefWorkers = "backup.workers"
 )
+
+const workersHintText = "Each worker process shows here while a backup runs: its PID, the files it has copied and the one it is copying."
 
 type workerRow struct {
 	label *widget.Label
@@ -74,10 +108,14 @@ type backupView struct {
 	bytesBar, filesBar *widget.ProgressBar
 	status             *widget.Label
 	workerBox          *fyne.Container
+	workersHint        *widget.Label
 	rows               map[int]*workerRow
 	summary            *widget.Label
 	failed             []backup.FileError
 	failedList         *widget.List
+	failedDetail       *widget.Label // the clicked row in full
+	failedBox          *fyne.Container
+	report             *container.Split
 
 	srcPick, dstPick *widget.Button
 
@@ -103,7 +141,7 @@ func newBackupView(env *Env) *backupView {
 	v.dst.SetText(prefs.String(prefDst))
 	pick := func(e *widget.Entry, title, pref string) *widget.Button {
 		return widget.NewButton("Choose…", func() {
-			pickFolder(env, title, func(p string) {
+			pickFolder(env, title, e.Text, func(p string) {
 				e.SetText(p)
 				prefs.SetString(pref, p)
 			})
@@ -135,19 +173,32 @@ func newBackupView(env *Env) *backupView {
 	v.filesBar.TextFormatter = func() string { return "no backup yet" }
 	v.status = widget.NewLabel("Pick a source and a destination folder, then press Back up.")
 	v.status.Wrapping = fyne.TextWrapWord
-	workersHint := widget.NewLabel("Each worker process shows here while a backup runs: its PID, the files it has copied and the one it is copying.")
-	workersHint.Wrapping = fyne.TextWrapWord
-	v.workerBox = container.NewVBox(workersHint)
+	v.workersHint = widget.NewLabel(workersHintText)
+	v.workersHint.Wrapping = fyne.TextWrapWord
+	v.workerBox = container.NewVBox(v.workersHint)
 	v.summary = widget.NewLabel("The summary and any files that failed show here when a run ends.")
 	v.summary.Wrapping = fyne.TextWrapWord
 	v.failedList = widget.NewList(
 		func() int { return len(v.failed) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(v.failed) {
 				o.(*widget.Label).SetText(v.failed[i].Path + ": " + v.failed[i].Msg)
 			}
 		})
+	// Long reasons are cut at the list's width; a click shows one in full.
+	failedDetail, showFailed := fullLine()
+	failedDetail.SetText("")
+	v.failedList.OnSelected = func(i widget.ListItemID) {
+		if i >= 0 && i < len(v.failed) {
+			showFailed(v.failed[i].Path + ": " + v.failed[i].Msg)
+		}
+	}
+	v.failedDetail = failedDetail
 
 	v.srcPick = pick(v.src, "Folder to back up", prefSrc)
 	v.dstPick = pick(v.dst, "Where the backup goes", prefDst)
@@ -166,8 +217,13 @@ func newBackupView(env *Env) *backupView {
 	// Bold labels like the form's: a card title would be the largest text in the window.
 	workersCard := widget.NewCard("", "", container.NewBorder(boldLabel("Worker processes"), nil, nil, nil,
 		container.NewVScroll(v.workerBox)))
-	failedCard := widget.NewCard("", "", container.NewBorder(container.NewVBox(boldLabel("Report"), v.summary), nil, nil, nil,
-		v.failedList))
+	// The summary scrolls: its lines (notes, a dead worker each) must not raise the
+	// window's minimum height. The list of files shows only when there are some.
+	v.failedBox = container.NewBorder(nil, v.failedDetail, nil, nil, v.failedList)
+	v.failedBox.Hide()
+	v.report = container.NewVSplit(container.NewVScroll(v.summary), v.failedBox)
+	v.report.Offset = 0.5
+	failedCard := widget.NewCard("", "", container.NewBorder(boldLabel("Report"), nil, nil, nil, v.report))
 	v.content = container.NewBorder(top, nil, nil, nil, container.NewGridWithColumns(2, workersCard, failedCard))
 
 	env.Every(200*time.Millisecond, v.refresh)
@@ -198,35 +254,117 @@ func (v *backupView) start() {
 			return // one run at a time
 		}
 	}
-	src, dst := strings.TrimSpace(v.src.Text), strings.TrimSpace(v.dst.Text)
+	v.resetRun()
+	src, err1 := fullPath(v.src.Text)
+	dst, err2 := fullPath(v.dst.Text)
+	if err := cmp.Or(err1, err2); err != nil {
+		v.status.SetText("Cannot back up: " + err.Error())
+		return
+	}
+	v.src.SetText(src)
+	v.dst.SetText(dst)
 	prefs := v.env.App.Preferences()
 	prefs.SetString(prefSrc, src)
 	prefs.SetString(prefDst, dst)
 	opt := backup.Options{Log: v.env.Log, Src: src, Dst: dst, Workers: int(v.workers.Value), Verify: v.verify.Checked,
 		DryRun: v.dryRun.Checked, Sup: v.env.Sup, SlowMotion: v.slow}
 	v.runBtn.Disable()
-	v.summary.SetText("The summary and any files that failed show here when the run ends.")
-	v.failed = nil
-	v.failedList.Refresh()
 	v.status.SetText("Checking the folders…")
 	// Checking the folders touches the disk: off the main goroutine.
 	go func() {
-		r, err := backup.Start(context.Background(), opt)
-		v.env.Do(func() {
-			v.uiMu.Lock()
-			defer v.uiMu.Unlock()
-			if err != nil {
-				v.runBtn.Enable()
-				v.status.SetText("Cannot back up: " + err.Error())
-				return
-			}
-			v.mu.Lock()
-			v.run, v.shown, v.lastDst = r, false, r.Destination()
-			v.mu.Unlock()
-			v.cancelBtn.Enable()
-			v.refreshLocked()
-		})
+		if n := foreignFiles(dst); n > 0 && !opt.DryRun && src != "" {
+			v.env.Do(func() { v.confirmForeign(opt, n) })
+			return
+		}
+		v.launch(opt)
 	}()
+}
+
+// foreignFiles counts (up to a few) the entries of a destination that holds files
+// but is no ProcLab backup (no manifest folder): the user may have picked the wrong
+// folder, and its files with the source's names would be replaced.
+func foreignFiles(dst string) int {
+	if _, err := os.Stat(filepath.Join(dst, backup.MetaDir)); err == nil {
+		return 0
+	}
+	f, err := os.Open(dst)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(100)
+	return len(names)
+}
+
+func (v *backupView) confirmForeign(opt backup.Options, n int) {
+	v.uiMu.Lock()
+	defer v.uiMu.Unlock()
+	many := numfmt.Count(n, "entry", "entries")
+	if n >= 100 {
+		many = "100 or more entries"
+	}
+	msg := fmt.Sprintf("%s already holds %s and is not a ProcLab backup.\nFiles there with the same names as the source's will be replaced; the others stay.", opt.Dst, many)
+	d := dialog.NewConfirm("Back up into this folder?", msg, func(ok bool) {
+		if ok {
+			go v.launch(opt)
+			return
+		}
+		v.uiMu.Lock()
+		defer v.uiMu.Unlock()
+		v.runBtn.Enable()
+		v.status.SetText("Not started. Pick an empty or new destination folder, or one that holds an earlier backup.")
+	}, v.env.Window)
+	d.SetConfirmText("Back up into it")
+	d.SetDismissText("Cancel")
+	d.Show()
+}
+
+// launch starts the engine (it checks the folders first: call it off the main goroutine).
+func (v *backupView) launch(opt backup.Options) {
+	r, err := backup.Start(context.Background(), opt)
+	v.env.Do(func() {
+		v.uiMu.Lock()
+		defer v.uiMu.Unlock()
+		if err != nil {
+			v.runBtn.Enable()
+			v.status.SetText("Cannot back up: " + err.Error())
+			return
+		}
+		v.mu.Lock()
+		v.run, v.shown, v.lastDst = r, false, r.Destination()
+		v.mu.Unlock()
+		v.cancelBtn.Enable()
+		v.refreshLocked()
+	})
+}
+
+// resetRun clears what the last run left on screen: a new run starts from nothing.
+func (v *backupView) resetRun() {
+	for _, b := range []*widget.ProgressBar{v.bytesBar, v.filesBar} {
+		b.TextFormatter = func() string { return "starting" }
+		b.SetValue(0)
+	}
+	v.rows = map[int]*workerRow{}
+	v.workersHint.SetText(workersHintText)
+	v.workerBox.Objects = []fyne.CanvasObject{v.workersHint}
+	v.workerBox.Refresh()
+	v.summary.SetText("The summary and any files that failed show here when the run ends.")
+	v.failed = nil
+	v.failedList.UnselectAll()
+	v.failedDetail.SetText("")
+	v.showFailed()
+	v.openBtn.Disable()
+}
+
+// showFailed shows the list of files under the summary when it has any.
+func (v *backupView) showFailed() {
+	v.failedList.Refresh()
+	if len(v.failed) > 0 {
+		v.failedBox.Show()
+	} else {
+		v.failedBox.Hide()
+	}
+	v.report.Refresh()
 }
 
 func (v *backupView) cancel() {
@@ -242,7 +380,7 @@ func (v *backupView) openDestination() {
 	}
 	u := &url.URL{Scheme: "file", Path: filepath.ToSlash(v.lastDst)}
 	if err := v.env.App.OpenURL(u); err != nil {
-		v.status.SetText("Cannot open the destination: " + err.Error())
+		v.status.SetText(fmt.Sprintf("Cannot open a file manager here (%v). The backup is in %s.", err, v.lastDst))
 	}
 }
 
@@ -269,11 +407,11 @@ func (v *backupView) generateDemo() {
 				v.status.SetText("Cannot generate the demo source: " + err.Error())
 				return
 			}
+			// The demo's own destination: backing it up into the last real one would mix
+			// sample files into someone's backup.
 			v.src.SetText(src)
-			if strings.TrimSpace(v.dst.Text) == "" {
-				v.dst.SetText(demoDir("demo-backup"))
-			}
-			v.status.SetText("Demo source ready: 1500 files, 96 MiB. Press Back up.")
+			v.dst.SetText(demoDir("demo-backup"))
+			v.status.SetText("Demo source ready: 1,500 files, 96 MiB, to back up into the demo destination. Press Back up.")
 		})
 	}()
 }
@@ -299,25 +437,25 @@ func (v *backupView) refreshLocked() {
 	p := r.Progress()
 	if p.BytesToDo > 0 {
 		v.bytesBar.SetValue(float64(p.BytesDone) / float64(p.BytesToDo))
-	} else if p.Phase == backup.PhaseDone {
-		v.bytesBar.SetValue(1)
 	}
 	if p.FilesToDo > 0 {
 		v.filesBar.SetValue(float64(p.FilesDone) / float64(p.FilesToDo))
-	} else if p.Phase == backup.PhaseDone {
-		v.filesBar.SetValue(1)
 	}
+	t := func(n int) string { return numfmt.Thousands(int64(n)) }
 	v.bytesBar.TextFormatter = func() string { return numfmt.Bytes(p.BytesDone) + " of " + numfmt.Bytes(p.BytesToDo) }
-	v.filesBar.TextFormatter = func() string { return fmt.Sprintf("%d of %d files", p.FilesDone, p.FilesToDo) }
+	v.filesBar.TextFormatter = func() string { return t(p.FilesDone) + " of " + t(p.FilesToDo) + " files" }
 	v.bytesBar.Refresh()
 	v.filesBar.Refresh()
-	st := fmt.Sprintf("%s · %s/s", p.Phase, numfmt.Bytes(int64(p.Throughput)))
+	st := string(p.Phase)
+	if p.Throughput > 0 {
+		st += fmt.Sprintf(" · %s/s now", numfmt.Bytes(int64(p.Throughput)))
+	}
 	if p.ETA > 0 {
 		st += " · ETA " + p.ETA.Round(time.Second).String()
 	}
-	st += fmt.Sprintf(" · %s elapsed · %d copied, %d skipped, %d failed", p.Elapsed.Round(100*time.Millisecond),
-		p.FilesCopied, p.FilesSkipped, p.FilesFailed)
-	v.status.SetText(st)
+	st += fmt.Sprintf(" · %.1f s elapsed · %s copied, %s skipped, %s failed", p.Elapsed.Seconds(),
+		t(p.FilesCopied), t(p.FilesSkipped), t(p.FilesFailed))
+	setText(v.status, st)
 	v.showWorkers(p.Workers)
 	if p.Phase == backup.PhaseDone {
 		select {
@@ -329,10 +467,16 @@ func (v *backupView) refreshLocked() {
 }
 
 func (v *backupView) showWorkers(ws []backup.WorkerProgress) {
-	// The latest process in each slot: a replacement takes its predecessor's place.
+	// The latest process in each slot: a replacement takes its predecessor's place, and
+	// the files its predecessors finished count for the slot.
 	latest := map[int]backup.WorkerProgress{}
+	files, died := map[int]int{}, map[int][]int{}
 	for _, w := range ws {
+		if prev, ok := latest[w.Worker]; ok {
+			died[w.Worker] = append(died[w.Worker], prev.PID)
+		}
 		latest[w.Worker] = w
+		files[w.Worker] += w.Files
 	}
 	slots := make([]int, 0, len(latest))
 	for s := range latest {
@@ -350,7 +494,11 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress) {
 			changed = true
 		}
 		w := latest[s]
-		row.label.SetText(fmt.Sprintf("Worker %d · PID %d · %d files", s, w.PID, w.Files))
+		text := fmt.Sprintf("Worker %d · PID %d · %s", s, w.PID, numfmt.Count(files[s], "file", "files"))
+		if d := died[s]; len(d) > 0 {
+			text += fmt.Sprintf(" · replaced PID %d", d[len(d)-1])
+		}
+		setText(row.label, text)
 		// The bar is the current file: big files stream their progress; a small one is
 		// copied in one call, so it shows as whole.
 		frac, text := 0.0, "waiting"
@@ -384,44 +532,98 @@ func (v *backupView) finish(r *backup.Run) {
 	v.cancelBtn.Disable()
 	rep, err := r.Wait()
 	if err != nil {
+		v.status.SetText("The backup stopped: " + err.Error())
 		v.summary.SetText("The backup stopped: " + err.Error())
 		return
 	}
-	v.openBtn.Enable()
+	if fi, err := os.Stat(rep.Destination); err == nil && fi.IsDir() {
+		v.openBtn.Enable() // a dry run into a new folder made none
+	}
+	t := func(n int) string { return numfmt.Thousands(int64(n)) }
+	// The bars end on what the run did, as the summary says it: bytes and files copied
+	// of those it had to copy.
+	setBar := func(b *widget.ProgressBar, done, of int64, text string) {
+		b.TextFormatter = func() string { return text }
+		if of == 0 {
+			b.SetValue(1)
+		} else {
+			b.SetValue(float64(done) / float64(of))
+		}
+	}
 	var sb strings.Builder
-	if rep.DryRun {
-		fmt.Fprintf(&sb, "Dry run: %d of %d files would be copied (%s); %d unchanged; nothing written.",
-			rep.FilesPlanned, rep.FilesTotal, numfmt.Bytes(rep.Plan.BytesToCopy), rep.FilesSkipped)
-	} else {
-		fmt.Fprintf(&sb, "%s of %d files · %s in %.1f s (%s/s).", rep.Counts(), rep.FilesTotal,
-			numfmt.Bytes(rep.BytesCopied), rep.Seconds, numfmt.Bytes(int64(rep.Throughput)))
+	notCopied := rep.NotCopied()
+	switch {
+	case rep.DryRun:
+		v.status.SetText("Dry run done: nothing was written.")
+		fmt.Fprintf(&sb, "Dry run: %s of %s files would be copied (%s); %s unchanged; nothing written.",
+			t(rep.FilesPlanned), t(rep.FilesTotal), numfmt.Bytes(rep.Plan.BytesToCopy), t(rep.FilesSkipped))
+		setBar(v.bytesBar, 0, 0, numfmt.Bytes(rep.Plan.BytesToCopy)+" would be copied")
+		setBar(v.filesBar, 0, 0, t(rep.FilesPlanned)+" files would be copied")
+	case rep.UpToDate():
+		v.status.SetText(fmt.Sprintf("Already up to date: nothing to copy (checked in %.1f s).", rep.Seconds))
+		fmt.Fprintf(&sb, "Already up to date: all %s unchanged since the last backup.", numfmt.Count(rep.FilesSkipped, "file", "files"))
+		setBar(v.bytesBar, 0, 0, "nothing to copy")
+		setBar(v.filesBar, 0, 0, "nothing to copy")
+		v.workersHint.SetText("No worker process was started: there was nothing to copy.")
+	default:
+		switch {
+		case rep.Stopped != "":
+			v.status.SetText(fmt.Sprintf("Stopped after %.1f s: %s. Back up again to resume.", rep.Seconds, rep.Stopped))
+		case rep.FilesFailed > 0:
+			v.status.SetText(fmt.Sprintf("Done in %.1f s, but %s could not be backed up: see the report.", rep.Seconds,
+				numfmt.Count(rep.FilesFailed, "file", "files")))
+		default:
+			v.status.SetText(fmt.Sprintf("Done in %.1f s: every file is in place.", rep.Seconds))
+		}
+		fmt.Fprintf(&sb, "%s of %s files · %s in %.1f s", rep.Counts(), t(rep.FilesTotal), numfmt.Bytes(rep.BytesCopied), rep.Seconds)
+		if rep.BytesCopied > 0 {
+			fmt.Fprintf(&sb, " (%s/s on average)", numfmt.Bytes(int64(rep.Throughput)))
+		}
+		sb.WriteString(".")
+		toCopy := rep.FilesCopied + rep.FilesFailed
+		bytesDone := rep.BytesCopied
+		if rep.FilesCopied == toCopy {
+			bytesDone = rep.Plan.BytesToCopy // all in place (a link's planned size is not counted as copied bytes)
+		}
+		setBar(v.bytesBar, bytesDone, rep.Plan.BytesToCopy, numfmt.Bytes(rep.BytesCopied)+" of "+numfmt.Bytes(rep.Plan.BytesToCopy)+" copied")
+		setBar(v.filesBar, int64(rep.FilesCopied), int64(toCopy), t(rep.FilesCopied)+" of "+t(toCopy)+" files copied")
 	}
 	for _, n := range rep.Notes() {
 		sb.WriteString("\n" + n)
 	}
 	if rep.Stopped != "" {
-		fmt.Fprintf(&sb, "\nStopped early: %s. Back up again to resume.", rep.Stopped)
+		fmt.Fprintf(&sb, "\nStopped early: %s.", rep.Stopped)
+		if notCopied > 0 {
+			fmt.Fprintf(&sb, " %s not started: back up again to resume them.", numfmt.Count(notCopied, "file was", "files were"))
+		}
 	}
 	if rep.Manifest != "" {
 		fmt.Fprintf(&sb, "\nManifest: %s", rep.Manifest)
 	}
-	if len(rep.Errors) > 0 {
-		fmt.Fprintf(&sb, "\nFiles not in place:")
+	// The list holds the files that went wrong; those a stopped run never reached are
+	// the one line above, not thousands of rows.
+	v.failed = nil
+	for _, e := range rep.Errors {
+		if e.Kind != backup.ErrNotCopied {
+			v.failed = append(v.failed, e)
+		}
 	}
-	v.failed = rep.Errors
+	if len(v.failed) > 0 {
+		sb.WriteString("\nFiles not in place (click one to read why in full):")
+	}
 	if rep.DryRun {
 		// The plan is the point of a dry run: list what would be copied, and why.
-		fmt.Fprintf(&sb, "\nWould copy:")
-		v.failed = nil
+		sb.WriteString("\nWould copy:")
+		var planned []backup.FileError
 		for _, f := range rep.Files {
 			if f.Status == "planned" {
-				v.failed = append(v.failed, backup.FileError{Path: f.Path, Msg: f.Why})
+				planned = append(planned, backup.FileError{Path: f.Path, Msg: f.Why})
 			}
 		}
-		v.failed = append(v.failed, rep.Errors...)
+		v.failed = append(planned, v.failed...)
 	}
 	v.summary.SetText(sb.String())
-	v.failedList.Refresh()
+	v.showFailed()
 	if rep.Seconds >= notifyAfter.Seconds() {
 		v.env.App.SendNotification(fyne.NewNotification("Backup finished", sb.String()))
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"dev.proclab/backup"
@@ -22,7 +23,7 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 	orig := pickFolder
 	t.Cleanup(func() { pickFolder = orig })
 	next := src
-	pickFolder = func(_ *Env, _ string, done func(string)) { done(next) }
+	pickFolder = func(_ *Env, _, _ string, done func(string)) { done(next) }
 
 	v := newBackupView(env)
 	env.Window.SetContent(v.content)
@@ -55,7 +56,7 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 			t.Fatalf("summary %q", summary)
 		}
 		if v.bytesBar.Value != 1 || v.filesBar.Value != 1 {
-			t.Fatalf("bars at %.2f (bytes) and %.2f (files) after the run, want both full", v.bytesBar.Value, v.filesBar.Value)
+			t.Fatalf("bars at %v (bytes) and %v (files) after the run, want both full", v.bytesBar.Value, v.filesBar.Value)
 		}
 		if len(v.rows) == 0 || len(v.rows) > 2 {
 			t.Fatalf("%d worker rows, want 1 or 2", len(v.rows))
@@ -77,12 +78,21 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 	before := len(env.Sup.List())
 	test.Tap(v.runBtn)
 	eventually(t, "the second run's summary", func() (ok bool) {
-		read(func() { ok = strings.HasPrefix(v.summary.Text, "0 copied") })
+		read(func() { ok = strings.HasPrefix(v.summary.Text, "Already up to date: all ") })
 		return ok
 	})
 	if after := len(env.Sup.List()); after != before {
 		t.Fatalf("a run with nothing to copy started %d worker(s)", after-before)
 	}
+	read(func() {
+		// Nothing of the first run is left on screen: no worker rows, bars that say so.
+		if len(v.rows) != 0 || len(v.workerBox.Objects) != 1 {
+			t.Errorf("the first run's %d worker rows are still shown", len(v.rows))
+		}
+		if !strings.Contains(v.status.Text, "Already up to date") || v.bytesBar.TextFormatter() != "nothing to copy" {
+			t.Errorf("status %q, bytes bar %q", v.status.Text, v.bytesBar.TextFormatter())
+		}
+	})
 
 	// A dry run lists what it would copy and writes nothing.
 	if err := os.WriteFile(filepath.Join(src, "new file.txt"), []byte("new"), 0o644); err != nil {
@@ -112,5 +122,65 @@ func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
 	})
 	if len(env.Sup.List()) != 0 {
 		t.Fatal("bad input started workers")
+	}
+}
+
+// A typed "~" is the home folder and a relative path is refused (the app's working
+// folder is not the user's choice); a destination that holds other files and no backup
+// asks first, and Cancel writes nothing.
+func TestBackupTabResolvesTypedPathsAndAsksBeforeAForeignFolder(t *testing.T) {
+	env := newTestEnv(t)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	src := filepath.Join(home, "src")
+	if err := backup.GenerateDemo(src, backup.DemoOptions{Files: 20, Bytes: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	v := newBackupView(env)
+	env.Window.SetContent(v.content)
+	read := func(fn func()) {
+		v.uiMu.Lock()
+		defer v.uiMu.Unlock()
+		fn()
+	}
+	read(func() {
+		v.src.SetText("src")
+		v.dst.SetText("~/out")
+		test.Tap(v.runBtn)
+		if !strings.Contains(v.status.Text, "not a full path") || v.runBtn.Disabled() {
+			t.Errorf("a relative source: status %q", v.status.Text)
+		}
+	})
+	foreign := filepath.Join(home, "photos")
+	if err := os.MkdirAll(foreign, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(foreign, "mine.jpg"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read(func() {
+		v.src.SetText("~/src")
+		v.dst.SetText("~/photos")
+		test.Tap(v.runBtn)
+		if v.src.Text != src || v.dst.Text != foreign {
+			t.Errorf("the form shows %q → %q, want %q → %q", v.src.Text, v.dst.Text, src, foreign)
+		}
+	})
+	var top fyne.CanvasObject
+	eventually(t, "the question about a folder that is not a backup", func() bool {
+		read(func() { top = env.Window.Canvas().Overlays().Top() })
+		return top != nil
+	})
+	if !hasLabel(top, "is not a ProcLab backup") {
+		t.Error("the question does not say why it asks")
+	}
+	test.Tap(findButton(top, "Cancel")) // as the main goroutine does: without uiMu
+	read(func() {
+		if v.runBtn.Disabled() || !strings.Contains(v.status.Text, "Not started") {
+			t.Errorf("after Cancel: status %q", v.status.Text)
+		}
+	})
+	if ents, _ := os.ReadDir(foreign); len(ents) != 1 {
+		t.Fatalf("Cancel still wrote into the folder: %d entries", len(ents))
 	}
 }
