@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -159,5 +160,24 @@ func TestNoLocaleErrorUnderCUTF8(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "locale") {
 		t.Fatalf("stderr under C.UTF-8: %s", stderr.String())
+	}
+}
+
+// With --json, a backup that cannot start still answers on stdout, with its exit code.
+func TestBackupJSONReportsBadInputOnStdout(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI=backup --json "+t.TempDir()+"/missing "+t.TempDir()+"/dst")
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("exit: %v, want 2", err)
+	}
+	var res struct {
+		Error      string `json:"error"`
+		InputError bool   `json:"input_error"`
+		ExitCode   int    `json:"exit_code"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil || !strings.Contains(res.Error, "does not exist") || !res.InputError || res.ExitCode != 2 {
+		t.Fatalf("stdout %q (%v), want the error as JSON", out, err)
 	}
 }

@@ -62,25 +62,35 @@ func runBackup(env *Env, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// A run that cannot start or finish says why on stderr, and with --json also as an
+	// object on stdout, so a script reading stdout gets an answer either way.
+	fail := func(prefix string, err error) int {
+		code := exitFail
+		if backup.IsInputError(err) {
+			code = exitUsage
+		}
+		fmt.Fprintf(env.Stderr, "proclab: %s%v\n", prefix, err)
+		if *asJSON {
+			b, _ := json.Marshal(struct {
+				Error      string `json:"error"`
+				InputError bool   `json:"input_error"`
+				ExitCode   int    `json:"exit_code"`
+			}{err.Error(), code == exitUsage, code})
+			fmt.Fprintln(env.Stdout, string(b))
+		}
+		return code
+	}
 	bar := newProgressBar(env.Stderr)
 	run, err := backup.Start(ctx, backup.Options{Src: pos[0], Dst: pos[1], Workers: *workers, Verify: *verify,
 		DryRun: *dry, Fsync: *fsync, Sup: sup, OnEvent: bar.event, Log: env.logger()})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
-		if backup.IsInputError(err) {
-			return exitUsage
-		}
-		return exitFail
+		return fail("", err)
 	}
 	bar.follow(run)
 	rep, err := run.Wait()
 	bar.stop()
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "proclab: backup: %v\n", err)
-		if backup.IsInputError(err) {
-			return exitUsage
-		}
-		return exitFail
+		return fail("backup: ", err)
 	}
 	if *asJSON {
 		b, _ := json.Marshal(rep.Summary())
