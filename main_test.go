@@ -92,9 +92,9 @@ func TestUnknownArgumentsExitTwo(t *testing.T) {
 func TestBadFlagsAndArgumentsSayWhatIsWrong(t *testing.T) {
 	for args, want := range map[string]string{
 		"backup --bogus a b":       "proclab: flag provided but not defined: --bogus\n",
-		"backup --workers abc a b": `proclab: invalid value "abc" for flag --workers`,
+		"backup --workers abc a b": `proclab: --workers "abc" is not a whole number`,
 		"backup a b c":             "proclab: backup takes one source and one destination folder, not 3",
-		"bench spawn -n x":         `proclab: invalid value "x" for flag -n:`,
+		"bench spawn -n x":         `proclab: -n "x" is not a whole number`,
 	} {
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI="+args)

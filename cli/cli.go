@@ -165,6 +165,8 @@ var flagSets = map[*flag.FlagSet]flagSetInfo{}
 // parse parses flags wherever they stand among the positional arguments and returns the
 // positional ones. done is true when the command should return code at once (help, or
 // a usage error).
+var badNumber = regexp.MustCompile(`^invalid value "(.*)" for flag (-{1,2}[\w-]+): (parse error|value out of range)$`)
+
 func parse(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -173,7 +175,15 @@ func parse(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) 
 				info.help(os.Stdout)
 				return nil, exitOK, true
 			}
-			fmt.Fprintf(info.stderr, "proclab: %s\nRun '%s --help' for usage.\n", longFlag.ReplaceAllString(err.Error(), "$1--$2"), fs.Name())
+			msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
+			// The flag package's "invalid value "x" for flag --n: parse error" names no fix.
+			if m := badNumber.FindStringSubmatch(msg); m != nil {
+				msg = fmt.Sprintf("%s %q is not a whole number", m[2], m[1])
+				if m[3] == "value out of range" {
+					msg = fmt.Sprintf("%s %s is too large", m[2], m[1])
+				}
+			}
+			fmt.Fprintf(info.stderr, "proclab: %s\nRun '%s --help' for usage.\n", msg, fs.Name())
 			return nil, exitUsage, true
 		}
 		args = fs.Args()
