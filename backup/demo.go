@@ -156,10 +156,22 @@ func demoListing(dir string) (map[string]string, error) {
 	return out, err
 }
 
+// notDemoError is GenerateDemo's refusal of a folder that holds someone's files.
+type notDemoError struct{ msg string }
+
+func (e notDemoError) Error() string { return e.msg }
+
+// IsNotDemoSource reports GenerateDemo's refusal to replace a folder that holds
+// anything it did not generate (nothing was written).
+func IsNotDemoSource(err error) bool {
+	var nd notDemoError
+	return errors.As(err, &nd)
+}
+
 // onlyDemo reports an error unless dir holds nothing but what a generation made, as
 // its marker lists (files may be missing: deleting them lost nothing).
 func onlyDemo(dir string) error {
-	notDemo := fmt.Errorf("%s is not empty and is not a demo source; pick a new or empty folder", dir)
+	notDemo := notDemoError{fmt.Sprintf("%s is not empty and is not a demo source; pick a new or empty folder", dir)}
 	marker, err := os.ReadFile(filepath.Join(dir, DemoMarker))
 	if err != nil || !strings.HasPrefix(string(marker), demoHeader) {
 		return notDemo
@@ -176,8 +188,8 @@ func onlyDemo(dir string) error {
 	}
 	for _, rel := range slices.Sorted(maps.Keys(now)) {
 		if made[rel] != now[rel] {
-			return fmt.Errorf("%s was a demo source but now holds %q, which the generator did not make (or has changed); "+
-				"it is left as it is: pick a new or empty folder", dir, filepath.FromSlash(rel))
+			return notDemoError{fmt.Sprintf("%s was a demo source but now holds %q, which the generator did not make (or has changed); "+
+				"it is left as it is: pick a new or empty folder", dir, filepath.FromSlash(rel))}
 		}
 	}
 	return nil

@@ -393,12 +393,27 @@ func demoDir(name string) string {
 	return filepath.Join(base, "proclab", name)
 }
 
+// generateDemoNear generates a demo source at dir, or, when dir holds files the
+// generator did not make (an older version's demo, the user's own), at dir-2, dir-3…:
+// the app's own demo folder never blocks the button, and nothing is deleted.
+func generateDemoNear(dir string, o backup.DemoOptions) (string, error) {
+	for i := 1; ; i++ {
+		at := dir
+		if i > 1 {
+			at = fmt.Sprintf("%s-%d", dir, i)
+		}
+		err := backup.GenerateDemo(at, o)
+		if !backup.IsNotDemoSource(err) || i == 20 {
+			return at, err
+		}
+	}
+}
+
 func (v *backupView) generateDemo() {
 	v.demoBtn.Disable()
 	v.status.SetText("Generating a demo source folder…")
-	src := demoDir("demo-source")
 	go func() {
-		err := backup.GenerateDemo(src, backup.DemoOptions{Files: 1500, Bytes: 96 << 20})
+		src, err := generateDemoNear(demoDir("demo-source"), backup.DemoOptions{Files: 1500, Bytes: 96 << 20})
 		v.env.Do(func() {
 			v.uiMu.Lock()
 			defer v.uiMu.Unlock()
@@ -634,7 +649,8 @@ func (v *backupView) demo() time.Duration {
 	src := filepath.Join(os.TempDir(), "proclab-shot", "demo-source")
 	dst := filepath.Join(os.TempDir(), "proclab-shot", "demo-backup")
 	os.RemoveAll(dst)
-	if err := backup.GenerateDemo(src, backup.DemoOptions{Files: 1200, Bytes: 24 << 20, Seed: 7}); err != nil {
+	src, err := generateDemoNear(src, backup.DemoOptions{Files: 1200, Bytes: 24 << 20, Seed: 7})
+	if err != nil {
 		v.status.SetText("Cannot generate the demo source: " + err.Error())
 		return 0
 	}
