@@ -139,6 +139,7 @@ func newKillView(env *Env) *killView {
 	v.summary = widget.NewLabel("")
 	v.note = widget.NewLabel("")
 	v.note.Truncation = fyne.TextTruncateEllipsis
+	v.note.Hide()
 
 	v.table = widget.NewTable(
 		func() (int, int) { return len(v.rows), len(killCols) },
@@ -200,9 +201,11 @@ func (v *killView) content() fyne.CanvasObject {
 		container.NewGridWrap(fyne.NewSize(96, v.memLimit.MinSize().Height), v.memLimit), widget.NewLabel("MiB or"),
 		container.NewGridWrap(fyne.NewSize(88, v.timeLimit.MinSize().Height), v.timeLimit), widget.NewLabel("s"))
 	actRow := container.NewHBox(boldLabel("Selected"), v.terminate, v.grace, v.kill, widget.NewSeparator(),
-		v.killAll, v.clearEnded, layout.NewSpacer(), limits)
+		v.killAll, v.clearEnded)
 	top := container.NewVBox(startRow, actRow)
-	bottom := container.NewBorder(nil, nil, nil, v.summary, v.note)
+	// The watchdog sits under the table with the totals it watches: on the action row it
+	// made the window at least 1,055 px wide, too wide for half of a 1920 px screen.
+	bottom := container.NewVBox(container.NewBorder(nil, nil, limits, v.summary), v.note)
 	return container.NewBorder(top, bottom, nil, nil, v.table)
 }
 
@@ -217,7 +220,7 @@ func (v *killView) startChildren(role, label string) {
 	go func() {
 		for range n {
 			if _, err := sup.Start(core.Spec{Role: role, Label: label, Group: "kill", Restart: policy}); err != nil {
-				v.env.Do(func() { v.note.SetText("Could not start a child: " + err.Error()) })
+				v.env.Do(func() { v.say("Could not start a child: " + err.Error()) })
 				return
 			}
 		}
@@ -249,10 +252,10 @@ func (v *killView) graceDuration() time.Duration {
 func (v *killView) onTerminate() {
 	ids, grace, sup := v.selected(), v.graceDuration(), v.env.Sup
 	if len(ids) == 0 {
-		v.note.SetText("Select running children first: click their rows.")
+		v.say("Select running children first: click their rows.")
 		return
 	}
-	v.note.SetText(fmt.Sprintf("Asked %d to stop; each is killed if still there after %s.", len(ids), grace))
+	v.say(fmt.Sprintf("Asked %d to stop; each is killed if still there after %s.", len(ids), grace))
 	go func() {
 		for _, id := range ids {
 			sup.Terminate(id, grace)
@@ -263,10 +266,10 @@ func (v *killView) onTerminate() {
 func (v *killView) onKill() {
 	ids, sup := v.selected(), v.env.Sup
 	if len(ids) == 0 {
-		v.note.SetText("Select running children first: click their rows.")
+		v.say("Select running children first: click their rows.")
 		return
 	}
-	v.note.SetText(fmt.Sprintf("Killed %d.", len(ids)))
+	v.say(fmt.Sprintf("Killed %d.", len(ids)))
 	go func() {
 		for _, id := range ids {
 			sup.Kill(id)
@@ -288,7 +291,7 @@ func (v *killView) onKillAll() {
 		}
 	}
 	if n == 0 {
-		v.note.SetText("Nothing is running.")
+		v.say("Nothing is running.")
 		return
 	}
 	if len(others) == 0 {
@@ -318,9 +321,19 @@ func (v *killView) onKillAll() {
 }
 
 func (v *killView) killAllNow() {
-	v.note.SetText("Killed every child of the app.")
+	v.say("Killed every child of the app.")
 	sup := v.env.Sup
 	go sup.KillAll("killed by user (kill all)")
+}
+
+// say shows a note under the table; the line takes no room while there is none.
+func (v *killView) say(text string) {
+	v.note.SetText(text)
+	if text == "" {
+		v.note.Hide()
+	} else {
+		v.note.Show()
+	}
 }
 
 // groupTitle is a child group as the tabs name it: "backup" is Backup's.
@@ -339,14 +352,14 @@ func (v *killView) onClearEnded() {
 func (v *killView) applyWatchdog() {
 	if !v.watch.Checked {
 		v.env.Mon.SetLimits(procmon.Limits{})
-		v.note.SetText("Watchdog off.")
+		v.say("Watchdog off.")
 		return
 	}
 	mem, err1 := parseMemLimit(v.memLimit.Text)
 	secs, err2 := parseTimeLimit(v.timeLimit.Text)
 	if err := errors.Join(err1, err2); err != nil {
 		v.env.Mon.SetLimits(procmon.Limits{})
-		v.note.SetText("Watchdog off until the limits are fixed: " + err.Error())
+		v.say("Watchdog off until the limits are fixed: " + err.Error())
 		return
 	}
 	v.env.Mon.SetLimits(procmon.Limits{MaxRSS: mem << 20, MaxAge: time.Duration(secs * float64(time.Second))})
@@ -358,10 +371,10 @@ func (v *killView) applyWatchdog() {
 		over = append(over, fmt.Sprintf("running over %g s", secs))
 	}
 	if len(over) == 0 {
-		v.note.SetText("Watchdog on, but both limits are 0 (no limit): enter MiB or seconds.")
+		v.say("Watchdog on, but both limits are 0 (no limit): enter MiB or seconds.")
 		return
 	}
-	v.note.SetText("Watchdog on: any child " + strings.Join(over, " or ") + " is killed.")
+	v.say("Watchdog on: any child " + strings.Join(over, " or ") + " is killed.")
 }
 
 // parseMemLimit reads the watchdog's memory limit: whole MiB, 0 for none.
@@ -382,10 +395,11 @@ func parseTimeLimit(s string) (float64, error) {
 	return f, nil
 }
 
-// fittedCols are the columns that widen to their longest text: the role ("backup
-// worker 3 (replacement)") and the exit reason, so the table's horizontal scroll
-// reaches the end of every one ("…; gave up after 5 restarts").
-var fittedCols = []int{colRole, colReason}
+// fittedCols are the columns that widen to their longest text: the ID (hex digits
+// differ in width), the role ("backup worker 3 (replacement)") and the exit reason, so
+// the table's horizontal scroll reaches the end of every one ("…; gave up after 5
+// restarts").
+var fittedCols = []int{colID, colRole, colReason}
 
 // fitColumns widens the fitted columns to their longest text (never below their
 // starting width). The label's padding on both sides, and a padding's slack: a
