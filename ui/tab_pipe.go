@@ -77,8 +77,8 @@ func newPipeView(env *Env) *pipeView {
 	v.restart = widget.NewButton("Start new peer", v.onRestart)
 	v.kill = widget.NewButton("Kill peer", v.onKill)
 	v.kill.Disable()
-	v.pingN = widget.NewSelect([]string{"100", "1000", "10000"}, nil)
-	v.pingN.SetSelected("1000")
+	v.pingN = widget.NewSelect([]string{"100", "1,000", "10,000"}, nil)
+	v.pingN.SetSelected("1,000")
 	v.ping = widget.NewButton("Ping-pong", v.onPing)
 	v.peerState = widget.NewLabel("No peer yet: sending a command starts one.")
 	v.pingResult = widget.NewLabel("Round trips: not measured yet.")
@@ -366,7 +366,7 @@ func (v *pipeView) onKill() {
 
 func (v *pipeView) onPing() {
 	var n int
-	fmt.Sscan(v.pingN.Selected, &n)
+	fmt.Sscan(strings.ReplaceAll(v.pingN.Selected, ",", ""), &n)
 	v.ping.Disable()
 	v.pingResult.SetText(fmt.Sprintf("Ping-pong: %d round trips…", n))
 	v.withPeer(func(p *pipe.Peer) {
@@ -381,8 +381,8 @@ func (v *pipeView) onPing() {
 				return
 			}
 			v.pingResult.Importance = widget.MediumImportance
-			v.pingResult.SetText(fmt.Sprintf("%d round trips: p50 %s, p99 %s, max %s",
-				l.N, roundDur(l.P50), roundDur(l.P99), roundDur(l.Max)))
+			v.pingResult.SetText(fmt.Sprintf("%s round trips: p50 %s, p99 %s, max %s",
+				numfmt.Thousands(int64(l.N)), roundDur(l.P50), roundDur(l.P99), roundDur(l.Max)))
 		})
 	})
 }

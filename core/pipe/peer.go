@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"dev.proclab/core"
+	"dev.proclab/internal/numfmt"
 	"dev.proclab/ipc"
 )
 
@@ -89,11 +90,11 @@ func Run(cmd string) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("square needs a whole number, e.g. 'square 12', not %q", rest)
 		}
-		base := n.String()
+		base := numfmt.Digits(n.String())
 		if n.Sign() < 0 {
 			base = "(" + base + ")" // -5² reads as -(5²)
 		}
-		return fmt.Sprintf("%s² = %s", base, new(big.Int).Mul(n, n)), nil
+		return fmt.Sprintf("%s² = %s", base, numfmt.Digits(new(big.Int).Mul(n, n).String())), nil
 	case "primes":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 0 || n > maxPrimes {
@@ -101,9 +102,10 @@ func Run(cmd string) (string, error) {
 		}
 		count, largest := primes(n)
 		if count == 0 {
-			return fmt.Sprintf("no primes up to %d", n), nil
+			return fmt.Sprintf("no primes up to %s", numfmt.Thousands(int64(n))), nil
 		}
-		return fmt.Sprintf("%d primes up to %d (largest %d)", count, n, largest), nil
+		return fmt.Sprintf("%s up to %s (largest %s)", numfmt.Count(count, "prime", "primes"), numfmt.Thousands(int64(n)),
+			numfmt.Thousands(int64(largest))), nil
 	case "sha256":
 		sum := sha256.Sum256([]byte(rest))
 		return hex.EncodeToString(sum[:]), nil

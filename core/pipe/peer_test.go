@@ -41,13 +41,16 @@ func ctx(t *testing.T) context.Context {
 func TestCommandsAnswer(t *testing.T) {
 	p := newPeer(t)
 	for cmd, want := range map[string]string{
-		"square 12":      "144",
-		"primes 100":     "25 primes up to 100 (largest 97)",
-		"primes 1":       "no primes up to 1",
-		"square -5":      "(-5)² = 25",
-		"sha256 abc":     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-		"echo two words": "two words",
-		"sleep 0.01":     "slept 10ms",
+		"square 12":        "144",
+		"primes 100":       "25 primes up to 100 (largest 97)",
+		"primes 1":         "no primes up to 1",
+		"square -5":        "(-5)² = 25",
+		"square 123456789": "123,456,789² = 15,241,578,750,190,521",
+		"primes 1000000":   "78,498 primes up to 1,000,000 (largest 999,983)",
+		"primes 2":         "1 prime up to 2 (largest 2)",
+		"sha256 abc":       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		"echo two words":   "two words",
+		"sleep 0.01":       "slept 10ms",
 	} {
 		r := p.Do(ctx(t), cmd)
 		if r.Err != nil || !strings.Contains(r.Text, want) {

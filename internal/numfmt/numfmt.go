@@ -5,13 +5,17 @@ package numfmt
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Thousands writes n with comma separators: 1234567 → 1,234,567.
-func Thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
+func Thousands(n int64) string { return Digits(strconv.FormatInt(n, 10)) }
+
+// Digits groups a whole number written in decimal, of any size, in threes:
+// "-15241578750190521" → "-15,241,578,750,190,521".
+func Digits(s string) string {
 	sign := ""
-	if n < 0 {
+	if strings.HasPrefix(s, "-") {
 		sign, s = "-", s[1:]
 	}
 	b := make([]byte, 0, len(s)+len(s)/3)

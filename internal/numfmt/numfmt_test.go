@@ -14,6 +14,14 @@ func TestThousands(t *testing.T) {
 	}
 }
 
+func TestDigitsGroupsNumbersOfAnySize(t *testing.T) {
+	for s, want := range map[string]string{"15241578750190521": "15,241,578,750,190,521", "-123456789": "-123,456,789", "12": "12"} {
+		if got := Digits(s); got != want {
+			t.Errorf("Digits(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
 func TestBytes(t *testing.T) {
 	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 157 << 20: "157.0 MiB", 3 << 30: "3.0 GiB"} {
 		if got := Bytes(n); got != want {
