@@ -35,10 +35,11 @@ func quitDone(env *Env) bool {
 	}
 }
 
-// findButton finds the button labelled text in o's tree (a dialog on the overlay).
-func findButton(o fyne.CanvasObject, text string) *widget.Button {
-	if b, ok := o.(*widget.Button); ok && b.Text == text {
-		return b
+// findObject returns the first object in o's tree (a dialog on the overlay) that match
+// accepts, or nil.
+func findObject(o fyne.CanvasObject, match func(fyne.CanvasObject) bool) fyne.CanvasObject {
+	if match(o) {
+		return o
 	}
 	var kids []fyne.CanvasObject
 	switch c := o.(type) {
@@ -48,11 +49,46 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 		kids = test.WidgetRenderer(c).Objects()
 	}
 	for _, k := range kids {
-		if b := findButton(k, text); b != nil {
-			return b
+		if f := findObject(k, match); f != nil {
+			return f
 		}
 	}
 	return nil
+}
+
+// findButton finds the button labelled text in o's tree.
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	b, _ := findObject(o, func(o fyne.CanvasObject) bool {
+		b, ok := o.(*widget.Button)
+		return ok && b.Text == text
+	}).(*widget.Button)
+	return b
+}
+
+// answer taps button on the question shown over w (a dialog), after checking that the
+// question contains says (unless empty); why is the failure when no question shows.
+func answer(t *testing.T, w fyne.Window, why, says, button string) {
+	t.Helper()
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal(why)
+	}
+	if says != "" && !hasLabel(top, says) {
+		t.Errorf("the question does not say %q", says)
+	}
+	b := findButton(top, button)
+	if b == nil {
+		t.Fatalf("the question has no %q button", button)
+	}
+	test.Tap(b)
+}
+
+// hasLabel reports whether o's tree shows a label containing text.
+func hasLabel(o fyne.CanvasObject, text string) bool {
+	return findObject(o, func(o fyne.CanvasObject) bool {
+		l, ok := o.(*widget.Label)
+		return ok && strings.Contains(l.Text, text)
+	}) != nil
 }
 
 // Closing the window while children run asks first: "Keep running" changes nothing.
@@ -61,18 +97,10 @@ func TestQuitAsksFirstWhileChildrenRun(t *testing.T) {
 	if _, err := env.Sup.Start(coreSpecIdle()); err != nil {
 		t.Fatal(err)
 	}
-	ask := func(answer string) {
+	ask := func(button string) {
 		onUI(env, func() {
 			env.askQuit("window closed")
-			top := env.Window.Canvas().Overlays().Top()
-			if top == nil {
-				t.Fatal("no question before stopping a running child")
-			}
-			b := findButton(top, answer)
-			if b == nil {
-				t.Fatalf("the question has no %q button", answer)
-			}
-			test.Tap(b)
+			answer(t, env.Window, "no question before stopping a running child", "", button)
 		})
 	}
 	ask("Keep running")

@@ -295,26 +295,6 @@ func BenchmarkKillTableTick100(b *testing.B) {
 	}
 }
 
-// hasLabel reports whether o shows a label containing text.
-func hasLabel(o fyne.CanvasObject, text string) bool {
-	if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, text) {
-		return true
-	}
-	var kids []fyne.CanvasObject
-	switch c := o.(type) {
-	case *fyne.Container:
-		kids = c.Objects
-	case fyne.Widget:
-		kids = test.WidgetRenderer(c).Objects()
-	}
-	for _, k := range kids {
-		if hasLabel(k, text) {
-			return true
-		}
-	}
-	return false
-}
-
 // Kill all asks first when it would kill another tab's child, and names the tab;
 // the Role column widens to the longest role.
 func TestKillAllAsksBeforeKillingOtherTabsChildren(t *testing.T) {
@@ -331,28 +311,18 @@ func TestKillAllAsksBeforeKillingOtherTabsChildren(t *testing.T) {
 			t.Errorf("Role column %v wide, %q needs %v", w, long, want)
 		}
 	})
-	answer := func(button string) {
+	killAll := func(button string) {
 		onUI(v.env, func() {
 			test.Tap(v.killAll)
-			top := v.env.Window.Canvas().Overlays().Top()
-			if top == nil {
-				t.Fatal("Kill all killed another tab's child without asking")
-			}
-			if !hasLabel(top, "One of them belongs to another tab (Backup 1)") {
-				t.Error("the question does not name the other tab's child")
-			}
-			b := findButton(top, button)
-			if b == nil {
-				t.Fatalf("the question has no %q button", button)
-			}
-			test.Tap(b)
+			answer(t, v.env.Window, "Kill all killed another tab's child without asking",
+				"One of them belongs to another tab (Backup 1)", button)
 		})
 	}
-	answer("Cancel")
+	killAll("Cancel")
 	if n := v.env.Sup.Running(); n != 2 {
 		t.Fatalf("Cancel: %d children running, want 2", n)
 	}
-	answer("Kill all")
+	killAll("Kill all")
 	eventually(t, "both children killed", func() bool { return v.env.Sup.Running() == 0 })
 	for _, c := range v.env.Sup.List() {
 		if c.Reason != "killed by user (kill all)" {
