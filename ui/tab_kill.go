@@ -614,6 +614,8 @@ func uptimeText(d time.Duration) string {
 	// Whole seconds: the same few strings recur across rows and ticks, and each new
 	// string costs a text shaping.
 	switch {
+	case d < time.Second:
+		return "< 1 s" // a backup worker that lived 0.4 s did not live "0 s"
 	case d < time.Minute:
 		return fmt.Sprintf("%d s", int(d.Seconds()))
 	case d < time.Hour:
