@@ -834,6 +834,45 @@ func TestCancelledRunLeavesNoTempAndRunningAgainResumes(t *testing.T) {
 	sameTree(t, src, dst)
 }
 
+// Cancel stops a big file part-way (within a megabyte), not after the rest of it: the
+// temporary copy goes, the file is not copied, and the report says why the run stopped.
+func TestCancelStopsABigFileMidCopy(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	must(t, os.MkdirAll(src, 0o755))
+	for _, name := range []string{"a.img", "b.img"} {
+		f, err := os.Create(filepath.Join(src, name))
+		must(t, err)
+		must(t, f.Truncate(512<<20)) // sparse: cheap to make, 512 MiB to copy
+		must(t, f.Close())
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Workers: 1, Sup: newSup(t)})
+	must(t, err)
+	started := func() bool {
+		for _, w := range r.Progress().Workers {
+			if w.FileDone > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for !started() {
+		time.Sleep(time.Millisecond)
+	}
+	r.CancelBecause("killed from the Kill tab")
+	rep, err := r.Wait()
+	must(t, err)
+	if rep.Stopped != "killed from the Kill tab" || rep.FilesCopied != 0 || rep.NotCopied() != 2 {
+		t.Fatalf("stopped %q, %d copied, %d not copied; want the reason given, 0 and 2", rep.Stopped, rep.FilesCopied, rep.NotCopied())
+	}
+	noTemps(t, dst)
+	for _, name := range []string{"a.img", "b.img"} {
+		if _, err := os.Lstat(filepath.Join(dst, name)); err == nil {
+			t.Errorf("%s is in place after a cancel during its copy", name)
+		}
+	}
+}
+
 func TestSetUserIDFileOfAnotherOwnerKeepsOwnerAndMode(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to give a file another owner")

@@ -402,6 +402,9 @@ func (p *pool) wait() {
 		}
 		if p.r.ctx.Err() != nil && p.stop == "" {
 			p.stop = "cancelled"
+			if c := context.Cause(p.r.ctx); c != nil && c != context.Canceled {
+				p.stop = c.Error()
+			}
 		}
 		if p.stop != "" && !stopAsked {
 			stopAsked = true

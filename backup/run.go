@@ -120,7 +120,7 @@ type Run struct {
 	tag      string
 	src, dst string
 	ctx      context.Context
-	cancel   context.CancelFunc
+	cancel   context.CancelCauseFunc
 	done     chan struct{}
 	start    time.Time
 
@@ -166,7 +166,7 @@ func Start(ctx context.Context, o Options) (*Run, error) {
 	}
 	id := uuid.NewString()
 	r := &Run{opt: o, id: id, tag: id[:8], src: src, dst: dst, done: make(chan struct{}), start: time.Now()}
-	r.ctx, r.cancel = context.WithCancel(ctx)
+	r.ctx, r.cancel = context.WithCancelCause(ctx)
 	r.phase.Store(PhasePlanning)
 	r.log().Info("backup started", "run_id", id, "src", src, "dst", dst, "workers", o.Workers,
 		"verify", o.Verify, "dry_run", o.DryRun)
@@ -203,7 +203,11 @@ func (r *Run) Source() string      { return r.src }
 func (r *Run) Destination() string { return r.dst }
 
 // Cancel stops the run; it returns at once (Wait for the report).
-func (r *Run) Cancel() { r.cancel() }
+func (r *Run) Cancel() { r.cancel(nil) }
+
+// CancelBecause stops the run as Cancel does; why is what the report says stopped it
+// ("killed from the Kill tab") instead of "cancelled".
+func (r *Run) CancelBecause(why string) { r.cancel(errors.New(why)) }
 
 // Done is closed when the run has ended and its report is ready.
 func (r *Run) Done() <-chan struct{} { return r.done }
@@ -322,7 +326,7 @@ func (r *Run) run() {
 	r.phase.Store(PhaseDone)
 	close(r.done)
 	r.emit(Event{Kind: EvPhase, Phase: PhaseDone, Msg: "done"})
-	r.cancel()
+	r.cancel(nil)
 }
 
 func (r *Run) execute() (*Report, error) {
@@ -362,12 +366,13 @@ func (r *Run) execute() (*Report, error) {
 	s.fin = newDirFinisher(r.finishDir, s.needsFinish)
 	p.onFinal = s.fin.fileDone
 	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, s.onDir)
+	planCut := r.ctx.Err() != nil // a cancel during the walk left folders unvisited
 	p.close()
 	if err == nil && plan.Dirs[0].Err != nil {
 		err = inputErr("cannot read source folder %s: %s", r.src, plan.Dirs[0].Err.Msg)
 	}
 	if err != nil {
-		r.cancel()
+		r.cancel(nil)
 		p.wait()
 		return nil, err
 	}
@@ -381,13 +386,22 @@ func (r *Run) execute() (*Report, error) {
 
 	p.mu.Lock()
 	tasks, results, stopped := p.tasks, p.out, p.stop
+	complete := !planCut
 	for i := range results {
 		if !p.has[i] {
 			results[i] = result{I: i, Err: &FileError{Path: tasks[i].Rel, Kind: ErrNotCopied,
 				Msg: "not copied: the run stopped before it: " + stopped}}
 		}
+		if results[i].Err != nil && results[i].Err.Kind == ErrNotCopied {
+			complete = false
+		}
 	}
 	p.mu.Unlock()
+	if stopped != "" && complete {
+		// The stop came after the last file had its outcome: nothing is left for a
+		// next run, so the report does not say otherwise.
+		stopped = ""
+	}
 	if stopped == stopDiskFull {
 		// Running again only resumes once there is room: say how much.
 		var left int64

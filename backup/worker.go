@@ -263,7 +263,7 @@ func (w *worker) copyFile(t task) result {
 	if t.Size >= bigFile {
 		// A plain buffer instead of copy_file_range, so the bytes can be counted.
 		opt.CopyBufferSize = 1 << 20
-		opt.WrapReader = func(r io.Reader) io.Reader { return &countingReader{r: r, n: &w.curDone} }
+		opt.WrapReader = func(r io.Reader) io.Reader { return &countingReader{r: r, n: &w.curDone, stop: w.c.Stopping} }
 	}
 	err := copylib.Copy(src, tmp, opt)
 	fail := func(fe *FileError) result {
@@ -325,6 +325,9 @@ func (w *worker) classify(rel, src string, err error) *FileError {
 	if errors.Is(err, errKindChanged) {
 		return &FileError{Path: rel, Kind: ErrChanged, Msg: errKindChanged.Error()}
 	}
+	if errors.Is(err, errStopped) {
+		return &FileError{Path: rel, Kind: ErrNotCopied, Msg: "not copied: " + errStopped.Error()}
+	}
 	var pe *fs.PathError
 	reading := errors.As(err, &pe) && pe.Path == src
 	if reading {
@@ -341,12 +344,22 @@ func (w *worker) classify(rel, src string, err error) *FileError {
 	return fe
 }
 
+// countingReader counts a big file's bytes as they are read, and ends the read when
+// the worker is asked to stop: a Cancel takes effect within a megabyte, not after the
+// rest of a big file (the temporary copy is removed, and the file resumes next run).
 type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
+	r    io.Reader
+	n    *atomic.Int64
+	stop func() bool
 }
 
+// errStopped ends a big file's copy when the run stops.
+var errStopped = errors.New("the run stopped while it was being copied")
+
 func (c *countingReader) Read(p []byte) (int, error) {
+	if c.stop() {
+		return 0, errStopped
+	}
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err
