@@ -873,6 +873,32 @@ func TestCancelStopsABigFileMidCopy(t *testing.T) {
 	}
 }
 
+// The Kill tab's Kill all cancels the run, then kills every worker at once: no
+// replacement may start, though the pool may see the deaths before its stop.
+func TestCancelThenKillingTheWorkersStartsNoReplacement(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 300 {
+		write(t, filepath.Join(src, fmt.Sprintf("f%03d.txt", i)), []byte("x"), 0o644)
+	}
+	sup := newSup(t)
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"),
+		Workers: 3, Sup: sup, SlowMotion: 5 * time.Millisecond})
+	must(t, err)
+	for r.Progress().FilesDone < 10 {
+		time.Sleep(time.Millisecond)
+	}
+	r.CancelBecause("its workers were killed from the Kill tab")
+	sup.KillAll("killed by user (kill all)")
+	rep, err := r.Wait()
+	must(t, err)
+	if n := len(sup.List()); n != 3 {
+		t.Errorf("%d worker processes in all, want the 3 first (no replacement)", n)
+	}
+	if rep.Stopped != "its workers were killed from the Kill tab" || len(rep.WorkerDeaths) != 0 {
+		t.Errorf("stopped %q, %d worker deaths; want the reason and none (they were stopped)", rep.Stopped, len(rep.WorkerDeaths))
+	}
+}
+
 func TestSetUserIDFileOfAnotherOwnerKeepsOwnerAndMode(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to give a file another owner")

@@ -363,7 +363,9 @@ func (p *pool) watch(w *pworker) {
 		}
 	}
 	p.queue = append(requeue, p.queue...)
-	replace := died && p.stop == "" && (p.left > 0 || !p.closed) && p.deaths <= p.maxDeaths
+	// Not after a cancel: the pool's stop may not be set yet when a Kill all, which
+	// cancels the run first, kills the workers.
+	replace := died && p.stop == "" && p.r.ctx.Err() == nil && (p.left > 0 || !p.closed) && p.deaths <= p.maxDeaths
 	if died && p.stop == "" && p.left > 0 && !replace && p.live == 0 {
 		p.stop = fmt.Sprintf("worker processes kept dying (%d deaths); the last: %s", p.deaths, info.Reason)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +52,9 @@ type Env struct {
 
 	how *howPanels // main goroutine only
 
+	killAllMu     sync.Mutex
+	beforeKillAll []func(reason string)
+
 	quitting  chan struct{}
 	quitOnce  sync.Once
 	quitDone  chan struct{} // closed when the quit sequence (or a forced quit) is over
@@ -62,6 +66,25 @@ type Env struct {
 	mu        sync.Mutex
 	quitAt    time.Time
 	onQuit    []func()
+}
+
+// OnKillAll registers fn to run when the user kills every child (the Kill tab), before
+// they are killed: a tab ends its run there, so that it starts no replacement.
+func (e *Env) OnKillAll(fn func(reason string)) {
+	e.killAllMu.Lock()
+	defer e.killAllMu.Unlock()
+	e.beforeKillAll = append(e.beforeKillAll, fn)
+}
+
+// KillAll ends the tabs' runs and kills every child, each with reason.
+func (e *Env) KillAll(reason string) {
+	e.killAllMu.Lock()
+	fns := slices.Clone(e.beforeKillAll)
+	e.killAllMu.Unlock()
+	for _, fn := range fns {
+		fn(reason)
+	}
+	e.Sup.KillAll(reason)
 }
 
 // uiSerial is held while a function from Every or Do runs. On the main loop that costs

@@ -226,6 +226,11 @@ func newBackupView(env *Env) *backupView {
 	failedCard := widget.NewCard("", "", container.NewBorder(boldLabel("Report"), nil, nil, nil, v.report))
 	v.content = container.NewBorder(top, nil, nil, nil, container.NewGridWithColumns(2, workersCard, failedCard))
 
+	env.OnKillAll(func(string) {
+		if r := v.current(); r != nil {
+			r.CancelBecause("its workers were killed from the Kill tab") // no replacement starts
+		}
+	})
 	env.Every(200*time.Millisecond, v.refresh)
 	env.OnQuit(func() {
 		// Stop cleanly: files being copied finish, the rest resume next time.

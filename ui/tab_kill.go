@@ -304,9 +304,9 @@ func (v *killView) onKillAll() {
 		theirs = append(theirs, fmt.Sprintf("%s %d", groupTitle(g), others[g]))
 		m += others[g]
 	}
-	msg := fmt.Sprintf("%d of them belong to other tabs (%s): their runs lose them.", m, strings.Join(theirs, ", "))
+	msg := fmt.Sprintf("%d of them belong to other tabs (%s): their runs stop.", m, strings.Join(theirs, ", "))
 	if m == 1 {
-		msg = fmt.Sprintf("One of them belongs to another tab (%s): its run loses it.", theirs[0])
+		msg = fmt.Sprintf("One of them belongs to another tab (%s): its run stops.", theirs[0])
 	}
 	msg += "\nTo end only some, select their rows and press Kill."
 	d := dialog.NewConfirm(fmt.Sprintf("Kill all %s?", numfmt.Count(n, "child", "children")), msg, func(ok bool) {
@@ -322,8 +322,7 @@ func (v *killView) onKillAll() {
 
 func (v *killView) killAllNow() {
 	v.say("Killed every child of the app.")
-	sup := v.env.Sup
-	go sup.KillAll("killed by user (kill all)")
+	go v.env.KillAll("killed by user (kill all)")
 }
 
 // say shows a note under the table; the line takes no room while there is none.

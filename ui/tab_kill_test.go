@@ -330,3 +330,31 @@ func TestKillAllAsksBeforeKillingOtherTabsChildren(t *testing.T) {
 		}
 	}
 }
+
+// Kill all ends the other tabs' runs first: a running queue replaces no consumer and
+// ends failed, saying why, instead of draining with new consumers and passing.
+func TestKillAllEndsAQueueRunWithoutReplacements(t *testing.T) {
+	v := newKillTest(t)
+	var q *queueView
+	onUI(v.env, func() {
+		q = newQueueView(v.env)
+		q.rate.SetSelected("as fast as possible")
+		q.work.SetSelected("none")
+		test.Tap(q.start)
+	})
+	eventually(t, "messages flowing", func() bool { c := q.current(); return c != nil && c.Stats().Consumed > 1000 })
+	started := len(v.env.Sup.List())
+	onUI(v.env, func() {
+		test.Tap(v.killAll)
+		answer(t, v.env.Window, "Kill all did not ask about the queue's children", "belong to other tabs (Queue 4)", "Kill all")
+	})
+	eventually(t, "every child ended", func() bool { return v.env.Sup.Running() == 0 })
+	<-q.current().Done()
+	r := q.current().Result()
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "killed by user (kill all)") {
+		t.Errorf("queue result %v, want a failure that says Kill all ended it", r.Err)
+	}
+	if n := len(v.env.Sup.List()); n != started {
+		t.Errorf("%d children started after Kill all (replacements)", n-started)
+	}
+}

@@ -178,6 +178,11 @@ func newQueueView(env *Env) *queueView {
 			q.Kill()
 		}
 	})
+	env.OnKillAll(func(reason string) {
+		if q := v.current(); q != nil {
+			q.KillBecause(reason) // no consumer replaced
+		}
+	})
 	return v
 }
 

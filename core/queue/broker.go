@@ -754,11 +754,19 @@ func (q *Queue) Stop() {
 }
 
 // Kill ends every child of the run at once; the run ends with whatever was acknowledged.
-func (q *Queue) Kill() {
+func (q *Queue) Kill() { q.kill("the run was killed before it finished", "killed: queue run aborted") }
+
+// KillBecause kills the run as Kill does, no consumer replaced; reason is each child's
+// exit reason, and the run's failure says it ("killed by user (kill all)").
+func (q *Queue) KillBecause(reason string) {
+	q.kill("the run was killed before it finished: "+reason, reason)
+}
+
+func (q *Queue) kill(failure, reason string) {
 	q.mu.Lock()
 	q.stopping = true
 	if q.failure == nil && !q.finished {
-		q.failure = errors.New("the run was killed before it finished")
+		q.failure = errors.New(failure)
 	}
 	var cs []*core.Child
 	for _, p := range q.producers {
@@ -773,7 +781,7 @@ func (q *Queue) Kill() {
 	}
 	q.mu.Unlock()
 	for _, c := range cs {
-		c.Kill("killed: queue run aborted")
+		c.Kill(reason)
 	}
 }
 
