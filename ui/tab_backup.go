@@ -222,10 +222,13 @@ func newBackupView(env *Env) *backupView {
 	v.failedBox = container.NewBorder(nil, v.failedDetail, nil, nil, v.failedList)
 	v.failedBox.Hide()
 	v.report = container.NewVSplit(container.NewVScroll(v.summary), v.failedBox)
-	v.report.Offset = 0.5
+	v.report.Offset = 0.35
 	failedCard := widget.NewCard("", "", container.NewBorder(boldLabel("Report"), nil, nil, nil, v.report))
 	v.content = container.NewBorder(top, nil, nil, nil, container.NewGridWithColumns(2, workersCard, failedCard))
 
+	// New folders make the last run's report someone else's: it goes.
+	v.src.OnChanged = func(string) { v.folderChanged() }
+	v.dst.OnChanged = func(string) { v.folderChanged() }
 	env.OnKillAll(func(string) {
 		if r := v.current(); r != nil {
 			r.CancelBecause("its workers were killed from the Kill tab") // no replacement starts
@@ -274,6 +277,7 @@ func (v *backupView) start() {
 	opt := backup.Options{Log: v.env.Log, Src: src, Dst: dst, Workers: int(v.workers.Value), Verify: v.verify.Checked,
 		DryRun: v.dryRun.Checked, Sup: v.env.Sup, SlowMotion: v.slow}
 	v.runBtn.Disable()
+	v.barsSay("checking the folders")
 	v.status.SetText("Checking the folders…")
 	// Checking the folders touches the disk: off the main goroutine.
 	go func() {
@@ -317,6 +321,7 @@ func (v *backupView) confirmForeign(opt backup.Options, n int) {
 		v.uiMu.Lock()
 		defer v.uiMu.Unlock()
 		v.runBtn.Enable()
+		v.barsSay("not started")
 		v.status.SetText("Not started. Pick an empty or new destination folder, or one that holds an earlier backup.")
 	}, v.env.Window)
 	d.SetConfirmText("Back up into it")
@@ -332,6 +337,7 @@ func (v *backupView) launch(opt backup.Options) {
 		defer v.uiMu.Unlock()
 		if err != nil {
 			v.runBtn.Enable()
+			v.barsSay("not started")
 			v.status.SetText("Cannot back up: " + err.Error())
 			return
 		}
@@ -343,12 +349,24 @@ func (v *backupView) launch(opt backup.Options) {
 	})
 }
 
+// folderChanged clears a finished run's report when a folder changes.
+func (v *backupView) folderChanged() {
+	v.mu.Lock()
+	done := v.run != nil && v.shown
+	if done {
+		v.run, v.lastDst = nil, ""
+	}
+	v.mu.Unlock()
+	if done {
+		v.resetRun()
+		v.barsSay("no backup yet")
+		v.status.SetText("Press Back up to back up these folders.")
+	}
+}
+
 // resetRun clears what the last run left on screen: a new run starts from nothing.
 func (v *backupView) resetRun() {
-	for _, b := range []*widget.ProgressBar{v.bytesBar, v.filesBar} {
-		b.TextFormatter = func() string { return "starting" }
-		b.SetValue(0)
-	}
+	v.barsSay("not started")
 	v.rows = map[int]*workerRow{}
 	v.workersHint.SetText(workersHintText)
 	v.workerBox.Objects = []fyne.CanvasObject{v.workersHint}
@@ -359,6 +377,14 @@ func (v *backupView) resetRun() {
 	v.failedDetail.SetText("")
 	v.showFailed()
 	v.openBtn.Disable()
+}
+
+// barsSay empties both bars and writes text on them.
+func (v *backupView) barsSay(text string) {
+	for _, b := range []*widget.ProgressBar{v.bytesBar, v.filesBar} {
+		b.TextFormatter = func() string { return text }
+		b.SetValue(0)
+	}
 }
 
 // showFailed shows the list of files under the summary when it has any.

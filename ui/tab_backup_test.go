@@ -106,6 +106,14 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dst, "new file.txt")); err == nil {
 		t.Fatal("the dry run copied the file")
 	}
+
+	// Another destination: the last run's report is not about it.
+	read(func() {
+		v.dst.SetText(dst + "-other")
+		if len(v.failed) != 0 || v.failedBox.Visible() || v.bytesBar.TextFormatter() != "no backup yet" || !v.openBtn.Disabled() {
+			t.Errorf("after a new destination: %d listed, bars %q, Open enabled %v", len(v.failed), v.bytesBar.TextFormatter(), !v.openBtn.Disabled())
+		}
+	})
 }
 
 func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
@@ -146,8 +154,8 @@ func TestBackupTabResolvesTypedPathsAndAsksBeforeAForeignFolder(t *testing.T) {
 		v.src.SetText("src")
 		v.dst.SetText("~/out")
 		test.Tap(v.runBtn)
-		if !strings.Contains(v.status.Text, "not a full path") || v.runBtn.Disabled() {
-			t.Errorf("a relative source: status %q", v.status.Text)
+		if !strings.Contains(v.status.Text, "not a full path") || v.runBtn.Disabled() || v.filesBar.TextFormatter() != "not started" {
+			t.Errorf("a relative source: status %q, bar %q", v.status.Text, v.filesBar.TextFormatter())
 		}
 	})
 	foreign := filepath.Join(home, "photos")

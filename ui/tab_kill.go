@@ -174,11 +174,19 @@ func newKillView(env *Env) *killView {
 		b.OnTapped = func() { v.onHeader(col) }
 	}
 	// A click anywhere on a row toggles its selection: many rows can be selected.
+	// A click on an ended row shows its whole exit reason under the table: the column
+	// is cut at the window's edge.
 	v.table.OnSelected = func(id widget.TableCellID) {
 		v.table.Unselect(id)
-		if id.Row >= 0 && id.Row < len(v.rows) && !v.rows[id.Row].info.State.Ended() {
-			v.toggle(v.rows[id.Row].info.ID)
+		if id.Row < 0 || id.Row >= len(v.rows) {
+			return
 		}
+		inf := v.rows[id.Row].info
+		if inf.State.Ended() {
+			v.say(fmt.Sprintf("%s (PID %d) %s: %s", inf.Label, inf.PID, inf.State, inf.Reason))
+			return
+		}
+		v.toggle(inf.ID)
 	}
 	for i, c := range killCols {
 		v.table.SetColumnWidth(i, c.width)

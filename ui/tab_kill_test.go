@@ -128,6 +128,11 @@ func TestKillTabTerminateKillAndKillAllEndEveryRowWithItsReason(t *testing.T) {
 		if !strings.HasPrefix(v.summary.Text, "0 running") || !strings.Contains(v.summary.Text, "3 ended") {
 			t.Errorf("summary %q", v.summary.Text)
 		}
+		// A click on an ended row shows its whole reason under the table.
+		v.table.Select(widget.TableCellID{Row: killRowByID(v, ids[2]), Col: colRole})
+		if !v.note.Visible() || !strings.HasSuffix(v.note.Text, "killed: killed by user (kill all)") {
+			t.Errorf("after a click on an ended row the note says %q", v.note.Text)
+		}
 		test.Tap(v.clearEnded)
 		if rows, _ := v.table.Length(); rows != 0 {
 			t.Fatalf("%d rows after Clear ended", rows)

@@ -38,6 +38,7 @@ type queueView struct {
 	start, stop, kill                          *widget.Button
 
 	depth                        *widget.ProgressBar
+	depthText                    string
 	produced, consumed, inflight *widget.Label
 	throughput, latency, status  *widget.Label
 	workers, notes               *widget.Label
@@ -93,9 +94,7 @@ func newQueueView(env *Env) *queueView {
 	v.kill.Disable()
 
 	v.depth = widget.NewProgressBar()
-	v.depth.TextFormatter = func() string {
-		return fmt.Sprintf("queue depth %.0f / %.0f", v.depth.Value, v.depth.Max)
-	}
+	v.depth.TextFormatter = func() string { return v.depthText }
 	v.produced = widget.NewLabel("")
 	v.consumed = widget.NewLabel("")
 	v.inflight = widget.NewLabel("")
@@ -274,6 +273,7 @@ func (v *queueView) tick() {
 		v.shownQ, v.ended, v.lastSeq = q, false, 0
 		v.rows = v.rows[:0]
 		v.follow.SetChecked(true) // a new run is watched from its start
+		clearFullLine(v.detail)
 		v.stop.Enable()
 		v.kill.Enable()
 		v.status.Importance = widget.MediumImportance
@@ -342,8 +342,15 @@ func queueRowOf(e queue.Event) queueRow {
 }
 
 func (v *queueView) showStats(s queue.Stats) {
-	v.depth.Max = float64(s.Capacity)
-	v.depth.SetValue(float64(s.Depth))
+	// The capacity bounds every message produced and not yet acknowledged: those waiting
+	// in the queue and those consumers hold. Both fill the bar, so "blocked on full
+	// queue" shows as a full bar even when consumers hold them all.
+	t := func(n int) string { return numfmt.Thousands(int64(n)) }
+	text := fmt.Sprintf("%s of %s: %s waiting, %s with consumers", t(s.Depth+s.InFlight), t(s.Capacity), t(s.Depth), t(s.InFlight))
+	if val, top := float64(s.Depth+s.InFlight), float64(s.Capacity); text != v.depthText || val != v.depth.Value || top != v.depth.Max {
+		v.depthText, v.depth.Value, v.depth.Max = text, val, top
+		v.depth.Refresh()
+	}
 	v.produced.SetText("Produced: " + numfmt.Thousands(s.Produced))
 	v.consumed.SetText("Consumed: " + numfmt.Thousands(s.Consumed))
 	v.inflight.SetText(fmt.Sprintf("In flight: %s (credited %s)", numfmt.Thousands(int64(s.InFlight)), numfmt.Thousands(int64(s.Credited))))

@@ -148,13 +148,19 @@ func setEnabled(on bool, ws ...fyne.Disableable) {
 // fullLine goes under a list whose rows are cut short: a click on a row shows it there
 // in full, wrapped (show sets it).
 func fullLine() (line *widget.Label, show func(text string)) {
-	line = widget.NewLabel("Click a row to read it in full.")
+	line = widget.NewLabel("")
 	line.Wrapping = fyne.TextWrapWord
-	line.Importance = widget.LowImportance
+	clearFullLine(line)
 	return line, func(text string) {
 		line.Importance = widget.MediumImportance
 		line.SetText(text)
 	}
+}
+
+// clearFullLine puts a fullLine back to its hint.
+func clearFullLine(line *widget.Label) {
+	line.Importance = widget.LowImportance
+	line.SetText("Click a row to read it in full.")
 }
 
 // tableColumn is a plain (not sortable) table column: its header and width.
