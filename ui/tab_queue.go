@@ -49,6 +49,9 @@ type queueView struct {
 	// Owned by the main goroutine.
 	rows    []queueRow // the latest, oldest first, as the Pipe and Daemons lists
 	lastSeq uint64
+	// Where following left the list (scroll offset, at that list height): an offset
+	// above it is the user scrolling up to read, which ends Follow.
+	followAt, followH float32
 	shownQ  *queue.Queue
 	ended   bool
 
@@ -61,7 +64,7 @@ type queueView struct {
 }
 
 type queueRow struct {
-	at   time.Time
+	seq  uint64 // the event's place in the run's history
 	kind queue.EventKind
 	text string
 }
@@ -279,6 +282,9 @@ func (v *queueView) tick() {
 		v.status.Importance = widget.MediumImportance
 		v.status.SetText("Running. Stop drains the queue and checks every message.")
 	}
+	if v.follow.Checked && v.list.Size().Height == v.followH && v.list.GetScrollOffset() < v.followAt-1 {
+		v.follow.SetChecked(false) // scrolled up: hold the list still to be read
+	}
 	if v.follow.Checked {
 		v.pullRows()
 	}
@@ -328,17 +334,18 @@ func (v *queueView) pullRows() {
 	v.list.UnselectAll()
 	v.list.Refresh()
 	v.list.ScrollToBottom()
+	v.followAt, v.followH = v.list.GetScrollOffset(), v.list.Size().Height
 }
 
 func queueRowOf(e queue.Event) queueRow {
 	at := e.At.Format("15:04:05.000")
 	switch e.Kind {
 	case queue.Produced:
-		return queueRow{e.At, e.Kind, fmt.Sprintf("%s  produced        P%d #%d  %s", at, e.Msg.Producer, e.Msg.Seq, e.Msg.ID)}
+		return queueRow{e.Seq, e.Kind, fmt.Sprintf("%s  produced        P%d #%d  %s", at, e.Msg.Producer, e.Msg.Seq, e.Msg.ID)}
 	case queue.Consumed:
-		return queueRow{e.At, e.Kind, fmt.Sprintf("%s  consumed by C%d  P%d #%d  %s", at, e.Consumer, e.Msg.Producer, e.Msg.Seq, e.Msg.ID)}
+		return queueRow{e.Seq, e.Kind, fmt.Sprintf("%s  consumed by C%d  P%d #%d  %s", at, e.Consumer, e.Msg.Producer, e.Msg.Seq, e.Msg.ID)}
 	}
-	return queueRow{e.At, e.Kind, at + "  " + e.Text}
+	return queueRow{e.Seq, e.Kind, at + "  " + e.Text}
 }
 
 func (v *queueView) showStats(s queue.Stats) {

@@ -74,8 +74,8 @@ func TestQueueTabRunsKillsAConsumerAndBalances(t *testing.T) {
 		// The list reads down, as the other tabs' lists do, and ends with the pills.
 		sent, took := 0, 0
 		for i, r := range v.rows {
-			if i > 0 && r.at.Before(v.rows[i-1].at) {
-				t.Fatalf("row %d (%s) is older than the row above it (%s)", i, r.text, v.rows[i-1].text)
+			if i > 0 && r.seq <= v.rows[i-1].seq {
+				t.Fatalf("row %d (%s) came before the row above it (%s)", i, r.text, v.rows[i-1].text)
 			}
 			if r.kind == queue.Pill {
 				if strings.Contains(r.text, "took its poison pill") {
@@ -115,6 +115,14 @@ func TestQueueTabListStaysBoundedAtFullSpeed(t *testing.T) {
 		})
 		return n == queueRows
 	})
+	// Scrolling up to read holds the list still (Follow goes off); Follow on again
+	// brings it back to the newest.
+	v.look(func() { v.list.ScrollToTop() })
+	eventually(t, "Follow off after scrolling up", func() (off bool) {
+		v.look(func() { off = !v.follow.Checked })
+		return off
+	})
+	v.look(func() { v.follow.SetChecked(true) })
 	// A click on a row shows it in full and holds the list still while the run goes on.
 	var held string
 	v.look(func() {
