@@ -631,10 +631,12 @@ func (r *chartRenderer) build(s fyne.Size) {
 	if knee < float64(maxW) {
 		dash(x(knee), y(knee), x(float64(maxW)), y(knee))
 	}
+	// Goroutines first and wider: where the two lines meet (they often do), the orange
+	// shows around the blue instead of vanishing under it.
 	for _, m := range []spawn.Mode{spawn.Goroutines, spawn.Processes} {
-		col := procColor
+		col, width, dotR := procColor, float32(2.5), float32(4)
 		if m == spawn.Goroutines {
-			col = goColor
+			col, width, dotR = goColor, 6, 6
 		}
 		var prev *spawn.Point
 		for i := range pts {
@@ -644,11 +646,11 @@ func (r *chartRenderer) build(s fyne.Size) {
 			}
 			px, py := x(float64(p.Workers)), y(p.Speedup)
 			if prev != nil {
-				line(x(float64(prev.Workers)), y(prev.Speedup), px, py, col, 2.5)
+				line(x(float64(prev.Workers)), y(prev.Speedup), px, py, col, width)
 			}
 			dot := canvas.NewCircle(col)
-			dot.Move(fyne.NewPos(px-4, py-4))
-			dot.Resize(fyne.NewSize(8, 8))
+			dot.Move(fyne.NewPos(px-dotR, py-dotR))
+			dot.Resize(fyne.NewSize(2*dotR, 2*dotR))
 			objs = append(objs, dot)
 			prev = &pts[i]
 		}
