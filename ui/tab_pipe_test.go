@@ -88,6 +88,11 @@ func TestPipeTabConversationCrashAndNewPeer(t *testing.T) {
 		v.look(func() { s = v.pingResult.Text })
 		return strings.Contains(s, "100 round trips: p50")
 	})
+	v.look(func() {
+		if last := v.rows[len(v.rows)-1]; !strings.Contains(last.note, "ping-pong: 100 round trips, each with its own request number") {
+			t.Errorf("the list's last row after a ping-pong is %+v, want the note that explains the numbers it used", last)
+		}
+	})
 }
 
 func TestPipeTabRepliesFindTheirRequests(t *testing.T) {
