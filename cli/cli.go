@@ -162,11 +162,12 @@ type flagSetInfo struct {
 
 var flagSets = map[*flag.FlagSet]flagSetInfo{}
 
+// badNumber is the flag package's error for a number flag given something else.
+var badNumber = regexp.MustCompile(`^invalid value "(.*)" for flag (-{1,2}[\w-]+): (parse error|value out of range)$`)
+
 // parse parses flags wherever they stand among the positional arguments and returns the
 // positional ones. done is true when the command should return code at once (help, or
 // a usage error).
-var badNumber = regexp.MustCompile(`^invalid value "(.*)" for flag (-{1,2}[\w-]+): (parse error|value out of range)$`)
-
 func parse(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
 	for {
 		if err := fs.Parse(args); err != nil {

@@ -52,8 +52,8 @@ type queueView struct {
 	// Where following left the list (scroll offset, at that list height): an offset
 	// above it is the user scrolling up to read, which ends Follow.
 	followAt, followH float32
-	shownQ  *queue.Queue
-	ended   bool
+	shownQ            *queue.Queue
+	ended             bool
 
 	// tickMu is uncontended in the app (ticks and taps share the main goroutine); on
 	// Fyne's test driver ticks run on their own goroutine, and tests take it to look.
