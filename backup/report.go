@@ -93,11 +93,12 @@ func (r *Report) NotCopied() int {
 // failed", with the files a stopped run never reached apart ("…, 2 failed, 5 not
 // copied").
 func (r *Report) Counts() string {
-	t := func(n int) string { return numfmt.Thousands(int64(n)) }
 	if n := r.NotCopied(); n > 0 {
-		return fmt.Sprintf("%s copied, %s skipped, %s failed, %s not copied", t(r.FilesCopied), t(r.FilesSkipped), t(r.FilesFailed-n), t(n))
+		return fmt.Sprintf("%s copied, %s skipped, %s failed, %s not copied", numfmt.Thousands(r.FilesCopied),
+			numfmt.Thousands(r.FilesSkipped), numfmt.Thousands(r.FilesFailed-n), numfmt.Thousands(n))
 	}
-	return fmt.Sprintf("%s copied, %s skipped, %s failed", t(r.FilesCopied), t(r.FilesSkipped), t(r.FilesFailed))
+	return fmt.Sprintf("%s copied, %s skipped, %s failed", numfmt.Thousands(r.FilesCopied),
+		numfmt.Thousands(r.FilesSkipped), numfmt.Thousands(r.FilesFailed))
 }
 
 // UpToDate reports a finished run that found nothing to copy and nothing wrong.

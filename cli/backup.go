@@ -131,9 +131,8 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 				fmt.Fprintf(w, "  would copy %s (%s, %s)\n", f.Path, numfmt.Bytes(f.Size), f.Why)
 			}
 		}
-		t := func(n int) string { return numfmt.Thousands(int64(n)) }
 		fmt.Fprintf(w, "%s: %s to copy (%s), %s unchanged, %s cannot be backed up.\n",
-			numfmt.Count(r.FilesTotal, "file", "files"), t(r.FilesPlanned), numfmt.Bytes(r.Plan.BytesToCopy), t(r.FilesSkipped), t(r.FilesFailed))
+			numfmt.Count(r.FilesTotal, "file", "files"), numfmt.Thousands(r.FilesPlanned), numfmt.Bytes(r.Plan.BytesToCopy), numfmt.Thousands(r.FilesSkipped), numfmt.Thousands(r.FilesFailed))
 		return
 	}
 	rate := ""
@@ -147,10 +146,10 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 	case r.Stopped != "":
 		// Not "backed up": the stop line on stderr says why and what to do.
 		fmt.Fprintf(w, "Backup %s → %s stopped after %.2f s: %s of %s files%s.\n", r.Source, r.Destination, r.Seconds,
-			r.Counts(), numfmt.Thousands(int64(r.FilesTotal)), rate)
+			r.Counts(), numfmt.Thousands(r.FilesTotal), rate)
 	default:
 		fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %s of %s files%s.\n", r.Source, r.Destination, r.Seconds, r.Counts(),
-			numfmt.Thousands(int64(r.FilesTotal)), rate)
+			numfmt.Thousands(r.FilesTotal), rate)
 	}
 	for _, n := range r.Notes() {
 		fmt.Fprintln(w, n)

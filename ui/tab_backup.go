@@ -487,9 +487,10 @@ func (v *backupView) refreshLocked() {
 	if p.FilesToDo > 0 {
 		v.filesBar.SetValue(float64(p.FilesDone) / float64(p.FilesToDo))
 	}
-	t := func(n int) string { return numfmt.Thousands(int64(n)) }
 	v.bytesBar.TextFormatter = func() string { return numfmt.Bytes(p.BytesDone) + " of " + numfmt.Bytes(p.BytesToDo) }
-	v.filesBar.TextFormatter = func() string { return t(p.FilesDone) + " of " + t(p.FilesToDo) + " files" }
+	v.filesBar.TextFormatter = func() string {
+		return numfmt.Thousands(p.FilesDone) + " of " + numfmt.Thousands(p.FilesToDo) + " files"
+	}
 	v.bytesBar.Refresh()
 	v.filesBar.Refresh()
 	st := string(p.Phase)
@@ -500,7 +501,7 @@ func (v *backupView) refreshLocked() {
 		st += " · ETA " + p.ETA.Round(time.Second).String()
 	}
 	st += fmt.Sprintf(" · %.1f s elapsed · %s copied, %s skipped, %s failed", p.Elapsed.Seconds(),
-		t(p.FilesCopied), t(p.FilesSkipped), t(p.FilesFailed))
+		numfmt.Thousands(p.FilesCopied), numfmt.Thousands(p.FilesSkipped), numfmt.Thousands(p.FilesFailed))
 	setText(v.status, st)
 	v.showWorkers(p.Workers)
 	if p.Phase == backup.PhaseDone {
@@ -585,7 +586,6 @@ func (v *backupView) finish(r *backup.Run) {
 	if fi, err := os.Stat(rep.Destination); err == nil && fi.IsDir() {
 		v.openBtn.Enable() // a dry run into a new folder made none
 	}
-	t := func(n int) string { return numfmt.Thousands(int64(n)) }
 	// The bars end on what the run did, as the summary says it: bytes and files copied
 	// of those it had to copy.
 	setBar := func(b *widget.ProgressBar, done, of int64, text string) {
@@ -602,9 +602,9 @@ func (v *backupView) finish(r *backup.Run) {
 	case rep.DryRun:
 		v.status.SetText("Dry run done: nothing was written.")
 		fmt.Fprintf(&sb, "Dry run: %s of %s files would be copied (%s); %s unchanged; nothing written.",
-			t(rep.FilesPlanned), t(rep.FilesTotal), numfmt.Bytes(rep.Plan.BytesToCopy), t(rep.FilesSkipped))
+			numfmt.Thousands(rep.FilesPlanned), numfmt.Thousands(rep.FilesTotal), numfmt.Bytes(rep.Plan.BytesToCopy), numfmt.Thousands(rep.FilesSkipped))
 		setBar(v.bytesBar, 0, 0, numfmt.Bytes(rep.Plan.BytesToCopy)+" would be copied")
-		setBar(v.filesBar, 0, 0, t(rep.FilesPlanned)+" files would be copied")
+		setBar(v.filesBar, 0, 0, numfmt.Thousands(rep.FilesPlanned)+" files would be copied")
 	case rep.UpToDate():
 		v.status.SetText(fmt.Sprintf("Already up to date: nothing to copy (checked in %.1f s).", rep.Seconds))
 		fmt.Fprintf(&sb, "Already up to date: all %s unchanged since the last backup.", numfmt.Count(rep.FilesSkipped, "file", "files"))
@@ -621,7 +621,7 @@ func (v *backupView) finish(r *backup.Run) {
 		default:
 			v.status.SetText(fmt.Sprintf("Done in %.1f s: every file is in place.", rep.Seconds))
 		}
-		fmt.Fprintf(&sb, "%s of %s files · %s in %.1f s", rep.Counts(), t(rep.FilesTotal), numfmt.Bytes(rep.BytesCopied), rep.Seconds)
+		fmt.Fprintf(&sb, "%s of %s files · %s in %.1f s", rep.Counts(), numfmt.Thousands(rep.FilesTotal), numfmt.Bytes(rep.BytesCopied), rep.Seconds)
 		if rep.BytesCopied > 0 {
 			fmt.Fprintf(&sb, " (%s/s on average)", numfmt.Bytes(int64(rep.Throughput)))
 		}
@@ -632,7 +632,7 @@ func (v *backupView) finish(r *backup.Run) {
 			bytesDone = rep.Plan.BytesToCopy // all in place (a link's planned size is not counted as copied bytes)
 		}
 		setBar(v.bytesBar, bytesDone, rep.Plan.BytesToCopy, numfmt.Bytes(rep.BytesCopied)+" of "+numfmt.Bytes(rep.Plan.BytesToCopy)+" copied")
-		setBar(v.filesBar, int64(rep.FilesCopied), int64(toCopy), t(rep.FilesCopied)+" of "+t(toCopy)+" files copied")
+		setBar(v.filesBar, int64(rep.FilesCopied), int64(toCopy), numfmt.Thousands(rep.FilesCopied)+" of "+numfmt.Thousands(toCopy)+" files copied")
 	}
 	for _, n := range rep.Notes() {
 		sb.WriteString("\n" + n)

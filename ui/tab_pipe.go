@@ -368,7 +368,7 @@ func (v *pipeView) onPing() {
 	var n int
 	fmt.Sscan(strings.ReplaceAll(v.pingN.Selected, ",", ""), &n)
 	v.ping.Disable()
-	v.pingResult.SetText(fmt.Sprintf("Ping-pong: %s round trips…", numfmt.Thousands(int64(n))))
+	v.pingResult.SetText(fmt.Sprintf("Ping-pong: %s round trips…", numfmt.Thousands(n)))
 	v.withPeer(func(p *pipe.Peer) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -382,10 +382,10 @@ func (v *pipeView) onPing() {
 			}
 			v.pingResult.Importance = widget.MediumImportance
 			v.pingResult.SetText(fmt.Sprintf("%s round trips: p50 %s, p99 %s, max %s",
-				numfmt.Thousands(int64(l.N)), roundDur(l.P50), roundDur(l.P99), roundDur(l.Max)))
+				numfmt.Thousands(l.N), roundDur(l.P50), roundDur(l.P99), roundDur(l.Max)))
 			// Each round trip took a request number: say so, or the next one's jump
 			// (#2, then #1003) looks like lost requests.
-			v.addNote(fmt.Sprintf("— ping-pong: %s round trips, each with its own request number —", numfmt.Thousands(int64(l.N))))
+			v.addNote(fmt.Sprintf("— ping-pong: %s round trips, each with its own request number —", numfmt.Thousands(l.N)))
 		})
 	})
 }

@@ -352,15 +352,15 @@ func (v *queueView) showStats(s queue.Stats) {
 	// The capacity bounds every message produced and not yet acknowledged: those waiting
 	// in the queue and those consumers hold. Both fill the bar, so "blocked on full
 	// queue" shows as a full bar even when consumers hold them all.
-	t := func(n int) string { return numfmt.Thousands(int64(n)) }
-	text := fmt.Sprintf("%s of %s: %s waiting, %s with consumers", t(s.Depth+s.InFlight), t(s.Capacity), t(s.Depth), t(s.InFlight))
+	text := fmt.Sprintf("%s of %s: %s waiting, %s with consumers", numfmt.Thousands(s.Depth+s.InFlight),
+		numfmt.Thousands(s.Capacity), numfmt.Thousands(s.Depth), numfmt.Thousands(s.InFlight))
 	if val, top := float64(s.Depth+s.InFlight), float64(s.Capacity); text != v.depthText || val != v.depth.Value || top != v.depth.Max {
 		v.depthText, v.depth.Value, v.depth.Max = text, val, top
 		v.depth.Refresh()
 	}
 	v.produced.SetText("Produced: " + numfmt.Thousands(s.Produced))
 	v.consumed.SetText("Consumed: " + numfmt.Thousands(s.Consumed))
-	v.inflight.SetText(fmt.Sprintf("In flight: %s (credited %s)", numfmt.Thousands(int64(s.InFlight)), numfmt.Thousands(int64(s.Credited))))
+	v.inflight.SetText(fmt.Sprintf("In flight: %s (credited %s)", numfmt.Thousands(s.InFlight), numfmt.Thousands(s.Credited)))
 	v.throughput.SetText(fmt.Sprintf("Throughput: %s / s", numfmt.Thousands(int64(s.PerSecond))))
 	v.latency.SetText(fmt.Sprintf("Latency p50 %s · p99 %s", roundDur(s.P50), roundDur(s.P99)))
 	if len(s.Producers) == 0 {
@@ -373,7 +373,7 @@ func (v *queueView) showStats(s queue.Stats) {
 	for _, c := range s.Consumers {
 		fmt.Fprintf(&b, "Consumer C%d (PID %d): %s, %s consumed", c.ID, c.PID, c.State, numfmt.Thousands(c.Count))
 		if c.Held > 0 {
-			fmt.Fprintf(&b, ", holds %s", numfmt.Thousands(int64(c.Held)))
+			fmt.Fprintf(&b, ", holds %s", numfmt.Thousands(c.Held))
 		}
 		b.WriteByte('\n')
 	}

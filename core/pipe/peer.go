@@ -102,10 +102,10 @@ func Run(cmd string) (string, error) {
 		}
 		count, largest := primes(n)
 		if count == 0 {
-			return fmt.Sprintf("no primes up to %s", numfmt.Thousands(int64(n))), nil
+			return fmt.Sprintf("no primes up to %s", numfmt.Thousands(n)), nil
 		}
-		return fmt.Sprintf("%s up to %s (largest %s)", numfmt.Count(count, "prime", "primes"), numfmt.Thousands(int64(n)),
-			numfmt.Thousands(int64(largest))), nil
+		return fmt.Sprintf("%s up to %s (largest %s)", numfmt.Count(count, "prime", "primes"), numfmt.Thousands(n),
+			numfmt.Thousands(largest)), nil
 	case "sha256":
 		sum := sha256.Sum256([]byte(rest))
 		return hex.EncodeToString(sum[:]), nil

@@ -8,8 +8,11 @@ import (
 	"strings"
 )
 
-// Thousands writes n with comma separators: 1234567 → 1,234,567.
-func Thousands(n int64) string { return Digits(strconv.FormatInt(n, 10)) }
+// Thousands writes n with comma separators: 1234567 → 1,234,567. Any signed integer
+// type: counts are ints, sizes int64.
+func Thousands[N ~int | ~int8 | ~int16 | ~int32 | ~int64](n N) string {
+	return Digits(strconv.FormatInt(int64(n), 10))
+}
 
 // Digits groups a whole number written in decimal, of any size, in threes:
 // "-15241578750190521" → "-15,241,578,750,190,521".
@@ -47,5 +50,5 @@ func Count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return Thousands(int64(n)) + " " + many
+	return Thousands(n) + " " + many
 }
