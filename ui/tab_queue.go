@@ -354,8 +354,8 @@ func (v *queueView) showStats(s queue.Stats) {
 	// queue" shows as a full bar even when consumers hold them all.
 	text := fmt.Sprintf("%s of %s: %s waiting, %s with consumers", numfmt.Thousands(s.Depth+s.InFlight),
 		numfmt.Thousands(s.Capacity), numfmt.Thousands(s.Depth), numfmt.Thousands(s.InFlight))
-	if val, top := float64(s.Depth+s.InFlight), float64(s.Capacity); text != v.depthText || val != v.depth.Value || top != v.depth.Max {
-		v.depthText, v.depth.Value, v.depth.Max = text, val, top
+	if text != v.depthText { // the text holds the bar's value and maximum
+		v.depthText, v.depth.Value, v.depth.Max = text, float64(s.Depth+s.InFlight), float64(s.Capacity)
 		v.depth.Refresh()
 	}
 	v.produced.SetText("Produced: " + numfmt.Thousands(s.Produced))
