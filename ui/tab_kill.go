@@ -333,14 +333,11 @@ func (v *killView) killAllNow() {
 	go v.env.KillAll("killed by user (kill all)")
 }
 
-// say shows a note under the table; the line takes no room while there is none.
+// say shows a note under the table (the line is hidden, taking no room, until the
+// first note).
 func (v *killView) say(text string) {
 	v.note.SetText(text)
-	if text == "" {
-		v.note.Hide()
-	} else {
-		v.note.Show()
-	}
+	v.note.Show()
 }
 
 // groupTitle is a child group as the tabs name it: "backup" is Backup's.
