@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -576,12 +577,18 @@ func TestFullDiskStopsCleanly(t *testing.T) {
 		write(t, filepath.Join(src, fmt.Sprintf("f%02d.bin", i)), bytes.Repeat([]byte{byte(i)}, 100<<10), 0o644)
 	}
 	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a 1 MiB tmpfs: %v %s", err, out)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a 4 MiB tmpfs: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
 	dst := filepath.Join(mnt, "dst")
-	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2})
+	// The 3 MiB fit when the run starts; then another program takes 2 MiB of the disk.
+	var filled sync.Once
+	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2, OnEvent: func(e backup.Event) {
+		if e.Kind == backup.EvWorkerStarted {
+			filled.Do(func() { os.WriteFile(filepath.Join(mnt, "other-program"), make([]byte, 2<<20), 0o644) })
+		}
+	}})
 	if !strings.Contains(rep.Stopped, "full") || !strings.Contains(rep.Stopped, "free at least") {
 		t.Fatalf("stopped %q, want a full disk and how much to free", rep.Stopped)
 	}
@@ -606,6 +613,35 @@ func TestFullDiskStopsCleanly(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestTooLittleRoomStopsBeforeTheDiskIsFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs")
+	}
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 30 {
+		write(t, filepath.Join(src, fmt.Sprintf("f%02d.bin", i)), bytes.Repeat([]byte{byte(i)}, 100<<10), 0o644)
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a 1 MiB tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	dst := filepath.Join(mnt, "dst")
+	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2})
+	if !strings.Contains(rep.Stopped, "too little free space") || !strings.Contains(rep.Stopped, "free at least 1.9 MiB") {
+		t.Fatalf("stopped %q, want too little space and how much to free", rep.Stopped)
+	}
+	// One folder holds all 30 files: the plan knew before a worker started.
+	if rep.FilesCopied != 0 || rep.NotCopied() != 30 || len(rep.WorkerDeaths) != 0 {
+		t.Fatalf("copied %d, not copied %d; want 0 and 30", rep.FilesCopied, rep.NotCopied())
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(mnt, &st); err != nil || int64(st.Bfree)*int64(st.Bsize) < 900<<10 {
+		t.Fatalf("the disk was filled: %d bytes free (%v)", int64(st.Bfree)*int64(st.Bsize), err)
+	}
+	noTemps(t, dst)
 }
 
 func TestVanishedAndChangingFilesAreErrorsTheRestGoesOn(t *testing.T) {

@@ -76,7 +76,8 @@ type Item struct {
 	Create bool // folders: missing in the destination
 	Clear  bool // the destination holds a link or a special file (no content) at this name: remove it first
 
-	task int // 1 + the index of its copy task in the run's pool; 0: none
+	task    int   // 1 + the index of its copy task in the run's pool; 0: none
+	oldSize int64 // files: the size of the destination file a copy replaces
 	// folders: made by this run with their mode and owner already, so finishing one
 	// only sets its times
 	madeExact bool
@@ -605,6 +606,9 @@ func (w *walker) decideFile(e Entry, dfi *fstat) Item {
 	it := Item{Entry: e, Op: OpCopy, Why: "new"}
 	if dfi == nil {
 		return it
+	}
+	if dfi.kind() == KindFile {
+		it.oldSize = dfi.size
 	}
 	switch {
 	case dfi.kind() == KindDir:

@@ -123,6 +123,16 @@ func growTwice[T any](s []T, n int) []T {
 	return slices.Grow(s, max(n, cap(s)))
 }
 
+// halt stops the run for why: no more batches, and the workers are told to stop.
+func (p *pool) halt(why string) {
+	p.mu.Lock()
+	if p.stop == "" {
+		p.stop = why
+	}
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
 // close says no more files will be added.
 func (p *pool) close() {
 	p.mu.Lock()

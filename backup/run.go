@@ -19,8 +19,12 @@ import (
 	"github.com/google/uuid"
 )
 
-// stopDiskFull is why a run stopped when the destination ran out of space.
-const stopDiskFull = "the destination disk is full"
+// stopDiskFull is why a run stopped when the destination ran out of space; stopNoRoom,
+// when the plan showed it would, before it did.
+const (
+	stopDiskFull = "the destination disk is full"
+	stopNoRoom   = "the destination has too little free space for this backup"
+)
 
 // MaxWorkers caps the pool.
 const MaxWorkers = 32
@@ -363,6 +367,7 @@ func (r *Run) execute() (*Report, error) {
 	r.poolPtr.Store(p)
 	s := &stream{r: r, pool: p, work: map[string]bool{}, preFailed: map[string]*FileError{},
 		made: map[string]bool{}, plainParent: map[string]bool{".": !handsDownGroup(r.dst)}}
+	s.room, s.block, s.roomKnown = freeSpace(r.dst)
 	s.fin = newDirFinisher(r.finishDir, s.needsFinish)
 	p.onFinal = s.fin.fileDone
 	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, s.onDir)
@@ -401,6 +406,10 @@ func (r *Run) execute() (*Report, error) {
 		// The stop came after the last file had its outcome: nothing is left for a
 		// next run, so the report does not say otherwise.
 		stopped = ""
+	}
+	if stopped == stopNoRoom {
+		stopped = fmt.Sprintf("%s: it needs %s and %s was free; free at least %s there, or back up to a bigger disk",
+			stopNoRoom, numfmt.Bytes(s.need), numfmt.Bytes(s.room), numfmt.Bytes(s.need-s.room))
 	}
 	if stopped == stopDiskFull {
 		// Running again only resumes once there is room: say how much.
@@ -479,8 +488,13 @@ type stream struct {
 	metaErrs  []*FileError
 	preFailed map[string]*FileError
 	wrote     bool
-	stopWB    func()
-	fin       *dirFinisher
+	// What the destination had free when the run started (room, in blocks of block
+	// bytes), and what the plan so far takes of it.
+	room, block int64
+	roomKnown   bool
+	need        int64
+	stopWB      func()
+	fin         *dirFinisher
 	// Folders this run made (with dirMode: writable by us), and folders whose new
 	// subfolders get our group and no set-group-ID bit from them.
 	made        map[string]bool
@@ -489,6 +503,7 @@ type stream struct {
 
 func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 	tasks := s.prepare(rel, dirs, files, stale)
+	s.countRoom(dirs, files, tasks)
 	// Counted before they are queued: a file finished at once must find its folder
 	// waiting for it.
 	s.fin.listed(rel, dirs, len(tasks))
@@ -499,6 +514,34 @@ func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 		for k, t := range tasks {
 			files[t.item].task = first + k + 1
 		}
+	}
+}
+
+// countRoom adds what a folder's new subfolders and copies take on the destination, and
+// stops the run once that is more than was free when it started. Stopping then, not at
+// the first failed write, leaves the disk some room (other programs need it too);
+// what was copied stays, and the report says how much to free.
+func (s *stream) countRoom(dirs, files []Item, tasks []task) {
+	if !s.roomKnown {
+		return
+	}
+	blocks := func(n int64) int64 { return (n + s.block - 1) / s.block * s.block }
+	s.mu.Lock()
+	for i := range dirs {
+		if dirs[i].Create {
+			s.need += s.block
+		}
+	}
+	for _, t := range tasks {
+		if t.Op == OpCopy && t.Kind == KindFile {
+			// A changed file's old copy is freed when the new one takes its name.
+			s.need += blocks(t.Size) - blocks(files[t.item].oldSize)
+		}
+	}
+	over := s.need > s.room
+	s.mu.Unlock()
+	if over {
+		s.pool.halt(stopNoRoom)
 	}
 }
 
