@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -69,9 +70,9 @@ func TestChildrenDieWithTheAppEvenOnSIGKILL(t *testing.T) {
 	}
 }
 
-// A backup that fills its disk says so once, with the room it needs, and lists the files
-// it never reached as one line: each failure is printed once, not again at the end.
-func TestFullDiskBackupSaysWhatToFreeInOneLine(t *testing.T) {
+// A backup too big for its disk says so once, with the room it needs, and lists the
+// files it never reached as one line; its JSON says why it stopped and counts them.
+func TestBackupWithoutRoomSaysWhatToFreeInOneLine(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount a small tmpfs as a full disk")
 	}
@@ -117,5 +118,18 @@ func TestFullDiskBackupSaysWhatToFreeInOneLine(t *testing.T) {
 	}
 	if stopped != 1 || !strings.Contains(stdout.String(), "not copied of 40 files") {
 		t.Fatalf("stderr:\n%s\nstdout:\n%s\nwant one stop line and a summary counting files not copied", stderr.String(), stdout.String())
+	}
+
+	cmd = exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI=backup --json "+src+" "+filepath.Join(mnt, "dst2"))
+	out, _ := cmd.Output()
+	var sum struct {
+		Stopped        string `json:"stopped"`
+		FilesFailed    int    `json:"files_failed"`
+		FilesNotCopied int    `json:"files_not_copied"`
+	}
+	if err := json.Unmarshal(out, &sum); err != nil || !strings.Contains(sum.Stopped, "free at least") ||
+		sum.FilesNotCopied == 0 || sum.FilesNotCopied > sum.FilesFailed {
+		t.Fatalf("--json %s (%v): want why it stopped and the files not copied among those failed", out, err)
 	}
 }

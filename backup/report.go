@@ -101,6 +101,13 @@ func (r *Report) Counts() string {
 		numfmt.Thousands(r.FilesSkipped), numfmt.Thousands(r.FilesFailed))
 }
 
+// AverageRate is the bytes copied per second over the whole run, when that says
+// something about copying: a run of a few KiB in a few milliseconds is start-up and
+// flush, and "1.8 KiB/s" only looks slow.
+func (r *Report) AverageRate() (bytesPerSecond float64, ok bool) {
+	return r.Throughput, r.Throughput > 0 && (r.BytesCopied >= 8<<20 || r.Seconds >= 1)
+}
+
 // UpToDate reports a finished run that found nothing to copy and nothing wrong.
 func (r *Report) UpToDate() bool {
 	return !r.DryRun && r.Stopped == "" && r.FilesCopied == 0 && r.FilesFailed == 0 && r.FlushError == ""
@@ -134,6 +141,10 @@ type Summary struct {
 	BytesCopied  int64       `json:"bytes_copied"`
 	Seconds      float64     `json:"seconds"`
 	Errors       []FileError `json:"errors"`
+	// A stopped run: why, and how many of files_failed it never reached (kind
+	// "not-copied"; running again resumes them).
+	Stopped        string `json:"stopped,omitempty"`
+	FilesNotCopied int    `json:"files_not_copied,omitempty"`
 	// A dry run copies nothing: these say so and count what it would copy.
 	DryRun       bool `json:"dry_run,omitempty"`
 	FilesPlanned int  `json:"files_planned,omitempty"`
@@ -146,7 +157,8 @@ func (r *Report) Summary() Summary {
 		errs = []FileError{}
 	}
 	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
-		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs}
+		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs,
+		Stopped: r.Stopped, FilesNotCopied: r.NotCopied()}
 	if r.DryRun {
 		sum.DryRun, sum.FilesPlanned = true, r.FilesPlanned
 	}

@@ -137,7 +137,10 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 	}
 	rate := ""
 	if r.BytesCopied > 0 {
-		rate = fmt.Sprintf("; %s at %s/s", numfmt.Bytes(r.BytesCopied), numfmt.Bytes(int64(r.Throughput)))
+		rate = "; " + numfmt.Bytes(r.BytesCopied)
+		if bps, ok := r.AverageRate(); ok {
+			rate += fmt.Sprintf(" at %s/s", numfmt.Bytes(int64(bps)))
+		}
 	}
 	switch {
 	case r.UpToDate():

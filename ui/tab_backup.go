@@ -622,8 +622,8 @@ func (v *backupView) finish(r *backup.Run) {
 			v.status.SetText(fmt.Sprintf("Done in %.1f s: every file is in place.", rep.Seconds))
 		}
 		fmt.Fprintf(&sb, "%s of %s files · %s in %.1f s", rep.Counts(), numfmt.Thousands(rep.FilesTotal), numfmt.Bytes(rep.BytesCopied), rep.Seconds)
-		if rep.BytesCopied > 0 {
-			fmt.Fprintf(&sb, " (%s/s on average)", numfmt.Bytes(int64(rep.Throughput)))
+		if bps, ok := rep.AverageRate(); ok {
+			fmt.Fprintf(&sb, " (%s/s on average)", numfmt.Bytes(int64(bps)))
 		}
 		sb.WriteString(".")
 		toCopy := rep.FilesCopied + rep.FilesFailed
