@@ -91,7 +91,7 @@ type killView struct {
 	table  *widget.Table
 	rows   []killRow
 	sel    map[string]bool // selected child IDs
-	sort   int             // column index; 0 keeps start order
+	sort   int             // column index; 0: running first, each part in start order
 	fitted map[int]float32 // the fitted columns' widths now
 	desc   bool
 
@@ -488,7 +488,18 @@ func (v *killView) refresh() {
 			delete(v.sel, id)
 		}
 	}
-	if v.sort > 0 {
+	if v.sort == 0 {
+		// What can still be acted on comes first; the ended keep their reasons below.
+		slices.SortStableFunc(rows, func(a, b killRow) int {
+			switch ea, eb := a.info.State.Ended(), b.info.State.Ended(); {
+			case ea == eb:
+				return 0
+			case eb:
+				return -1
+			}
+			return 1
+		})
+	} else {
 		less := killCols[v.sort].less
 		slices.SortStableFunc(rows, func(a, b killRow) int {
 			if v.desc {

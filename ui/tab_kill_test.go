@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,12 @@ func TestKillTabTerminateKillAndKillAllEndEveryRowWithItsReason(t *testing.T) {
 	})
 	waitRows(t, v, "the first to end politely", func() bool {
 		return cellText(v.table, killRowByID(v, ids[0]), colState) == "exited"
+	})
+	ui(func() {
+		// Unsorted, what still runs comes first.
+		if got := []int{killRowByID(v, ids[1]), killRowByID(v, ids[2]), killRowByID(v, ids[0])}; !slices.Equal(got, []int{0, 1, 2}) {
+			t.Errorf("rows of children 2, 3 and the ended 1: %v, want 0 1 2", got)
+		}
 	})
 	ui(func() { test.Tap(v.kill) })
 	waitRows(t, v, "the second to be killed", func() bool {
