@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"image/color"
 	"log/slog"
 	"os"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -135,6 +137,36 @@ func TestHowItWorksClosesOnEveryTabAndIsRemembered(t *testing.T) {
 	test.Tap(env.how.heads[5])
 	if !env.how.bodies[0].Visible() || !env.App.Preferences().Bool(prefHowOpen) {
 		t.Error("opening them again did not open every tab's, or was not remembered")
+	}
+}
+
+// In a small window the text keeps two whole lines and scrolls, and the content below it
+// keeps a few rows beyond its minimum; in a large one the whole text shows.
+func TestHowItWorksGivesWayToTheContentInASmallWindow(t *testing.T) {
+	env := newTestEnv(t)
+	uiSerial.Lock()
+	defer uiSerial.Unlock()
+	content := canvas.NewRectangle(color.Black)
+	content.SetMinSize(fyne.NewSize(600, 400))
+	c := framed(env, Tabs[0], content).(*fyne.Container)
+	body := env.how.bodies[0]
+	textView := c.Objects[0].(*fyne.Container).Objects[0] // the scroll around the text
+	if _, ok := textView.(*container.Scroll); !ok {
+		textView = c.Objects[0].(*fyne.Container).Objects[1]
+	}
+	line := widget.NewLabel("M\nM").MinSize().Height - widget.NewLabel("M").MinSize().Height
+
+	c.Resize(fyne.NewSize(1100, 900))
+	if view, full := textView.Size().Height, body.MinSize().Height; view < full {
+		t.Errorf("large window: %v of the text's %v shows", view, full)
+	}
+	c.Resize(fyne.NewSize(900, 540))
+	view, full := textView.Size().Height, body.MinSize().Height
+	if view >= full || view < 2*line {
+		t.Errorf("small window: %v of the text's %v shows, want two lines or more and less than all", view, full)
+	}
+	if content.Position().Y < c.Objects[0].Size().Height || content.Size().Height < 400 {
+		t.Errorf("small window: content at %v, %v high, under a panel %v high", content.Position(), content.Size().Height, c.Objects[0].Size().Height)
 	}
 }
 

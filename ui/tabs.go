@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -58,7 +59,73 @@ func FindTab(name string) int {
 
 // framed puts the "How it works" panel above a tab's content.
 func framed(env *Env, t Tab, content fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewBorder(env.howPanels().add(t.How), nil, nil, nil, content)
+	h := env.howPanels()
+	head, body, panel := h.add(t.How)
+	c := container.New(&howLayout{head: head, body: body}, panel, content)
+	h.frames = append(h.frames, c)
+	return c
+}
+
+// howLayout gives a tab's content the room it needs first: in a small window the "How it
+// works" text keeps two lines and scrolls, instead of squeezing the tables and lists
+// below it to their headers.
+type howLayout struct {
+	head *widget.Button
+	body *widget.Label
+
+	base, line float32 // a label's height without text, and each line's
+}
+
+// howContentRoom is what the content gets beyond its minimum before the text is cut:
+// a few rows of its tables and lists.
+const howContentRoom = 100
+
+// measure finds a label's line height and padding once: a cut text ends on a whole line.
+func (l *howLayout) measure() {
+	if l.line == 0 {
+		one, two := widget.NewLabel("M").MinSize().Height, widget.NewLabel("M\nM").MinSize().Height
+		l.line, l.base = two-one, 2*one-two
+	}
+}
+
+// cutText is the height that shows n whole lines of a label and no part of the next.
+func (l *howLayout) cutText(n float32) float32 { return l.base/2 + n*l.line }
+
+func (l *howLayout) panelHeight(size fyne.Size, content fyne.CanvasObject) float32 {
+	h := l.head.MinSize().Height
+	if !l.body.Visible() {
+		return h
+	}
+	// A wrapped label's minimum height is for its current width.
+	l.body.Resize(fyne.NewSize(size.Width, l.body.Size().Height))
+	natural := l.body.MinSize().Height
+	room := size.Height - h - 2*theme.Padding() - content.MinSize().Height - howContentRoom
+	if room >= natural {
+		return h + theme.Padding() + natural
+	}
+	lines := max(float32(math.Floor(float64((room-l.cutText(0))/l.line))), 2)
+	return h + theme.Padding() + l.cutText(lines)
+}
+
+func (l *howLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.measure()
+	panel, content := objs[0], objs[1]
+	h := l.panelHeight(size, content)
+	panel.Move(fyne.NewPos(0, 0))
+	panel.Resize(fyne.NewSize(size.Width, h))
+	content.Move(fyne.NewPos(0, h+theme.Padding()))
+	content.Resize(fyne.NewSize(size.Width, size.Height-h-theme.Padding()))
+}
+
+func (l *howLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	l.measure()
+	panel, content := objs[0], objs[1]
+	h := l.head.MinSize().Height
+	if l.body.Visible() {
+		h += theme.Padding() + l.cutText(2)
+	}
+	c := content.MinSize()
+	return fyne.NewSize(max(c.Width, panel.MinSize().Width), h+theme.Padding()+c.Height)
 }
 
 // prefHowOpen remembers whether the "How it works" panels are open.
@@ -72,6 +139,7 @@ type howPanels struct {
 	prefs  fyne.Preferences
 	heads  []*widget.Button
 	bodies []*widget.Label
+	frames []*fyne.Container // laid out again when the texts open or close
 }
 
 func (e *Env) howPanels() *howPanels {
@@ -82,8 +150,9 @@ func (e *Env) howPanels() *howPanels {
 	return e.how
 }
 
-// add makes one tab's panel: a header that opens and closes all of them, and the text.
-func (h *howPanels) add(text string) fyne.CanvasObject {
+// add makes one tab's panel: a header that opens and closes all of them, and the text,
+// which scrolls when howLayout cuts it.
+func (h *howPanels) add(text string) (*widget.Button, *widget.Label, fyne.CanvasObject) {
 	body := widget.NewLabel(strings.TrimSpace(text))
 	body.Wrapping = fyne.TextWrapWord
 	head := widget.NewButton("How it works", h.toggle)
@@ -92,7 +161,7 @@ func (h *howPanels) add(text string) fyne.CanvasObject {
 	h.heads = append(h.heads, head)
 	h.bodies = append(h.bodies, body)
 	h.show(len(h.heads) - 1)
-	return container.NewVBox(head, body)
+	return head, body, container.NewBorder(head, nil, nil, nil, container.NewVScroll(body))
 }
 
 func (h *howPanels) toggle() {
@@ -100,6 +169,9 @@ func (h *howPanels) toggle() {
 	h.prefs.SetBool(prefHowOpen, h.open)
 	for i := range h.heads {
 		h.show(i)
+	}
+	for _, f := range h.frames {
+		f.Refresh()
 	}
 }
 
