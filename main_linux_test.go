@@ -111,7 +111,7 @@ func TestBackupWithoutRoomSaysWhatToFreeInOneLine(t *testing.T) {
 		}
 		if strings.Contains(l, "stopped early") {
 			stopped++
-			if !strings.Contains(l, "free at least") || !strings.Contains(l, "files not copied") {
+			if !strings.Contains(l, "bigger disk") || !strings.Contains(l, "files not copied") {
 				t.Errorf("stop line %q: want how much to free and how many files were not copied", l)
 			}
 		}
@@ -128,7 +128,7 @@ func TestBackupWithoutRoomSaysWhatToFreeInOneLine(t *testing.T) {
 		FilesFailed    int    `json:"files_failed"`
 		FilesNotCopied int    `json:"files_not_copied"`
 	}
-	if err := json.Unmarshal(out, &sum); err != nil || !strings.Contains(sum.Stopped, "free at least") ||
+	if err := json.Unmarshal(out, &sum); err != nil || !strings.Contains(sum.Stopped, "too small") ||
 		sum.FilesNotCopied == 0 || sum.FilesNotCopied > sum.FilesFailed {
 		t.Fatalf("--json %s (%v): want why it stopped and the files not copied among those failed", out, err)
 	}

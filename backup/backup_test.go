@@ -623,25 +623,59 @@ func TestTooLittleRoomStopsBeforeTheDiskIsFull(t *testing.T) {
 	for i := range 30 {
 		write(t, filepath.Join(src, fmt.Sprintf("f%02d.bin", i)), bytes.Repeat([]byte{byte(i)}, 100<<10), 0o644)
 	}
-	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a 1 MiB tmpfs: %v %s", err, out)
+	write(t, filepath.Join(src, "sub", "deeper", "small.txt"), []byte("small"), 0o644)
+	for _, c := range []struct {
+		name        string
+		disk, taken int // MiB
+		want        []string
+	}{
+		{"disk with too little free", 4, 2, []string{"too little free space", "needs 2.9 MiB there", "free at least 9"}},
+		{"disk smaller than the backup", 1, 0, []string{"disk is too small", "whole disk holds 1.0 MiB", "bigger disk"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			mnt := t.TempDir()
+			if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%dm", c.disk), "tmpfs", mnt).CombinedOutput(); err != nil {
+				t.Skipf("cannot mount a small tmpfs: %v %s", err, out)
+			}
+			t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+			write(t, filepath.Join(mnt, "other-program"), make([]byte, c.taken<<20), 0o644)
+			var before syscall.Statfs_t
+			syscall.Statfs(mnt, &before)
+			dst := filepath.Join(mnt, "dst")
+			// A dry run says so first, of a destination not made yet.
+			dry := run(t, backup.Options{Src: src, Dst: dst, DryRun: true})
+			for _, w := range c.want {
+				if !strings.Contains(dry.NoRoom, w) {
+					t.Errorf("dry run: no room %q, want %q in it", dry.NoRoom, w)
+				}
+			}
+			rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2})
+			for _, w := range c.want {
+				if !strings.Contains(rep.Stopped, w) {
+					t.Errorf("stopped %q, want %q in it", rep.Stopped, w)
+				}
+			}
+			if !rep.StoppedForRoom() {
+				t.Error("StoppedForRoom is false")
+			}
+			// The top folder holds the 30 big files: the plan knew before a worker started
+			// or a subfolder was made.
+			if rep.FilesCopied != 0 || rep.NotCopied() != 31 || len(rep.WorkerDeaths) != 0 {
+				t.Fatalf("copied %d, not copied %d; want 0 and 31", rep.FilesCopied, rep.NotCopied())
+			}
+			if _, err := os.Lstat(filepath.Join(dst, "sub")); err == nil {
+				t.Error("a folder was made after the run knew it would not fit")
+			}
+			if len(rep.Errors) != 31 {
+				t.Errorf("errors %v, want the 31 files not copied only", rep.Errors)
+			}
+			var after syscall.Statfs_t
+			if err := syscall.Statfs(mnt, &after); err != nil || before.Bfree-after.Bfree > 64<<10/uint64(after.Bsize) {
+				t.Fatalf("the run took %d blocks of the disk (%v); want only its report", before.Bfree-after.Bfree, err)
+			}
+			noTemps(t, dst)
+		})
 	}
-	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
-	dst := filepath.Join(mnt, "dst")
-	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2})
-	if !strings.Contains(rep.Stopped, "too little free space") || !strings.Contains(rep.Stopped, "free at least 1.9 MiB") {
-		t.Fatalf("stopped %q, want too little space and how much to free", rep.Stopped)
-	}
-	// One folder holds all 30 files: the plan knew before a worker started.
-	if rep.FilesCopied != 0 || rep.NotCopied() != 30 || len(rep.WorkerDeaths) != 0 {
-		t.Fatalf("copied %d, not copied %d; want 0 and 30", rep.FilesCopied, rep.NotCopied())
-	}
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(mnt, &st); err != nil || int64(st.Bfree)*int64(st.Bsize) < 900<<10 {
-		t.Fatalf("the disk was filled: %d bytes free (%v)", int64(st.Bfree)*int64(st.Bsize), err)
-	}
-	noTemps(t, dst)
 }
 
 func TestVanishedAndChangingFilesAreErrorsTheRestGoesOn(t *testing.T) {

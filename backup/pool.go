@@ -186,8 +186,12 @@ func (p *pool) feed(w *pworker) {
 		}
 		if p.stop != "" || p.closed && p.left == 0 {
 			w.stopping = true
+			why := "every file is done"
+			if p.stop != "" {
+				why = "the run stopped: " + p.stop
+			}
 			p.mu.Unlock()
-			w.child.Terminate(5 * time.Second)
+			w.child.TerminateBecause(5*time.Second, why)
 			p.mu.Lock()
 			return
 		}
@@ -420,14 +424,14 @@ func (p *pool) wait() {
 		}
 		if p.stop != "" && !stopAsked {
 			stopAsked = true
-			ws := append([]*pworker(nil), p.procs...)
+			ws, why := append([]*pworker(nil), p.procs...), "the run stopped: "+p.stop
 			p.cond.Broadcast()
 			p.mu.Unlock()
 			for _, w := range ws {
 				p.mu.Lock()
 				w.stopping = true
 				p.mu.Unlock()
-				w.child.Terminate(5 * time.Second)
+				w.child.TerminateBecause(5*time.Second, why)
 			}
 			p.mu.Lock()
 			continue

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"dev.proclab/internal/numfmt"
@@ -53,6 +54,7 @@ type Report struct {
 	BytesCopied   int64         `json:"bytes_copied"`
 	Throughput    float64       `json:"bytes_per_second"`
 	Stopped       string        `json:"stopped,omitempty"` // why the run stopped early
+	NoRoom        string        `json:"no_room,omitempty"` // a dry run: why the backup would not fit
 	FlushError    string        `json:"flush_error,omitempty"`
 	Errors        []FileError   `json:"errors"`
 	WorkerDeaths  []WorkerDeath `json:"worker_deaths"`
@@ -108,6 +110,17 @@ func (r *Report) AverageRate() (bytesPerSecond float64, ok bool) {
 	return r.Throughput, r.Throughput > 0 && (r.BytesCopied >= 8<<20 || r.Seconds >= 1)
 }
 
+// StoppedForRoom reports a run stopped because its destination had, or would have had,
+// no room left: running it again resumes only once there is room.
+func (r *Report) StoppedForRoom() bool {
+	for _, s := range []string{stopNoRoom, stopTooSmall, stopDiskFull} {
+		if strings.HasPrefix(r.Stopped, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // UpToDate reports a finished run that found nothing to copy and nothing wrong.
 func (r *Report) UpToDate() bool {
 	return !r.DryRun && r.Stopped == "" && r.FilesCopied == 0 && r.FilesFailed == 0 && r.FlushError == ""
@@ -146,8 +159,9 @@ type Summary struct {
 	Stopped        string `json:"stopped,omitempty"`
 	FilesNotCopied int    `json:"files_not_copied,omitempty"`
 	// A dry run copies nothing: these say so and count what it would copy.
-	DryRun       bool `json:"dry_run,omitempty"`
-	FilesPlanned int  `json:"files_planned,omitempty"`
+	DryRun       bool   `json:"dry_run,omitempty"`
+	FilesPlanned int    `json:"files_planned,omitempty"`
+	NoRoom       string `json:"no_room,omitempty"` // why it would not fit
 }
 
 // Summary returns the short form.
@@ -160,7 +174,7 @@ func (r *Report) Summary() Summary {
 		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs,
 		Stopped: r.Stopped, FilesNotCopied: r.NotCopied()}
 	if r.DryRun {
-		sum.DryRun, sum.FilesPlanned = true, r.FilesPlanned
+		sum.DryRun, sum.FilesPlanned, sum.NoRoom = true, r.FilesPlanned, r.NoRoom
 	}
 	return sum
 }

@@ -24,6 +24,7 @@ import (
 const (
 	stopDiskFull = "the destination disk is full"
 	stopNoRoom   = "the destination has too little free space for this backup"
+	stopTooSmall = "the destination disk is too small for this backup"
 )
 
 // MaxWorkers caps the pool.
@@ -345,6 +346,18 @@ func (r *Run) execute() (*Report, error) {
 			return nil, inputErr("cannot read source folder %s: %s", r.src, plan.Dirs[0].Err.Msg)
 		}
 		rep.Plan = plan
+		// The nearest folder that exists is on the disk the backup would go to.
+		for d := r.dst; ; d = filepath.Dir(d) {
+			if free, disk, block, ok := freeSpace(d); ok {
+				if need := planNeeds(plan, block); need > free {
+					rep.NoRoom = noRoom(need, free, disk, "is")
+				}
+				break
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
 		r.toDo.Store(int64(plan.ToCopy))
 		r.bytesToDo.Store(plan.BytesToCopy)
 		rep.fill(plan, nil, plan.dirErrors())
@@ -367,7 +380,7 @@ func (r *Run) execute() (*Report, error) {
 	r.poolPtr.Store(p)
 	s := &stream{r: r, pool: p, work: map[string]bool{}, preFailed: map[string]*FileError{},
 		made: map[string]bool{}, plainParent: map[string]bool{".": !handsDownGroup(r.dst)}}
-	s.room, s.block, s.roomKnown = freeSpace(r.dst)
+	s.room, s.disk, s.block, s.roomKnown = freeSpace(r.dst)
 	s.fin = newDirFinisher(r.finishDir, s.needsFinish)
 	p.onFinal = s.fin.fileDone
 	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, s.onDir)
@@ -391,6 +404,9 @@ func (r *Run) execute() (*Report, error) {
 
 	p.mu.Lock()
 	tasks, results, stopped := p.tasks, p.out, p.stop
+	if stopped == stopNoRoom && s.need > s.disk {
+		stopped = stopTooSmall // what each file not copied says too
+	}
 	complete := !planCut
 	for i := range results {
 		if !p.has[i] {
@@ -407,9 +423,8 @@ func (r *Run) execute() (*Report, error) {
 		// next run, so the report does not say otherwise.
 		stopped = ""
 	}
-	if stopped == stopNoRoom {
-		stopped = fmt.Sprintf("%s: it needs %s and %s was free; free at least %s there, or back up to a bigger disk",
-			stopNoRoom, numfmt.Bytes(s.need), numfmt.Bytes(s.room), numfmt.Bytes(s.need-s.room))
+	if stopped == stopNoRoom || stopped == stopTooSmall {
+		stopped = noRoom(s.need, s.room, s.disk, "was")
 	}
 	if stopped == stopDiskFull {
 		// Running again only resumes once there is room: say how much.
@@ -488,13 +503,14 @@ type stream struct {
 	metaErrs  []*FileError
 	preFailed map[string]*FileError
 	wrote     bool
-	// What the destination had free when the run started (room, in blocks of block
-	// bytes), and what the plan so far takes of it.
-	room, block int64
-	roomKnown   bool
-	need        int64
-	stopWB      func()
-	fin         *dirFinisher
+	// What the destination had free when the run started (room, of a disk of disk
+	// bytes, in blocks of block bytes), and what the plan so far takes of it.
+	room, disk, block int64
+	roomKnown         bool
+	need              int64
+	noRoom            bool // need passed room: no more folders are made
+	stopWB            func()
+	fin               *dirFinisher
 	// Folders this run made (with dirMode: writable by us), and folders whose new
 	// subfolders get our group and no set-group-ID bit from them.
 	made        map[string]bool
@@ -502,8 +518,9 @@ type stream struct {
 }
 
 func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
+	// Counted before prepare makes the subfolders: a run that will not fit makes none.
+	s.countRoom(dirs, files)
 	tasks := s.prepare(rel, dirs, files, stale)
-	s.countRoom(dirs, files, tasks)
 	// Counted before they are queued: a file finished at once must find its folder
 	// waiting for it.
 	s.fin.listed(rel, dirs, len(tasks))
@@ -517,11 +534,41 @@ func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 	}
 }
 
+// noRoom says why a backup needing need bytes does not fit where free of disk bytes
+// are (or were) free, and what to do.
+func noRoom(need, free, disk int64, is string) string {
+	// Files take whole blocks: the need is more than their sizes add up to.
+	needs := numfmt.Bytes(need) + " there (files in whole disk blocks, and folders)"
+	if need > disk {
+		return fmt.Sprintf("%s: it needs %s and the whole disk holds %s; back up to a bigger disk",
+			stopTooSmall, needs, numfmt.Bytes(disk))
+	}
+	return fmt.Sprintf("%s: it needs %s and %s %s free; free at least %s there, or back up to a bigger disk",
+		stopNoRoom, needs, numfmt.Bytes(free), is, numfmt.Bytes(need-free))
+}
+
+// planNeeds is what a plan's new files and folders take on a disk of block-byte blocks.
+func planNeeds(p *Plan, block int64) int64 {
+	blocks := func(n int64) int64 { return (n + block - 1) / block * block }
+	var need int64
+	for i := range p.Dirs {
+		if p.Dirs[i].Create {
+			need += block
+		}
+	}
+	for i := range p.Files {
+		if f := &p.Files[i]; f.Op == OpCopy && f.Kind == KindFile {
+			need += blocks(f.Size) - blocks(f.oldSize)
+		}
+	}
+	return need
+}
+
 // countRoom adds what a folder's new subfolders and copies take on the destination, and
 // stops the run once that is more than was free when it started. Stopping then, not at
 // the first failed write, leaves the disk some room (other programs need it too);
 // what was copied stays, and the report says how much to free.
-func (s *stream) countRoom(dirs, files []Item, tasks []task) {
+func (s *stream) countRoom(dirs, files []Item) {
 	if !s.roomKnown {
 		return
 	}
@@ -532,13 +579,14 @@ func (s *stream) countRoom(dirs, files []Item, tasks []task) {
 			s.need += s.block
 		}
 	}
-	for _, t := range tasks {
-		if t.Op == OpCopy && t.Kind == KindFile {
+	for i := range files {
+		if f := &files[i]; f.Op == OpCopy && f.Kind == KindFile {
 			// A changed file's old copy is freed when the new one takes its name.
-			s.need += blocks(t.Size) - blocks(files[t.item].oldSize)
+			s.need += blocks(f.Size) - blocks(f.oldSize)
 		}
 	}
 	over := s.need > s.room
+	s.noRoom = s.noRoom || over
 	s.mu.Unlock()
 	if over {
 		s.pool.halt(stopNoRoom)
@@ -552,6 +600,9 @@ func (s *stream) needsFinish(d *Item) bool {
 	defer s.mu.Unlock()
 	if underFailedDir(d.Rel, s.dirErrs) != nil {
 		return false // not made: already reported
+	}
+	if d.Create && !s.made[d.Rel] && s.noRoom {
+		return false // not made: the run stopped for room first
 	}
 	return d.Create || d.Why != "" || s.work[d.Rel]
 }
@@ -587,6 +638,9 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 				s.dirErrs = append(s.dirErrs, fileErr(d.Rel, err, "cannot replace what the destination holds at this name"))
 				continue
 			}
+		}
+		if d.Create && s.noRoom {
+			continue // its files are listed as not copied
 		}
 		if d.Create {
 			s.wrote = true

@@ -48,14 +48,14 @@ func isSymlinkRefused(err error) bool { return errors.Is(err, windows.ERROR_PRIV
 
 // freeSpace says how many bytes dir's disk has free for this user; 4 KiB clusters are
 // assumed (NTFS's default), as asking for the cluster size needs the volume's root.
-func freeSpace(dir string) (free, block int64, ok bool) {
+func freeSpace(dir string) (free, size, block int64, ok bool) {
 	p, err := windows.UTF16PtrFromString(dir)
 	if err != nil {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	var avail, total, totalFree uint64
 	if windows.GetDiskFreeSpaceEx(p, &avail, &total, &totalFree) != nil {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
-	return int64(avail), 4096, true
+	return int64(avail), int64(total), 4096, true
 }
