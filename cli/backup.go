@@ -110,7 +110,11 @@ func runBackup(env *Env, args []string) int {
 		if n := rep.NotCopied(); n > 0 {
 			left = "; " + numfmt.Count(n, "file", "files") + " not copied"
 		}
-		fmt.Fprintf(env.Stderr, "proclab: the backup stopped early: %s%s. Run it again to resume.\n", rep.Stopped, left)
+		again := "Run it again to resume."
+		if rep.StoppedForRoom() {
+			again = "Run it again once there is room, to resume."
+		}
+		fmt.Fprintf(env.Stderr, "proclab: the backup stopped early: %s%s. %s\n", rep.Stopped, left, again)
 	}
 	for _, m := range []string{rep.FlushError, rep.ManifestError} {
 		if m != "" {
@@ -133,6 +137,9 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 		}
 		fmt.Fprintf(w, "%s: %s to copy (%s), %s unchanged, %s cannot be backed up.\n",
 			numfmt.Count(r.FilesTotal, "file", "files"), numfmt.Thousands(r.FilesPlanned), numfmt.Bytes(r.Plan.BytesToCopy), numfmt.Thousands(r.FilesSkipped), numfmt.Thousands(r.FilesFailed))
+		if r.NoRoom != "" {
+			fmt.Fprintf(w, "It would not fit: %s.\n", r.NoRoom)
+		}
 		return
 	}
 	rate := ""
@@ -144,15 +151,15 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 	}
 	switch {
 	case r.UpToDate():
-		fmt.Fprintf(w, "Already up to date: %s → %s, %s unchanged (checked in %.2f s).\n", r.Source, r.Destination,
-			numfmt.Count(r.FilesSkipped, "file", "files"), r.Seconds)
+		fmt.Fprintf(w, "Already up to date: %s → %s, %s unchanged (checked in %s).\n", r.Source, r.Destination,
+			numfmt.Count(r.FilesSkipped, "file", "files"), numfmt.Seconds(r.Seconds))
 	case r.Stopped != "":
 		// Not "backed up": the stop line on stderr says why and what to do.
-		fmt.Fprintf(w, "Backup %s → %s stopped after %.2f s: %s of %s files%s.\n", r.Source, r.Destination, r.Seconds,
-			r.Counts(), numfmt.Thousands(r.FilesTotal), rate)
+		fmt.Fprintf(w, "Backup %s → %s stopped after %s: %s of %s%s.\n", r.Source, r.Destination, numfmt.Seconds(r.Seconds),
+			r.Counts(), numfmt.Count(r.FilesTotal, "file", "files"), rate)
 	default:
-		fmt.Fprintf(w, "Backed up %s → %s in %.2f s: %s of %s files%s.\n", r.Source, r.Destination, r.Seconds, r.Counts(),
-			numfmt.Thousands(r.FilesTotal), rate)
+		fmt.Fprintf(w, "Backed up %s → %s in %s: %s of %s%s.\n", r.Source, r.Destination, numfmt.Seconds(r.Seconds), r.Counts(),
+			numfmt.Count(r.FilesTotal, "file", "files"), rate)
 	}
 	for _, n := range r.Notes() {
 		fmt.Fprintln(w, n)

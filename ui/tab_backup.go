@@ -600,28 +600,34 @@ func (v *backupView) finish(r *backup.Run) {
 	notCopied := rep.NotCopied()
 	switch {
 	case rep.DryRun:
-		v.status.SetText("Dry run done: nothing was written.")
+		if rep.NoRoom != "" {
+			v.status.SetText("Dry run done, nothing written. It would not fit: " + rep.NoRoom + ".")
+		} else {
+			v.status.SetText("Dry run done: nothing was written.")
+		}
 		fmt.Fprintf(&sb, "Dry run: %s of %s files would be copied (%s); %s unchanged; nothing written.",
 			numfmt.Thousands(rep.FilesPlanned), numfmt.Thousands(rep.FilesTotal), numfmt.Bytes(rep.Plan.BytesToCopy), numfmt.Thousands(rep.FilesSkipped))
 		setBar(v.bytesBar, 0, 0, numfmt.Bytes(rep.Plan.BytesToCopy)+" would be copied")
 		setBar(v.filesBar, 0, 0, numfmt.Thousands(rep.FilesPlanned)+" files would be copied")
 	case rep.UpToDate():
-		v.status.SetText(fmt.Sprintf("Already up to date: nothing to copy (checked in %.1f s).", rep.Seconds))
+		v.status.SetText(fmt.Sprintf("Already up to date: nothing to copy (checked in %s).", numfmt.Seconds(rep.Seconds)))
 		fmt.Fprintf(&sb, "Already up to date: all %s unchanged since the last backup.", numfmt.Count(rep.FilesSkipped, "file", "files"))
 		setBar(v.bytesBar, 0, 0, "nothing to copy")
 		setBar(v.filesBar, 0, 0, "nothing to copy")
 		v.workersHint.SetText("No worker process was started: there was nothing to copy.")
 	default:
 		switch {
+		case rep.Stopped != "" && rep.StoppedForRoom():
+			v.status.SetText(fmt.Sprintf("Stopped after %s: %s. Then back up again to resume.", numfmt.Seconds(rep.Seconds), rep.Stopped))
 		case rep.Stopped != "":
-			v.status.SetText(fmt.Sprintf("Stopped after %.1f s: %s. Back up again to resume.", rep.Seconds, rep.Stopped))
+			v.status.SetText(fmt.Sprintf("Stopped after %s: %s. Back up again to resume.", numfmt.Seconds(rep.Seconds), rep.Stopped))
 		case rep.FilesFailed > 0:
-			v.status.SetText(fmt.Sprintf("Done in %.1f s, but %s could not be backed up: see the report.", rep.Seconds,
+			v.status.SetText(fmt.Sprintf("Done in %s, but %s could not be backed up: see the report.", numfmt.Seconds(rep.Seconds),
 				numfmt.Count(rep.FilesFailed, "file", "files")))
 		default:
-			v.status.SetText(fmt.Sprintf("Done in %.1f s: every file is in place.", rep.Seconds))
+			v.status.SetText(fmt.Sprintf("Done in %s: every file is in place.", numfmt.Seconds(rep.Seconds)))
 		}
-		fmt.Fprintf(&sb, "%s of %s files · %s in %.1f s", rep.Counts(), numfmt.Thousands(rep.FilesTotal), numfmt.Bytes(rep.BytesCopied), rep.Seconds)
+		fmt.Fprintf(&sb, "%s of %s · %s in %s", rep.Counts(), numfmt.Count(rep.FilesTotal, "file", "files"), numfmt.Bytes(rep.BytesCopied), numfmt.Seconds(rep.Seconds))
 		if bps, ok := rep.AverageRate(); ok {
 			fmt.Fprintf(&sb, " (%s/s on average)", numfmt.Bytes(int64(bps)))
 		}
@@ -632,14 +638,16 @@ func (v *backupView) finish(r *backup.Run) {
 			bytesDone = rep.Plan.BytesToCopy // all in place (a link's planned size is not counted as copied bytes)
 		}
 		setBar(v.bytesBar, bytesDone, rep.Plan.BytesToCopy, numfmt.Bytes(rep.BytesCopied)+" of "+numfmt.Bytes(rep.Plan.BytesToCopy)+" copied")
-		setBar(v.filesBar, int64(rep.FilesCopied), int64(toCopy), numfmt.Thousands(rep.FilesCopied)+" of "+numfmt.Thousands(toCopy)+" files copied")
+		setBar(v.filesBar, int64(rep.FilesCopied), int64(toCopy), numfmt.Thousands(rep.FilesCopied)+" of "+numfmt.Count(toCopy, "file", "files")+" copied")
 	}
 	for _, n := range rep.Notes() {
 		sb.WriteString("\n" + n)
 	}
 	if rep.Stopped != "" {
 		fmt.Fprintf(&sb, "\nStopped early: %s.", rep.Stopped)
-		if notCopied > 0 {
+		if notCopied > 0 && rep.StoppedForRoom() {
+			fmt.Fprintf(&sb, " %s not started: make room, then back up again to resume them.", numfmt.Count(notCopied, "file was", "files were"))
+		} else if notCopied > 0 {
 			fmt.Fprintf(&sb, " %s not started: back up again to resume them.", numfmt.Count(notCopied, "file was", "files were"))
 		}
 	}

@@ -91,7 +91,7 @@ type killView struct {
 	table  *widget.Table
 	rows   []killRow
 	sel    map[string]bool // selected child IDs
-	sort   int             // column index; 0: running first, each part in start order
+	sort   int             // column index; 0: running first in start order, then the latest ended
 	fitted map[int]float32 // the fitted columns' widths now
 	desc   bool
 
@@ -263,7 +263,11 @@ func (v *killView) onTerminate() {
 		v.say("Select running children first: click their rows.")
 		return
 	}
-	v.say(fmt.Sprintf("Asked %d to stop; each is killed if still there after %s.", len(ids), grace))
+	if len(ids) == 1 {
+		v.say(fmt.Sprintf("Asked 1 to stop; it is killed if still there after %g s.", grace.Seconds()))
+	} else {
+		v.say(fmt.Sprintf("Asked %d to stop; each is killed if still there after %g s.", len(ids), grace.Seconds()))
+	}
 	go func() {
 		for _, id := range ids {
 			sup.Terminate(id, grace)
@@ -489,9 +493,12 @@ func (v *killView) refresh() {
 		}
 	}
 	if v.sort == 0 {
-		// What can still be acted on comes first; the ended keep their reasons below.
+		// What can still be acted on comes first, in start order; below, the ended, the
+		// latest first, so what was just stopped is in view with its reason.
 		slices.SortStableFunc(rows, func(a, b killRow) int {
 			switch ea, eb := a.info.State.Ended(), b.info.State.Ended(); {
+			case ea && eb:
+				return b.info.Ended.Compare(a.info.Ended)
 			case ea == eb:
 				return 0
 			case eb:

@@ -52,3 +52,12 @@ func Count(n int, one, many string) string {
 	}
 	return Thousands(n) + " " + many
 }
+
+// Seconds is a run's duration for people: "1.4 s", and "40 ms" below a second, where
+// "0.0 s" would say nothing took no time.
+func Seconds(s float64) string {
+	if s < 1 {
+		return fmt.Sprintf("%d ms", max(1, int(s*1000+0.5)))
+	}
+	return fmt.Sprintf("%.1f s", s)
+}

@@ -37,3 +37,11 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestSeconds(t *testing.T) {
+	for in, want := range map[float64]string{0: "1 ms", 0.0004: "1 ms", 0.0195: "20 ms", 0.999: "999 ms", 1: "1.0 s", 12.34: "12.3 s"} {
+		if got := Seconds(in); got != want {
+			t.Errorf("Seconds(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
