@@ -267,7 +267,8 @@ func (v *daemonsView) logView() fyne.CanvasObject {
 			show(formatEntry(v.entries[v.shown[id]]))
 		}
 	}
-	return container.NewBorder(container.NewVBox(bar, v.summary), v.detail, nil, nil, v.list)
+	return container.NewBorder(container.NewVBox(bar, v.summary), v.detail, nil, nil,
+		followed(v.list, func() bool { return v.follow }))
 }
 
 func levelImportance(l slog.Level) widget.Importance {

@@ -267,3 +267,32 @@ func TestQuitTerminatesChildrenAndKillsStragglers(t *testing.T) {
 	}
 	t.Fatal("the log does not record how the children stopped")
 }
+
+// With Follow on, the newest record stays in view when the list gets shorter (a panel
+// opened above it), not only when a record arrives.
+func TestLogFollowKeepsTheNewestRecordInViewWhenTheListShrinks(t *testing.T) {
+	env := newTestEnv(t)
+	var v *daemonsView
+	var w fyne.Window
+	onUI(env, func() {
+		var s Screen
+		v, s = newDaemonsView(env)
+		w = test.NewTempWindow(t, s.Content)
+		w.Resize(fyne.NewSize(900, 900))
+	})
+	for i := range 200 {
+		env.Log.Info("record", "n", i)
+	}
+	env.AppLog.Flush(context.Background())
+	onUI(env, func() {
+		v.pullLog() // Follow scrolls to the newest
+		tall := v.list.GetScrollOffset()
+		w.Resize(fyne.NewSize(900, 600))
+		got := v.list.GetScrollOffset()
+		v.list.ScrollToBottom()
+		want := v.list.GetScrollOffset()
+		if got != want || want <= tall {
+			t.Errorf("after shrinking, the log is scrolled to %v; its bottom is %v (%v in the taller window)", got, want, tall)
+		}
+	})
+}

@@ -254,3 +254,28 @@ func setColumns(t *widget.Table, cols []tableColumn) {
 		t.SetColumnWidth(i, c.width)
 	}
 }
+
+// followed keeps a list's newest row in view across resizes while follow says so: a list
+// that shrinks (a panel opened above it) keeps its scroll offset and hid the newest rows.
+func followed(l *widget.List, follow func() bool) fyne.CanvasObject {
+	return container.New(&followLayout{list: l, follow: follow}, l)
+}
+
+type followLayout struct {
+	list   *widget.List
+	follow func() bool
+	height float32
+}
+
+func (f *followLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+	if size.Height != f.height {
+		f.height = size.Height
+		if f.follow() {
+			f.list.ScrollToBottom()
+		}
+	}
+}
+
+func (f *followLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
