@@ -171,7 +171,7 @@ func newBackupView(env *Env) *backupView {
 	// An empty bar is drawn in the accent colour: the words keep it from reading as full.
 	v.bytesBar.TextFormatter = func() string { return "no backup yet" }
 	v.filesBar.TextFormatter = func() string { return "no backup yet" }
-	v.status = widget.NewLabel("Pick a source and a destination folder, then press Back up.")
+	v.status = widget.NewLabel(pickFoldersText)
 	v.status.Wrapping = fyne.TextWrapWord
 	v.workersHint = widget.NewLabel(workersHintText)
 	v.workersHint.Wrapping = fyne.TextWrapWord
@@ -349,10 +349,14 @@ func (v *backupView) launch(opt backup.Options) {
 	})
 }
 
-// folderChanged clears a finished run's report when a folder changes.
+const pickFoldersText = "Pick a source and a destination folder, then press Back up."
+
+// folderChanged clears a finished run's report when a folder changes, and says what is
+// still missing.
 func (v *backupView) folderChanged() {
 	v.mu.Lock()
 	done := v.run != nil && v.shown
+	idle := v.run == nil || done
 	if done {
 		v.run, v.lastDst = nil, ""
 	}
@@ -360,6 +364,19 @@ func (v *backupView) folderChanged() {
 	if done {
 		v.resetRun()
 		v.barsSay("no backup yet")
+	}
+	if !idle {
+		return // a run's own lines stay
+	}
+	// The line under the bars says what is missing, until both folders are there.
+	switch src, dst := strings.TrimSpace(v.src.Text), strings.TrimSpace(v.dst.Text); {
+	case src == "" && dst == "":
+		v.status.SetText(pickFoldersText)
+	case src == "":
+		v.status.SetText("Pick the folder to back up (Source), then press Back up.")
+	case dst == "":
+		v.status.SetText("Pick where the backup goes (Destination), then press Back up.")
+	default:
 		v.status.SetText("Press Back up to back up these folders.")
 	}
 }

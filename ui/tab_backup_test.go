@@ -26,17 +26,25 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 
 	v := newBackupView(env)
 	env.Window.SetContent(v.content)
-	test.Tap(v.srcPick)
-	next = dst
-	test.Tap(v.dstPick)
 	read := func(fn func()) {
 		v.uiMu.Lock()
 		defer v.uiMu.Unlock()
 		fn()
 	}
+	test.Tap(v.srcPick)
+	read(func() {
+		if !strings.Contains(v.status.Text, "Destination") {
+			t.Errorf("with a source picked the status says %q; want what is still missing", v.status.Text)
+		}
+	})
+	next = dst
+	test.Tap(v.dstPick)
 	read(func() {
 		if v.src.Text != src || v.dst.Text != dst {
 			t.Fatalf("form shows %q → %q after picking %q → %q", v.src.Text, v.dst.Text, src, dst)
+		}
+		if !strings.HasPrefix(v.status.Text, "Press Back up") {
+			t.Errorf("with both folders picked the status says %q", v.status.Text)
 		}
 	})
 	if got := env.App.Preferences().String(prefSrc); got != src {
