@@ -669,6 +669,15 @@ func TestTooLittleRoomStopsBeforeTheDiskIsFull(t *testing.T) {
 			if len(rep.Errors) != 31 {
 				t.Errorf("errors %v, want the 31 files not copied only", rep.Errors)
 			}
+			// The manifest says so too.
+			var m struct {
+				Stopped        string `json:"stopped"`
+				FilesNotCopied int    `json:"files_not_copied"`
+			}
+			b, _ := os.ReadFile(filepath.Join(dst, backup.MetaDir, "manifest.json"))
+			if err := json.Unmarshal(b, &m); err != nil || m.FilesNotCopied != 31 || m.Stopped != rep.Stopped {
+				t.Errorf("manifest: %+v (%v), want 31 not copied and why", m, err)
+			}
 			var after syscall.Statfs_t
 			if err := syscall.Statfs(mnt, &after); err != nil || before.Bfree-after.Bfree > 64<<10/uint64(after.Bsize) {
 				t.Fatalf("the run took %d blocks of the disk (%v); want only its report", before.Bfree-after.Bfree, err)

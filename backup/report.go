@@ -35,33 +35,35 @@ type FileRecord struct {
 
 // Report is what a run did.
 type Report struct {
-	RunID         string        `json:"run_id"`
-	Source        string        `json:"source"`
-	Destination   string        `json:"destination"`
-	Start         time.Time     `json:"start"`
-	End           time.Time     `json:"end"`
-	Seconds       float64       `json:"seconds"`
-	DryRun        bool          `json:"dry_run"`
-	Verify        bool          `json:"verify"`
-	Workers       int           `json:"workers"`
-	FilesTotal    int           `json:"files_total"`
-	FilesCopied   int           `json:"files_copied"`
-	FilesSkipped  int           `json:"files_skipped"`
-	FilesFailed   int           `json:"files_failed"`
-	FilesPlanned  int           `json:"files_planned"`            // to copy (dry run: would copy)
-	FilesRepaired int           `json:"files_repaired,omitempty"` // verify found the copy's bytes differed: copied again
-	Folders       int           `json:"folders"`
-	BytesCopied   int64         `json:"bytes_copied"`
-	Throughput    float64       `json:"bytes_per_second"`
-	Stopped       string        `json:"stopped,omitempty"` // why the run stopped early
-	NoRoom        string        `json:"no_room,omitempty"` // a dry run: why the backup would not fit
-	FlushError    string        `json:"flush_error,omitempty"`
-	Errors        []FileError   `json:"errors"`
-	WorkerDeaths  []WorkerDeath `json:"worker_deaths"`
-	Files         []FileRecord  `json:"-"` // in the manifest, streamed
-	Plan          *Plan         `json:"-"`
-	Manifest      string        `json:"-"`
-	ManifestError string        `json:"-"`
+	RunID        string    `json:"run_id"`
+	Source       string    `json:"source"`
+	Destination  string    `json:"destination"`
+	Start        time.Time `json:"start"`
+	End          time.Time `json:"end"`
+	Seconds      float64   `json:"seconds"`
+	DryRun       bool      `json:"dry_run"`
+	Verify       bool      `json:"verify"`
+	Workers      int       `json:"workers"`
+	FilesTotal   int       `json:"files_total"`
+	FilesCopied  int       `json:"files_copied"`
+	FilesSkipped int       `json:"files_skipped"`
+	FilesFailed  int       `json:"files_failed"`
+	// Of FilesFailed, the files a stopped run never reached: a rerun resumes them.
+	FilesNotCopied int           `json:"files_not_copied,omitempty"`
+	FilesPlanned   int           `json:"files_planned"`            // to copy (dry run: would copy)
+	FilesRepaired  int           `json:"files_repaired,omitempty"` // verify found the copy's bytes differed: copied again
+	Folders        int           `json:"folders"`
+	BytesCopied    int64         `json:"bytes_copied"`
+	Throughput     float64       `json:"bytes_per_second"`
+	Stopped        string        `json:"stopped,omitempty"` // why the run stopped early
+	NoRoom         string        `json:"no_room,omitempty"` // a dry run: why the backup would not fit
+	FlushError     string        `json:"flush_error,omitempty"`
+	Errors         []FileError   `json:"errors"`
+	WorkerDeaths   []WorkerDeath `json:"worker_deaths"`
+	Files          []FileRecord  `json:"-"` // in the manifest, streamed
+	Plan           *Plan         `json:"-"`
+	Manifest       string        `json:"-"`
+	ManifestError  string        `json:"-"`
 }
 
 func (r *Report) setEnd(t time.Time) {
@@ -172,7 +174,7 @@ func (r *Report) Summary() Summary {
 	}
 	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
 		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs,
-		Stopped: r.Stopped, FilesNotCopied: r.NotCopied()}
+		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied}
 	if r.DryRun {
 		sum.DryRun, sum.FilesPlanned, sum.NoRoom = true, r.FilesPlanned, r.NoRoom
 	}
@@ -242,6 +244,7 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 	for _, fe := range extra {
 		r.Errors = append(r.Errors, *fe)
 	}
+	r.FilesNotCopied = r.NotCopied()
 }
 
 // writeManifest writes DST/.proclab/manifest.json (this run, every file) under a
