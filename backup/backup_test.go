@@ -568,19 +568,30 @@ func TestVerifyComparesHashesAndRecopiesSilentCorruption(t *testing.T) {
 	sameTree(t, src, dst)
 }
 
-func TestFullDiskStopsCleanly(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs as a full disk")
-	}
+// thirtyFilesSource makes a source folder of 30 files of 100 KiB (2.9 MiB).
+func thirtyFilesSource(t *testing.T) string {
 	src := filepath.Join(t.TempDir(), "src")
 	for i := range 30 {
 		write(t, filepath.Join(src, fmt.Sprintf("f%02d.bin", i)), bytes.Repeat([]byte{byte(i)}, 100<<10), 0o644)
 	}
+	return src
+}
+
+// smallDisk mounts a tmpfs of mib MiB for the test: a disk that fills up.
+func smallDisk(t *testing.T, mib int) string {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs as a disk that fills up")
+	}
 	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a 4 MiB tmpfs: %v %s", err, out)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%dm", mib), "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a %d MiB tmpfs: %v %s", mib, err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	return mnt
+}
+
+func TestFullDiskStopsCleanly(t *testing.T) {
+	src, mnt := thirtyFilesSource(t), smallDisk(t, 4)
 	dst := filepath.Join(mnt, "dst")
 	// The 3 MiB fit when the run starts; then another program takes 2 MiB of the disk.
 	var filled sync.Once
@@ -616,13 +627,7 @@ func TestFullDiskStopsCleanly(t *testing.T) {
 }
 
 func TestTooLittleRoomStopsBeforeTheDiskIsFull(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs")
-	}
-	src := filepath.Join(t.TempDir(), "src")
-	for i := range 30 {
-		write(t, filepath.Join(src, fmt.Sprintf("f%02d.bin", i)), bytes.Repeat([]byte{byte(i)}, 100<<10), 0o644)
-	}
+	src := thirtyFilesSource(t)
 	write(t, filepath.Join(src, "sub", "deeper", "small.txt"), []byte("small"), 0o644)
 	for _, c := range []struct {
 		name        string
@@ -633,11 +638,7 @@ func TestTooLittleRoomStopsBeforeTheDiskIsFull(t *testing.T) {
 		{"disk smaller than the backup", 1, 0, []string{"disk is too small", "whole disk holds 1.0 MiB", "bigger disk"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			mnt := t.TempDir()
-			if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%dm", c.disk), "tmpfs", mnt).CombinedOutput(); err != nil {
-				t.Skipf("cannot mount a small tmpfs: %v %s", err, out)
-			}
-			t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+			mnt := smallDisk(t, c.disk)
 			write(t, filepath.Join(mnt, "other-program"), make([]byte, c.taken<<20), 0o644)
 			var before syscall.Statfs_t
 			syscall.Statfs(mnt, &before)
