@@ -421,6 +421,9 @@ func (v *killView) fitColumns() {
 				w = max(w, fyne.MeasureText(t, theme.TextSize(), style).Width+2*theme.InnerPadding()+theme.Padding())
 			}
 		}
+		if c == colReason {
+			w += theme.ScrollBarSize() // the last column: the scroll bar lies over its end
+		}
 		if w != v.fitted[c] {
 			v.fitted[c] = w
 			v.table.SetColumnWidth(c, w)
@@ -641,9 +644,9 @@ func uptimeText(d time.Duration) string {
 	case d < time.Minute:
 		return fmt.Sprintf("%d s", int(d.Seconds()))
 	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+		return fmt.Sprintf("%d m %02d s", int(d.Minutes()), int(d.Seconds())%60)
 	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	return fmt.Sprintf("%d h %02d m", int(d.Hours()), int(d.Minutes())%60)
 }
 
 func memText(b uint64) string {
