@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
@@ -116,6 +117,8 @@ type backupView struct {
 	failedDetail       *widget.Label // the clicked row in full
 	failedBox          *fyne.Container
 	report             *container.Split
+	panes              *fyne.Container // the workers' card and the report's, side by side
+	workersCard        *widget.Card
 
 	srcPick, dstPick *widget.Button
 
@@ -191,11 +194,14 @@ func newBackupView(env *Env) *backupView {
 			}
 		})
 	// Long reasons are cut at the list's width; a click shows one in full.
+	// Hidden until a click: in a small window the list needs the line's room.
 	failedDetail, showFailed := fullLine()
 	failedDetail.SetText("")
+	failedDetail.Hide()
 	v.failedList.OnSelected = func(i widget.ListItemID) {
 		if i >= 0 && i < len(v.failed) {
 			showFailed(v.failed[i].Path + ": " + v.failed[i].Msg)
+			failedDetail.Show()
 		}
 	}
 	v.failedDetail = failedDetail
@@ -215,7 +221,7 @@ func newBackupView(env *Env) *backupView {
 	)
 	top := container.NewVBox(form, options, buttons, bars, v.status)
 	// Bold labels like the form's: a card title would be the largest text in the window.
-	workersCard := widget.NewCard("", "", container.NewBorder(boldLabel("Worker processes"), nil, nil, nil,
+	v.workersCard = widget.NewCard("", "", container.NewBorder(boldLabel("Worker processes"), nil, nil, nil,
 		container.NewVScroll(v.workerBox)))
 	// The summary scrolls: its lines (notes, a dead worker each) must not raise the
 	// window's minimum height. The list of files shows only when there are some.
@@ -224,7 +230,8 @@ func newBackupView(env *Env) *backupView {
 	v.report = container.NewVSplit(container.NewVScroll(v.summary), v.failedBox)
 	v.report.Offset = 0.35
 	failedCard := widget.NewCard("", "", container.NewBorder(boldLabel("Report"), nil, nil, nil, v.report))
-	v.content = container.NewBorder(top, nil, nil, nil, container.NewGridWithColumns(2, workersCard, failedCard))
+	v.panes = container.NewGridWithColumns(2, v.workersCard, failedCard)
+	v.content = container.NewBorder(top, nil, nil, nil, v.panes)
 
 	// New folders make the last run's report someone else's: it goes.
 	v.src.OnChanged = func(string) { v.folderChanged() }
@@ -382,7 +389,24 @@ func (v *backupView) folderChanged() {
 }
 
 // resetRun clears what the last run left on screen: a new run starts from nothing.
+// reportAlone gives the report the whole width (a dry run starts no worker, and its
+// list of files wants the room), or puts the workers' card back beside it.
+func (v *backupView) reportAlone(alone bool) {
+	if alone == !v.workersCard.Visible() {
+		return
+	}
+	if alone {
+		v.workersCard.Hide()
+		v.panes.Layout = layout.NewGridLayoutWithColumns(1)
+	} else {
+		v.workersCard.Show()
+		v.panes.Layout = layout.NewGridLayoutWithColumns(2)
+	}
+	v.panes.Refresh()
+}
+
 func (v *backupView) resetRun() {
+	v.reportAlone(false)
 	v.barsSay("not started")
 	v.rows = map[int]*workerRow{}
 	v.workersHint.SetText(workersHintText)
@@ -392,6 +416,7 @@ func (v *backupView) resetRun() {
 	v.failed = nil
 	v.failedList.UnselectAll()
 	v.failedDetail.SetText("")
+	v.failedDetail.Hide()
 	v.showFailed()
 	v.openBtn.Disable()
 }
@@ -617,6 +642,7 @@ func (v *backupView) finish(r *backup.Run) {
 	notCopied := rep.NotCopied()
 	switch {
 	case rep.DryRun:
+		v.reportAlone(true)
 		if rep.NoRoom != "" {
 			v.status.SetText("Dry run done, nothing written. It would not fit: " + rep.NoRoom + ".")
 		} else {

@@ -114,11 +114,22 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dst, "new file.txt")); err == nil {
 		t.Fatal("the dry run copied the file")
 	}
+	read(func() {
+		// No worker ran: the report takes the whole width; the line under its list
+		// waits for a click.
+		if v.workersCard.Visible() || v.failedDetail.Visible() {
+			t.Errorf("after a dry run: workers' card shown %v, empty detail line shown %v", v.workersCard.Visible(), v.failedDetail.Visible())
+		}
+		v.failedList.Select(0)
+		if !v.failedDetail.Visible() || !strings.Contains(v.failedDetail.Text, "new file.txt") {
+			t.Errorf("a click on the listed file shows %q (shown %v)", v.failedDetail.Text, v.failedDetail.Visible())
+		}
+	})
 
 	// Another destination: the last run's report is not about it.
 	read(func() {
 		v.dst.SetText(dst + "-other")
-		if len(v.failed) != 0 || v.failedBox.Visible() || v.bytesBar.TextFormatter() != "no backup yet" || !v.openBtn.Disabled() {
+		if len(v.failed) != 0 || v.failedBox.Visible() || v.bytesBar.TextFormatter() != "no backup yet" || !v.openBtn.Disabled() || !v.workersCard.Visible() {
 			t.Errorf("after a new destination: %d listed, bars %q, Open enabled %v", len(v.failed), v.bytesBar.TextFormatter(), !v.openBtn.Disabled())
 		}
 	})
