@@ -288,6 +288,12 @@ func (v *backupView) start() {
 	v.status.SetText("Checking the folders…")
 	// Checking the folders touches the disk: off the main goroutine.
 	go func() {
+		// Bad input first: "back up into this folder?" must never be asked of the
+		// source itself, or of a folder around it.
+		if _, _, err := backup.CheckInput(src, dst); err != nil {
+			v.notStarted(err)
+			return
+		}
 		if n := foreignFiles(dst); n > 0 && !opt.DryRun && src != "" {
 			v.env.Do(func() { v.confirmForeign(opt, n) })
 			return
@@ -339,20 +345,29 @@ func (v *backupView) confirmForeign(opt backup.Options, n int) {
 // launch starts the engine (it checks the folders first: call it off the main goroutine).
 func (v *backupView) launch(opt backup.Options) {
 	r, err := backup.Start(context.Background(), opt)
+	if err != nil {
+		v.notStarted(err)
+		return
+	}
 	v.env.Do(func() {
 		v.uiMu.Lock()
 		defer v.uiMu.Unlock()
-		if err != nil {
-			v.runBtn.Enable()
-			v.barsSay("not started")
-			v.status.SetText("Cannot back up: " + err.Error())
-			return
-		}
 		v.mu.Lock()
 		v.run, v.shown, v.lastDst = r, false, r.Destination()
 		v.mu.Unlock()
 		v.cancelBtn.Enable()
 		v.refreshLocked()
+	})
+}
+
+// notStarted says why a run could not start; it runs off the main goroutine.
+func (v *backupView) notStarted(err error) {
+	v.env.Do(func() {
+		v.uiMu.Lock()
+		defer v.uiMu.Unlock()
+		v.runBtn.Enable()
+		v.barsSay("not started")
+		v.status.SetText("Cannot back up: " + err.Error())
 	})
 }
 

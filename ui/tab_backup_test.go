@@ -149,6 +149,26 @@ func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
 	if len(env.Sup.List()) != 0 {
 		t.Fatal("bad input started workers")
 	}
+
+	// The source as destination holds files and no backup, but it is refused, never
+	// offered as "back up into it".
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "mine.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v.uiMu.Lock()
+	v.src.SetText(src)
+	v.dst.SetText(src)
+	v.uiMu.Unlock()
+	test.Tap(v.runBtn)
+	eventually(t, "the same-folder message", func() (ok bool) {
+		v.uiMu.Lock()
+		defer v.uiMu.Unlock()
+		return strings.Contains(v.status.Text, "Cannot back up") && strings.Contains(v.status.Text, "source")
+	})
+	if o := env.Window.Canvas().Overlays().Top(); o != nil {
+		t.Fatal("a dialog opened for the source as destination")
+	}
 }
 
 // A typed "~" is the home folder and a relative path is refused (the app's working
