@@ -120,6 +120,14 @@ func TestBackupWithoutRoomSaysWhatToFreeInOneLine(t *testing.T) {
 		t.Fatalf("stderr:\n%s\nstdout:\n%s\nwant one stop line and a summary counting files not copied", stderr.String(), stdout.String())
 	}
 
+	// A dry run says so, and its exit code tells a script.
+	cmd = exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI=backup --dry-run "+src+" "+filepath.Join(mnt, "dry"))
+	dry, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(dry), "It would not fit: the destination disk is too small") {
+		t.Fatalf("dry run: %v, stdout %s; want exit 1 and why it would not fit", err, dry)
+	}
+
 	cmd = exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI=backup --json "+src+" "+filepath.Join(mnt, "dst2"))
 	out, _ := cmd.Output()

@@ -76,7 +76,7 @@ func (r *Report) setEnd(t time.Time) {
 
 // OK reports whether every file is in place (and verified, when asked).
 func (r *Report) OK() bool {
-	return len(r.Errors) == 0 && r.Stopped == "" && r.FlushError == "" && r.ManifestError == ""
+	return len(r.Errors) == 0 && r.Stopped == "" && r.NoRoom == "" && r.FlushError == "" && r.ManifestError == ""
 }
 
 // repairedWhy is a file's reason in the manifest when Verify found its old copy damaged.
@@ -121,6 +121,12 @@ func (r *Report) StoppedForRoom() bool {
 		}
 	}
 	return false
+}
+
+// TooSmall reports a run stopped, or a dry run that would not fit, because the whole
+// destination disk is smaller than the backup: making room there cannot help.
+func (r *Report) TooSmall() bool {
+	return strings.HasPrefix(r.Stopped, stopTooSmall) || strings.HasPrefix(r.NoRoom, stopTooSmall)
 }
 
 // UpToDate reports a finished run that found nothing to copy and nothing wrong.

@@ -31,7 +31,8 @@ func init() {
 func runBackup(env *Env, args []string) int {
 	fs := newFlags(env, backupUsage, "Copy what is new or changed in SRC into DST with worker processes; unchanged files\n"+
 		"are skipped, so running again resumes a stopped backup. Exit 0: every file in place;\n"+
-		"1: some files failed; 2: bad input (nothing written).")
+		"1: some files failed, or a dry run found the backup would not fit; 2: bad input\n"+
+		"(nothing written).")
 	workers := fs.Int("workers", backup.DefaultWorkers(), fmt.Sprintf("worker processes, 1 to %d", backup.MaxWorkers))
 	verify := fs.Bool("verify", false, "compare SHA-256 of every source file and its copy")
 	dry := fs.Bool("dry-run", false, "show what would be copied; write nothing")
@@ -111,7 +112,9 @@ func runBackup(env *Env, args []string) int {
 			left = "; " + numfmt.Count(n, "file", "files") + " not copied"
 		}
 		again := "Run it again to resume."
-		if rep.StoppedForRoom() {
+		if rep.TooSmall() {
+			again = "Run it again onto a bigger disk."
+		} else if rep.StoppedForRoom() {
 			again = "Run it again once there is room, to resume."
 		}
 		fmt.Fprintf(env.Stderr, "proclab: the backup stopped early: %s%s. %s\n", rep.Stopped, left, again)
@@ -157,6 +160,10 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 		// Not "backed up": the stop line on stderr says why and what to do.
 		fmt.Fprintf(w, "Backup %s → %s stopped after %s: %s of %s%s.\n", r.Source, r.Destination, numfmt.Seconds(r.Seconds),
 			r.Counts(), numfmt.Count(r.FilesTotal, "file", "files"), rate)
+	case r.FilesFailed > 0:
+		// Not "backed up" either: the failures were printed above, each with what to do.
+		fmt.Fprintf(w, "Backup %s → %s finished in %s with %s: %s of %s%s.\n", r.Source, r.Destination, numfmt.Seconds(r.Seconds),
+			numfmt.Count(r.FilesFailed, "failure", "failures"), r.Counts(), numfmt.Count(r.FilesTotal, "file", "files"), rate)
 	default:
 		fmt.Fprintf(w, "Backed up %s → %s in %s: %s of %s%s.\n", r.Source, r.Destination, numfmt.Seconds(r.Seconds), r.Counts(),
 			numfmt.Count(r.FilesTotal, "file", "files"), rate)

@@ -658,15 +658,15 @@ func (v *backupView) finish(r *backup.Run) {
 	switch {
 	case rep.DryRun:
 		v.reportAlone(true)
+		v.status.SetText("Dry run done: nothing was written.")
+		fmt.Fprintf(&sb, "Dry run: %s of %s would be copied (%s); %s unchanged; nothing written.",
+			numfmt.Thousands(rep.FilesPlanned), numfmt.Count(rep.FilesTotal, "file", "files"), numfmt.Bytes(rep.Plan.BytesToCopy), numfmt.Thousands(rep.FilesSkipped))
 		if rep.NoRoom != "" {
-			v.status.SetText("Dry run done, nothing written. It would not fit: " + rep.NoRoom + ".")
-		} else {
-			v.status.SetText("Dry run done: nothing was written.")
+			v.status.SetText("Dry run done, nothing written: the backup would not fit there (see the report).")
+			fmt.Fprintf(&sb, "\nIt would not fit: %s.", rep.NoRoom)
 		}
-		fmt.Fprintf(&sb, "Dry run: %s of %s files would be copied (%s); %s unchanged; nothing written.",
-			numfmt.Thousands(rep.FilesPlanned), numfmt.Thousands(rep.FilesTotal), numfmt.Bytes(rep.Plan.BytesToCopy), numfmt.Thousands(rep.FilesSkipped))
 		setBar(v.bytesBar, 0, 0, numfmt.Bytes(rep.Plan.BytesToCopy)+" would be copied")
-		setBar(v.filesBar, 0, 0, numfmt.Thousands(rep.FilesPlanned)+" files would be copied")
+		setBar(v.filesBar, 0, 0, numfmt.Count(rep.FilesPlanned, "file", "files")+" would be copied")
 	case rep.UpToDate():
 		v.status.SetText(fmt.Sprintf("Already up to date: nothing to copy (checked in %s).", numfmt.Seconds(rep.Seconds)))
 		fmt.Fprintf(&sb, "Already up to date: all %s unchanged since the last backup.", numfmt.Count(rep.FilesSkipped, "file", "files"))
@@ -675,6 +675,8 @@ func (v *backupView) finish(r *backup.Run) {
 		v.workersHint.SetText("No worker process was started: there was nothing to copy.")
 	default:
 		switch {
+		case rep.Stopped != "" && rep.TooSmall():
+			v.status.SetText(fmt.Sprintf("Stopped after %s: %s.", numfmt.Seconds(rep.Seconds), rep.Stopped))
 		case rep.Stopped != "" && rep.StoppedForRoom():
 			v.status.SetText(fmt.Sprintf("Stopped after %s: %s. Then back up again to resume.", numfmt.Seconds(rep.Seconds), rep.Stopped))
 		case rep.Stopped != "":
@@ -703,7 +705,9 @@ func (v *backupView) finish(r *backup.Run) {
 	}
 	if rep.Stopped != "" {
 		fmt.Fprintf(&sb, "\nStopped early: %s.", rep.Stopped)
-		if notCopied > 0 && rep.StoppedForRoom() {
+		if notCopied > 0 && rep.TooSmall() {
+			fmt.Fprintf(&sb, " %s not started.", numfmt.Count(notCopied, "file was", "files were"))
+		} else if notCopied > 0 && rep.StoppedForRoom() {
 			fmt.Fprintf(&sb, " %s not started: make room, then back up again to resume them.", numfmt.Count(notCopied, "file was", "files were"))
 		} else if notCopied > 0 {
 			fmt.Fprintf(&sb, " %s not started: back up again to resume them.", numfmt.Count(notCopied, "file was", "files were"))
