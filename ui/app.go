@@ -46,6 +46,7 @@ func Run(o Options) {
 		w.SetContent(Build(env, o.Tab))
 	}
 	w.SetMainMenu(mainMenu(env))
+	keepCanvasKnown(env, w)
 	w.Resize(fyne.NewSize(1100, 760))
 	w.SetCloseIntercept(func() { env.askQuit("window closed") })
 	w.Canvas().AddShortcut(ctrlQ, func(fyne.Shortcut) { env.askQuit("Ctrl+Q") })
