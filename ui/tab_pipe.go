@@ -82,6 +82,7 @@ func newPipeView(env *Env) *pipeView {
 	v.ping = widget.NewButton("Ping-pong", v.onPing)
 	v.peerState = widget.NewLabel("No peer yet: sending a command starts one.")
 	v.pingResult = widget.NewLabel("Round trips: not measured yet.")
+	v.pingResult.Wrapping = fyne.TextWrapWord // a failure's reason must not widen the window
 
 	v.list = widget.NewList(
 		func() int { return len(v.rows) },
@@ -192,7 +193,7 @@ func (v *pipeView) tick() {
 	switch {
 	case p == nil:
 	case isDone(p.Done()):
-		v.showPeerState(widget.DangerImportance, fmt.Sprintf("Peer PID %d %s. Start a new peer to go on.", p.PID(), p.Child().Info().Reason))
+		v.showPeerState(widget.DangerImportance, fmt.Sprintf("Peer PID %d %s. The next command starts a new peer.", p.PID(), p.Child().Info().Reason))
 		v.kill.Disable()
 	default:
 		v.showPeerState(widget.SuccessImportance, fmt.Sprintf("Peer PID %d running, %s waiting", p.PID(), numfmt.Count(p.Pending(), "request", "requests")))
@@ -216,6 +217,9 @@ func (v *pipeView) withPeer(fn func(p *pipe.Peer)) {
 		v.mu.Lock()
 		p := v.peer
 		v.mu.Unlock()
+		if p != nil && isDone(p.Done()) {
+			p = nil // as at the start: a command starts a peer when there is none alive
+		}
 		if p == nil {
 			var err error
 			if p, err = v.startPeer(); err != nil {
@@ -296,7 +300,7 @@ func (v *pipeView) sendCmd(cmd string) {
 		v.later(func() {
 			if err != nil {
 				if errors.Is(err, pipe.ErrPeerGone) {
-					err = fmt.Errorf("not sent: peer PID %d has ended; press Start new peer to go on", pid)
+					err = fmt.Errorf("not sent: peer PID %d had just ended; send it again to start a new peer", pid)
 				}
 				v.rows = append(v.rows, pipeRow{peer: pid, cmd: cmd, done: true, err: true, reply: err.Error()})
 				return

@@ -59,16 +59,16 @@ func TestPipeTabConversationCrashAndNewPeer(t *testing.T) {
 	eventually(t, "the peer state to say it crashed", func() bool {
 		var s string
 		v.look(func() { s = v.peerState.Text })
-		return strings.Contains(s, "crashed") && strings.Contains(s, "Start a new peer")
+		return strings.Contains(s, "crashed") && strings.Contains(s, "next command starts a new peer")
 	})
-	v.sendText("square 4") // to the dead peer: not sent, and it says what to do
-	if r := v.waitReply(t, "square 4"); !r.err || r.id != 0 || !strings.Contains(r.reply, "not sent") ||
-		!strings.Contains(r.reply, "Start new peer") || strings.Contains(r.sent(), "#") {
-		t.Fatalf("square 4 to a dead peer → %+v (%q)", r, r.sent())
+	dead := v.current().PID()
+	v.sendText("square 4") // as at the start: a command starts a peer when none is alive
+	if r := v.waitReply(t, "square 4"); r.err || !strings.Contains(r.reply, "16") || r.peer == dead {
+		t.Fatalf("square 4 after the crash → %+v, want 16 from a new peer", r)
 	}
 	v.look(func() {
 		v.list.Select(len(v.rows) - 1)
-		if !strings.HasPrefix(v.detail.Text, "→ square 4  ←  not sent: peer PID") {
+		if !strings.HasPrefix(v.detail.Text, "→ #1  square 4  ←") {
 			t.Errorf("the selected row in full: %q", v.detail.Text)
 		}
 	})

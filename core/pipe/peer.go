@@ -208,7 +208,7 @@ func (p *Peer) Done() <-chan struct{} { return p.child.Done() }
 func (p *Peer) watch() {
 	<-p.child.Done()
 	info := p.child.Info()
-	err := fmt.Errorf("%w: the peer (PID %d) %s before answering; start a new peer", ErrPeerGone, info.PID, info.Reason)
+	err := fmt.Errorf("%w: the peer (PID %d) ended before answering (%s); start a new peer", ErrPeerGone, info.PID, info.Reason)
 	p.mu.Lock()
 	p.gone = err
 	calls := p.pending
