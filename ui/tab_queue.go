@@ -303,8 +303,12 @@ func (v *queueView) tick() {
 			v.status.SetText("The run failed: " + r.Err.Error())
 		} else {
 			v.status.Importance = widget.SuccessImportance
-			v.status.SetText(fmt.Sprintf("Done in %s: %s produced, %s consumed, every (producer, sequence number) exactly once; %s redelivered after a consumer died.",
-				r.Elapsed.Round(time.Millisecond), numfmt.Thousands(r.Produced), numfmt.Thousands(r.Consumed), numfmt.Thousands(r.Redelivered)))
+			redelivered := "."
+			if r.Redelivered > 0 {
+				redelivered = fmt.Sprintf("; %s redelivered after a consumer died.", numfmt.Thousands(r.Redelivered))
+			}
+			v.status.SetText(fmt.Sprintf("Done in %s: %s produced, %s consumed, every (producer, sequence number) exactly once%s",
+				r.Elapsed.Round(time.Millisecond), numfmt.Thousands(r.Produced), numfmt.Thousands(r.Consumed), redelivered))
 		}
 	default:
 	}
@@ -398,10 +402,6 @@ func roundDur(d time.Duration) string {
 	switch {
 	case d == 0:
 		return "–"
-	case d < time.Millisecond:
-		return d.Round(time.Microsecond).String()
-	case d < time.Second:
-		return d.Round(100 * time.Microsecond).String()
 	}
-	return d.Round(10 * time.Millisecond).String()
+	return numfmt.Duration(d)
 }

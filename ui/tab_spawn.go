@@ -330,7 +330,7 @@ func (v *spawnView) clearResults() {
 
 func (v *spawnView) showError(err error) {
 	if errors.Is(err, context.Canceled) {
-		v.phase.SetText("Cancelled: every worker was killed at once.")
+		v.phase.SetText("Cancelled: every worker process was killed at once (goroutines are told to stop).")
 	} else {
 		v.phase.SetText("The run failed: " + err.Error())
 	}
@@ -496,18 +496,10 @@ func shortNum(n int64) string {
 }
 
 func secs(d time.Duration) string {
-	if d < time.Second {
-		return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
-	}
-	return fmt.Sprintf("%.2f s", d.Seconds())
+	return numfmt.Duration(d)
 }
 
-func msText(d time.Duration) string {
-	if d < time.Millisecond {
-		return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond))
-	}
-	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-}
+func msText(d time.Duration) string { return numfmt.Duration(d) }
 
 // speedupChart draws speedup against worker count with canvas lines: processes,
 // goroutines, and the ideal (linear up to the CPU count, flat after).

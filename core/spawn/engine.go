@@ -496,4 +496,4 @@ func (e *Engine) Sweep(ctx context.Context, t *Task, size int64, most int, compa
 	return points, nil
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+func ms(d time.Duration) string { return numfmt.Duration(d) }

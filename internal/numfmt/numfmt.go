@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Thousands writes n with comma separators: 1234567 → 1,234,567. Any signed integer
@@ -60,4 +61,18 @@ func Seconds(s float64) string {
 		return fmt.Sprintf("%d ms", max(1, int(s*1000+0.5)))
 	}
 	return fmt.Sprintf("%.1f s", s)
+}
+
+// Duration is a short time for people, in one style across the app: "420 µs",
+// "2.15 ms", "533.2 ms", "2.02 s" (Go's own "533.2ms" and "2.02s" differ from "3 s").
+func Duration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%d µs", d.Round(time.Microsecond)/time.Microsecond)
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
 }

@@ -3,6 +3,7 @@ package numfmt
 import (
 	"math"
 	"testing"
+	"time"
 )
 
 func TestThousands(t *testing.T) {
@@ -42,6 +43,15 @@ func TestSeconds(t *testing.T) {
 	for in, want := range map[float64]string{0: "1 ms", 0.0004: "1 ms", 0.0195: "20 ms", 0.999: "999 ms", 1: "1.0 s", 12.34: "12.3 s"} {
 		if got := Seconds(in); got != want {
 			t.Errorf("Seconds(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for in, want := range map[time.Duration]string{0: "0 µs", 420 * time.Microsecond: "420 µs", 2150 * time.Microsecond: "2.15 ms",
+		533200 * time.Microsecond: "533.2 ms", 2020 * time.Millisecond: "2.02 s"} {
+		if got := Duration(in); got != want {
+			t.Errorf("Duration(%v) = %q, want %q", in, got, want)
 		}
 	}
 }
