@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"dev.proclab/core"
+	"dev.proclab/internal/numfmt"
 	"dev.proclab/ipc"
 )
 
@@ -390,8 +391,8 @@ func (p *pool) watch(w *pworker) {
 	if died {
 		d := WorkerDeath{PID: info.PID, Worker: w.slot, Label: info.Label, Reason: info.Reason, Retried: retried}
 		p.r.addDeath(d)
-		msg := fmt.Sprintf("%s (PID %d) ended: %s; %d unfinished file(s) requeued", info.Label, info.PID, info.Reason, len(retried))
-		p.r.log().Warn("backup worker died", "run_id", p.r.id, "pid", info.PID, "msg", msg)
+		msg := fmt.Sprintf("%s (PID %d) ended: %s; %s", info.Label, info.PID, info.Reason, numfmt.Count(len(retried), "unfinished file requeued", "unfinished files requeued"))
+		p.r.log().Warn("backup worker died", "run_id", p.r.id, "pid", info.PID, "detail", msg)
 		p.r.emit(Event{Kind: EvWorkerDied, PID: info.PID, Worker: w.slot, Msg: msg})
 	} else {
 		p.r.emit(Event{Kind: EvWorkerEnded, PID: info.PID, Worker: w.slot, Msg: fmt.Sprintf("%s (PID %d) finished: %d files, %.3f s of CPU", info.Label, info.PID, files, info.CPU.Seconds())})

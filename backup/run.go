@@ -173,7 +173,7 @@ func Start(ctx context.Context, o Options) (*Run, error) {
 	r := &Run{opt: o, id: id, tag: id[:8], src: src, dst: dst, done: make(chan struct{}), start: time.Now()}
 	r.ctx, r.cancel = context.WithCancelCause(ctx)
 	r.phase.Store(PhasePlanning)
-	r.log().Info("backup started", "run_id", id, "src", src, "dst", dst, "workers", o.Workers,
+	r.log().Info("backup started", "run_id", id, "source", src, "destination", dst, "workers", o.Workers,
 		"verify", o.Verify, "dry_run", o.DryRun)
 	go r.run()
 	return r, nil
