@@ -514,7 +514,9 @@ func (v *backupView) generateDemo() {
 			// sample files into someone's backup.
 			v.src.SetText(src)
 			v.dst.SetText(demoDir("demo-backup"))
-			v.status.SetText("Demo source ready: 1,500 files, 96 MiB, to back up into the demo destination. Press Back up.")
+			v.folderChanged() // the same paths as last time change no text: clear the last run all the same
+			// 1,503 files to back up: the samples, a link and its file, and the marker.
+			v.status.SetText("Demo source ready: 1,500 sample files (96 MiB), a link and its file, and the demo's marker; it backs up into the demo destination. Press Back up.")
 		})
 	}()
 }

@@ -140,7 +140,8 @@ func newPipeView(env *Env) *pipeView {
 			show(v.rows[i].full())
 		}
 	}
-	v.content = container.NewBorder(top, v.detail, nil, nil, v.list)
+	// The list always shows its newest row (each update scrolls there), after a resize too.
+	v.content = container.NewBorder(top, v.detail, nil, nil, followed(v.list, func() bool { return true }))
 	env.Every(100*time.Millisecond, v.tick)
 	env.OnQuit(func() {
 		if p := v.current(); p != nil {

@@ -166,7 +166,7 @@ func newQueueView(env *Env) *queueView {
 		container.NewGridWithColumns(3, v.start, v.stop, v.kill),
 		v.depth, counters, v.status)
 	messages := container.NewBorder(container.NewBorder(nil, nil, nil, v.follow, boldLabel("Latest messages")),
-		detail, nil, nil, v.list)
+		detail, nil, nil, followed(v.list, func() bool { return v.follow.Checked }))
 	procs := container.NewVScroll(container.NewVBox(boldLabel("Processes"), v.workers, v.notes))
 	right := container.NewVSplit(messages, procs)
 	right.Offset = 0.62
