@@ -578,20 +578,25 @@ func thirtyFilesSource(t *testing.T) string {
 }
 
 // smallDisk mounts a tmpfs of mib MiB for the test: a disk that fills up.
-func smallDisk(t *testing.T, mib int) string {
+// With inodes > 0 it holds at most that many files and folders.
+func smallDisk(t *testing.T, mib, inodes int) string {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount a small tmpfs as a disk that fills up")
 	}
 	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%dm", mib), "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a %d MiB tmpfs: %v %s", mib, err, out)
+	opt := fmt.Sprintf("size=%dm", mib)
+	if inodes > 0 {
+		opt += fmt.Sprintf(",nr_inodes=%d", inodes)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opt, "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs (%s): %v %s", opt, err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
 	return mnt
 }
 
 func TestFullDiskStopsCleanly(t *testing.T) {
-	src, mnt := thirtyFilesSource(t), smallDisk(t, 4)
+	src, mnt := thirtyFilesSource(t), smallDisk(t, 4, 0)
 	dst := filepath.Join(mnt, "dst")
 	// The 3 MiB fit when the run starts; then another program takes 2 MiB of the disk.
 	var filled sync.Once
@@ -626,20 +631,49 @@ func TestFullDiskStopsCleanly(t *testing.T) {
 	}
 }
 
+// A disk whose file slots (inodes) run out mid-run, with bytes to spare, stops the run
+// with that said: "free at least N MiB" would not help.
+func TestFullFileTableStopsCleanlyAndSaysSo(t *testing.T) {
+	src, mnt := thirtyFilesSource(t), smallDisk(t, 8, 60)
+	var filled sync.Once
+	rep := run(t, backup.Options{Src: src, Dst: filepath.Join(mnt, "dst"), Workers: 2, OnEvent: func(e backup.Event) {
+		if e.Kind == backup.EvWorkerStarted {
+			filled.Do(func() {
+				for i := range 60 {
+					os.WriteFile(filepath.Join(mnt, fmt.Sprintf("other-%d", i)), nil, 0o644)
+				}
+			})
+		}
+	}})
+	if !strings.Contains(rep.Stopped, "no room for more files") || !strings.Contains(rep.Stopped, "delete files there") {
+		t.Fatalf("stopped %q, want the file slots named", rep.Stopped)
+	}
+	noTemps(t, filepath.Join(mnt, "dst"))
+}
+
 func TestTooLittleRoomStopsBeforeTheDiskIsFull(t *testing.T) {
 	src := thirtyFilesSource(t)
 	write(t, filepath.Join(src, "sub", "deeper", "small.txt"), []byte("small"), 0o644)
+	// 31 files and 2 folders to make.
 	for _, c := range []struct {
 		name        string
 		disk, taken int // MiB
+		inodes      int // the disk's file slots; other files take half
 		want        []string
 	}{
-		{"disk with too little free", 4, 2, []string{"too little free space", "needs 2.9 MiB there", "free at least 9"}},
-		{"disk smaller than the backup", 1, 0, []string{"disk is too small", "whole disk holds 1.0 MiB", "bigger disk"}},
+		{"disk with too little free", 4, 2, 0, []string{"too little free space", "needs 2.9 MiB there", "free at least 9"}},
+		{"disk smaller than the backup", 1, 0, 0, []string{"disk is too small", "whole disk holds 1.0 MiB", "bigger disk"}},
+		{"disk with too few free file slots", 8, 0, 60, []string{"too little free space", "new files and folders and the disk", "delete at least"}},
+		{"disk with too few file slots", 8, 0, 30, []string{"disk is too small", "30 file slots", "another disk"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			mnt := smallDisk(t, c.disk)
+			mnt := smallDisk(t, c.disk, c.inodes)
 			write(t, filepath.Join(mnt, "other-program"), make([]byte, c.taken<<20), 0o644)
+			if c.inodes > 30 {
+				for i := range c.inodes / 2 {
+					write(t, filepath.Join(mnt, "other", fmt.Sprint(i)), nil, 0o644)
+				}
+			}
 			var before syscall.Statfs_t
 			syscall.Statfs(mnt, &before)
 			dst := filepath.Join(mnt, "dst")

@@ -348,9 +348,9 @@ func (r *Run) execute() (*Report, error) {
 		rep.Plan = plan
 		// The nearest folder that exists is on the disk the backup would go to.
 		for d := r.dst; ; d = filepath.Dir(d) {
-			if free, disk, block, ok := freeSpace(d); ok {
-				if need := planNeeds(plan, block); need > free {
-					rep.NoRoom = noRoom(need, free, disk, "is")
+			if sp, ok := diskSpace(d); ok {
+				if need, files := planNeeds(plan, sp.block); sp.short(need, files) {
+					rep.NoRoom = noRoom(need, files, sp, false)
 				}
 				break
 			}
@@ -380,7 +380,7 @@ func (r *Run) execute() (*Report, error) {
 	r.poolPtr.Store(p)
 	s := &stream{r: r, pool: p, work: map[string]bool{}, preFailed: map[string]*FileError{},
 		made: map[string]bool{}, plainParent: map[string]bool{".": !handsDownGroup(r.dst)}}
-	s.room, s.disk, s.block, s.roomKnown = freeSpace(r.dst)
+	s.sp, s.spKnown = diskSpace(r.dst)
 	s.fin = newDirFinisher(r.finishDir, s.needsFinish)
 	p.onFinal = s.fin.fileDone
 	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, s.onDir)
@@ -404,7 +404,7 @@ func (r *Run) execute() (*Report, error) {
 
 	p.mu.Lock()
 	tasks, results, stopped := p.tasks, p.out, p.stop
-	if stopped == stopNoRoom && s.need > s.disk {
+	if stopped == stopNoRoom && s.sp.tooSmall(s.need, s.needFiles) {
 		stopped = stopTooSmall // what each file not copied says too
 	}
 	complete := !planCut
@@ -424,7 +424,12 @@ func (r *Run) execute() (*Report, error) {
 		stopped = ""
 	}
 	if stopped == stopNoRoom || stopped == stopTooSmall {
-		stopped = noRoom(s.need, s.room, s.disk, "was")
+		stopped = noRoom(s.need, s.needFiles, s.sp, true)
+	}
+	if sp, ok := diskSpace(r.dst); stopped == stopDiskFull && ok && sp.files > 0 && sp.filesFree == 0 {
+		// Bytes may be free: what ran out is the disk's table of files.
+		stopped = fmt.Sprintf("%s: it has no room for more files (all %s of its file slots, inodes, are used); "+
+			"delete files there, or back up to another disk", stopDiskFull, numfmt.Thousands(sp.files))
 	}
 	if stopped == stopDiskFull {
 		// Running again only resumes once there is room: say how much.
@@ -503,14 +508,14 @@ type stream struct {
 	metaErrs  []*FileError
 	preFailed map[string]*FileError
 	wrote     bool
-	// What the destination had free when the run started (room, of a disk of disk
-	// bytes, in blocks of block bytes), and what the plan so far takes of it.
-	room, disk, block int64
-	roomKnown         bool
-	need              int64
-	noRoom            bool // need passed room: no more folders are made
-	stopWB            func()
-	fin               *dirFinisher
+	// What the destination had free when the run started, and what the plan so far
+	// takes of it: bytes and new files and folders.
+	sp              space
+	spKnown         bool
+	need, needFiles int64
+	noRoom          bool // the need passed what was free: no more folders are made
+	stopWB          func()
+	fin             *dirFinisher
 	// Folders this run made (with dirMode: writable by us), and folders whose new
 	// subfolders get our group and no set-group-ID bit from them.
 	made        map[string]bool
@@ -534,34 +539,72 @@ func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 	}
 }
 
-// noRoom says why a backup needing need bytes does not fit where free of disk bytes
-// are (or were) free, and what to do.
-func noRoom(need, free, disk int64, is string) string {
-	// Files take whole blocks: the need is more than their sizes add up to.
-	needs := numfmt.Bytes(need) + " there (files in whole disk blocks, and folders)"
-	if need > disk {
-		return fmt.Sprintf("%s: it needs %s and the whole disk holds %s; back up to a bigger disk",
-			stopTooSmall, needs, numfmt.Bytes(disk))
-	}
-	return fmt.Sprintf("%s: it needs %s and %s %s free; free at least %s there, or back up to a bigger disk",
-		stopNoRoom, needs, numfmt.Bytes(free), is, numfmt.Bytes(need-free))
+// space is what a destination disk holds and has free: bytes, in blocks of block
+// bytes, and file slots (inodes; files 0: the file system sets no such limit).
+type space struct {
+	free, size, block int64
+	files, filesFree  int64
 }
 
-// planNeeds is what a plan's new files and folders take on a disk of block-byte blocks.
-func planNeeds(p *Plan, block int64) int64 {
+// filesSpare are file slots left for the manifest and what else the run writes.
+const filesSpare = 4
+
+// short reports that need bytes in files new files and folders do not fit in what is free.
+func (sp space) short(need, files int64) bool {
+	return need > sp.free || sp.files > 0 && files > sp.filesFree-filesSpare
+}
+
+// tooSmall reports that they would not fit even on the empty disk.
+func (sp space) tooSmall(need, files int64) bool {
+	return need > sp.size || sp.files > 0 && files > sp.files-filesSpare
+}
+
+// noRoom says why a backup needing need bytes and files new files and folders does not
+// fit where sp is free (was, for a run that stopped), and what to do.
+func noRoom(need, files int64, sp space, past bool) string {
+	is, has := "is", "has"
+	if past {
+		is, has = "was", "had"
+	}
+	// Files take whole blocks: the need is more than their sizes add up to.
+	needs := numfmt.Bytes(need) + " there (files in whole disk blocks, and folders)"
+	makes := numfmt.Count(int(files), "new file or folder", "new files and folders")
+	switch {
+	case need > sp.size:
+		return fmt.Sprintf("%s: it needs %s and the whole disk holds %s; back up to a bigger disk",
+			stopTooSmall, needs, numfmt.Bytes(sp.size))
+	case sp.files > 0 && files > sp.files-filesSpare:
+		return fmt.Sprintf("%s: it makes %s and the whole disk has %s file slots (inodes); back up to another disk",
+			stopTooSmall, makes, numfmt.Thousands(sp.files))
+	case need > sp.free:
+		return fmt.Sprintf("%s: it needs %s and %s %s free; free at least %s there, or back up to a bigger disk",
+			stopNoRoom, needs, numfmt.Bytes(sp.free), is, numfmt.Bytes(need-sp.free))
+	}
+	return fmt.Sprintf("%s: it makes %s and the disk %s room for %s more (inodes); delete at least %s files there, or back up to another disk",
+		stopNoRoom, makes, has, numfmt.Thousands(max(sp.filesFree-filesSpare, 0)),
+		numfmt.Thousands(files-sp.filesFree+filesSpare))
+}
+
+// planNeeds is what a plan's new files and folders take on a disk of block-byte blocks,
+// and how many there are.
+func planNeeds(p *Plan, block int64) (need, files int64) {
 	blocks := func(n int64) int64 { return (n + block - 1) / block * block }
-	var need int64
 	for i := range p.Dirs {
 		if p.Dirs[i].Create {
 			need += block
+			files++
 		}
 	}
 	for i := range p.Files {
-		if f := &p.Files[i]; f.Op == OpCopy && f.Kind == KindFile {
+		f := &p.Files[i]
+		if f.Op == OpCopy && f.Kind == KindFile {
 			need += blocks(f.Size) - blocks(f.oldSize)
 		}
+		if f.Op == OpCopy && f.Why == "new" {
+			files++
+		}
 	}
-	return need
+	return need, files
 }
 
 // countRoom adds what a folder's new subfolders and copies take on the destination, and
@@ -569,23 +612,28 @@ func planNeeds(p *Plan, block int64) int64 {
 // the first failed write, leaves the disk some room (other programs need it too);
 // what was copied stays, and the report says how much to free.
 func (s *stream) countRoom(dirs, files []Item) {
-	if !s.roomKnown {
+	if !s.spKnown {
 		return
 	}
-	blocks := func(n int64) int64 { return (n + s.block - 1) / s.block * s.block }
+	blocks := func(n int64) int64 { return (n + s.sp.block - 1) / s.sp.block * s.sp.block }
 	s.mu.Lock()
 	for i := range dirs {
 		if dirs[i].Create {
-			s.need += s.block
+			s.need += s.sp.block
+			s.needFiles++
 		}
 	}
 	for i := range files {
-		if f := &files[i]; f.Op == OpCopy && f.Kind == KindFile {
+		f := &files[i]
+		if f.Op == OpCopy && f.Kind == KindFile {
 			// A changed file's old copy is freed when the new one takes its name.
 			s.need += blocks(f.Size) - blocks(f.oldSize)
 		}
+		if f.Op == OpCopy && f.Why == "new" {
+			s.needFiles++ // a replaced one reuses its old copy's slot once in place
+		}
 	}
-	over := s.need > s.room
+	over := s.sp.short(s.need, s.needFiles)
 	s.noRoom = s.noRoom || over
 	s.mu.Unlock()
 	if over {

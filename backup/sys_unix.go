@@ -19,18 +19,19 @@ func owner(fi fs.FileInfo) (uid, gid int, ok bool) {
 	return 0, 0, false
 }
 
-// freeSpace says how many bytes dir's file system has free for us (as root, the blocks
-// it keeps for root too, as our writes may use them), its size and its block size.
-func freeSpace(dir string) (free, size, block int64, ok bool) {
+// diskSpace says what dir's file system has free for us (as root, the blocks it keeps
+// for root too, as our writes may use them) and holds.
+func diskSpace(dir string) (space, bool) {
 	var st unix.Statfs_t
 	if unix.Statfs(dir, &st) != nil || st.Bsize <= 0 {
-		return 0, 0, 0, false
+		return space{}, false
 	}
 	avail := st.Bavail
 	if keepOwner {
 		avail = st.Bfree
 	}
-	return int64(avail) * int64(st.Bsize), int64(st.Blocks) * int64(st.Bsize), int64(st.Bsize), true
+	return space{free: int64(avail) * int64(st.Bsize), size: int64(st.Blocks) * int64(st.Bsize), block: int64(st.Bsize),
+		files: int64(st.Files), filesFree: int64(st.Ffree)}, true
 }
 
 // keepOwner: as root, owner and group are kept (as cp -a does); others cannot chown.

@@ -46,16 +46,17 @@ func isBadName(err error) bool {
 // isSymlinkRefused: creating a link needs Developer Mode or an administrator.
 func isSymlinkRefused(err error) bool { return errors.Is(err, windows.ERROR_PRIVILEGE_NOT_HELD) }
 
-// freeSpace says how many bytes dir's disk has free for this user; 4 KiB clusters are
-// assumed (NTFS's default), as asking for the cluster size needs the volume's root.
-func freeSpace(dir string) (free, size, block int64, ok bool) {
+// diskSpace says how many bytes dir's disk has free for this user and holds; 4 KiB
+// clusters are assumed (NTFS's default), as asking for the cluster size needs the
+// volume's root. NTFS sets no limit on the number of files.
+func diskSpace(dir string) (space, bool) {
 	p, err := windows.UTF16PtrFromString(dir)
 	if err != nil {
-		return 0, 0, 0, false
+		return space{}, false
 	}
 	var avail, total, totalFree uint64
 	if windows.GetDiskFreeSpaceEx(p, &avail, &total, &totalFree) != nil {
-		return 0, 0, 0, false
+		return space{}, false
 	}
-	return int64(avail), int64(total), 4096, true
+	return space{free: int64(avail), size: int64(total), block: 4096}, true
 }
