@@ -148,8 +148,9 @@ type Run struct {
 }
 
 type sample struct {
-	t time.Time
-	b int64
+	t     time.Time
+	b     int64
+	files int64
 }
 
 // Start checks the input (a bad one is an *InputError and nothing is written) and starts
@@ -274,9 +275,16 @@ func (r *Run) Progress() Progress {
 	if pr.BytesDone > pr.BytesToDo {
 		pr.BytesDone = pr.BytesToDo
 	}
-	pr.Throughput = r.rate(pr.BytesDone)
-	if left := pr.BytesToDo - pr.BytesDone; pr.Phase == PhaseCopying && pr.Throughput > 0 {
-		pr.ETA = time.Duration(float64(left) / pr.Throughput * float64(time.Second))
+	var filesRate float64
+	pr.Throughput, filesRate = r.rate(pr.BytesDone, int64(pr.FilesDone))
+	if pr.Phase == PhaseCopying && pr.Throughput > 0 {
+		// By bytes and by files, the longer: big files go first, so a run's start
+		// moves bytes fast and files slowly, and bytes alone promised far too soon.
+		eta := float64(pr.BytesToDo-pr.BytesDone) / pr.Throughput
+		if filesRate > 0 {
+			eta = max(eta, float64(pr.FilesToDo-pr.FilesDone)/filesRate)
+		}
+		pr.ETA = time.Duration(eta * float64(time.Second))
 	} else if pr.Phase == PhaseDone {
 		pr.ETA = 0
 	}
@@ -288,13 +296,14 @@ func (r *Run) Progress() Progress {
 	return pr
 }
 
-// rate is the throughput over the last three seconds of samples.
-func (r *Run) rate(bytes int64) float64 {
+// rate is the throughput over the last three seconds of samples: bytes and files a
+// second.
+func (r *Run) rate(bytes, files int64) (bytesPerSec, filesPerSec float64) {
 	now := time.Now()
 	r.rateMu.Lock()
 	defer r.rateMu.Unlock()
 	if n := len(r.rateSample); n == 0 || now.Sub(r.rateSample[n-1].t) > 100*time.Millisecond {
-		r.rateSample = append(r.rateSample, sample{now, bytes})
+		r.rateSample = append(r.rateSample, sample{now, bytes, files})
 	}
 	for len(r.rateSample) > 2 && now.Sub(r.rateSample[0].t) > 3*time.Second {
 		r.rateSample = r.rateSample[1:]
@@ -302,9 +311,9 @@ func (r *Run) rate(bytes int64) float64 {
 	first := r.rateSample[0]
 	dt := now.Sub(first.t).Seconds()
 	if dt < 0.2 {
-		return 0
+		return 0, 0
 	}
-	return float64(bytes-first.b) / dt
+	return float64(bytes-first.b) / dt, float64(files-first.files) / dt
 }
 
 func (r *Run) run() {

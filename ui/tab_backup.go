@@ -557,7 +557,7 @@ func (v *backupView) refreshLocked() {
 		st += fmt.Sprintf(" · %s/s now", numfmt.Bytes(int64(p.Throughput)))
 	}
 	if p.ETA > 0 {
-		st += " · ETA " + p.ETA.Round(time.Second).String()
+		st += " · ETA " + uptimeText(p.ETA) // "9 s", "1 m 09 s", as the Kill tab writes them
 	}
 	st += fmt.Sprintf(" · %.1f s elapsed · %s copied, %s skipped, %s failed", p.Elapsed.Seconds(),
 		numfmt.Thousands(p.FilesCopied), numfmt.Thousands(p.FilesSkipped), numfmt.Thousands(p.FilesFailed))
