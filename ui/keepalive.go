@@ -31,27 +31,35 @@ func walkObjects(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 		return
 	}
 	visit(o)
+	for _, c := range children(o) {
+		walkObjects(c, visit)
+	}
+}
+
+func children(o fyne.CanvasObject) []fyne.CanvasObject {
 	switch t := o.(type) {
 	case *fyne.Container:
-		for _, c := range t.Objects {
-			walkObjects(c, visit)
-		}
+		return t.Objects
 	case *container.Split:
-		walkObjects(t.Leading, visit)
-		walkObjects(t.Trailing, visit)
+		return []fyne.CanvasObject{t.Leading, t.Trailing}
 	case *container.Scroll:
-		walkObjects(t.Content, visit)
-	case *container.AppTabs:
-		for _, it := range t.Items {
-			walkObjects(it.Content, visit)
-		}
+		return []fyne.CanvasObject{t.Content}
 	case *container.ThemeOverride:
-		walkObjects(t.Content, visit)
+		return []fyne.CanvasObject{t.Content}
 	case *widget.Card:
-		walkObjects(t.Content, visit)
-	case *widget.Form:
+		return []fyne.CanvasObject{t.Content}
+	case *container.AppTabs:
+		var out []fyne.CanvasObject
 		for _, it := range t.Items {
-			walkObjects(it.Widget, visit)
+			out = append(out, it.Content)
 		}
+		return out
+	case *widget.Form:
+		var out []fyne.CanvasObject
+		for _, it := range t.Items {
+			out = append(out, it.Widget)
+		}
+		return out
 	}
+	return nil
 }
