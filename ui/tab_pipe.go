@@ -82,7 +82,9 @@ func newPipeView(env *Env) *pipeView {
 	v.ping = widget.NewButton("Ping-pong", v.onPing)
 	v.peerState = widget.NewLabel("No peer yet: sending a command starts one.")
 	v.pingResult = widget.NewLabel("Round trips: not measured yet.")
-	v.pingResult.Wrapping = fyne.TextWrapWord // a failure's reason must not widen the window
+	// Cut at the row's end, not widening the window; a failure's whole reason is also a
+	// line in the list.
+	v.pingResult.Truncation = fyne.TextTruncateEllipsis
 
 	v.list = widget.NewList(
 		func() int { return len(v.rows) },
@@ -127,7 +129,8 @@ func newPipeView(env *Env) *pipeView {
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, v.send, v.cmd),
 		container.NewHBox(v.peerState, layout.NewSpacer(), v.restart, v.kill),
-		container.NewHBox(widget.NewLabel("Ping-pong over"), v.pingN, widget.NewLabel("messages"), v.ping, v.pingResult),
+		container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel("Ping-pong over"), v.pingN, widget.NewLabel("messages"), v.ping),
+			nil, v.pingResult),
 		container.NewGridWithColumns(2,
 			boldLabel("App (parent) sends"),
 			widget.NewLabelWithStyle("Peer (child) replies, with round-trip time", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})),
@@ -383,6 +386,7 @@ func (v *pipeView) onPing() {
 			if err != nil {
 				v.pingResult.Importance = widget.DangerImportance
 				v.pingResult.SetText("Ping-pong failed: " + err.Error())
+				v.addNote("Ping-pong failed: " + err.Error())
 				return
 			}
 			v.pingResult.Importance = widget.MediumImportance
@@ -390,7 +394,9 @@ func (v *pipeView) onPing() {
 				numfmt.Thousands(l.N), roundDur(l.P50), roundDur(l.P99), roundDur(l.Max)))
 			// Each round trip took a request number: say so, or the next one's jump
 			// (#2, then #1003) looks like lost requests.
-			v.addNote(fmt.Sprintf("— ping-pong: %s round trips, each with its own request number —", numfmt.Thousands(l.N)))
+			// The figures stay in the list too: the label shows only the latest run's.
+			v.addNote(fmt.Sprintf("— ping-pong: %s round trips, each with its own request number: p50 %s, p99 %s, max %s —",
+				numfmt.Thousands(l.N), roundDur(l.P50), roundDur(l.P99), roundDur(l.Max)))
 		})
 	})
 }
