@@ -1064,3 +1064,29 @@ func TestOwnersKeptInsideSetGroupIDDestination(t *testing.T) {
 		t.Errorf("sub has mode %v (%v), want %v as in the source", fi.Mode(), err, want.Mode())
 	}
 }
+
+// A worker's progress says how many files it holds: small files go by in batches
+// faster than its current file is reported, and the window shows the batch instead.
+func TestProgressCountsTheFilesAWorkerHolds(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 20 {
+		write(t, filepath.Join(src, fmt.Sprintf("f%02d", i)), []byte("x"), 0o644)
+	}
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"),
+		Workers: 1, Sup: newSup(t), SlowMotion: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Wait()
+	defer r.Cancel()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, w := range r.Progress().Workers {
+			if w.Holds > 0 {
+				return
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("no worker was ever seen holding files")
+}

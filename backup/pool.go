@@ -448,8 +448,12 @@ func (p *pool) snapshot() []WorkerProgress {
 	var out []WorkerProgress
 	for _, w := range p.procs {
 		info := w.child.Info()
+		holds := 0
+		for _, idx := range w.inflight {
+			holds += len(idx)
+		}
 		out = append(out, WorkerProgress{Worker: w.slot, PID: info.PID, Label: info.Label, State: info.State.String(),
-			Ended: w.ended, File: w.status.Rel, FileDone: w.status.Done, FileSize: w.status.Size, Files: w.files})
+			Ended: w.ended, File: w.status.Rel, FileDone: w.status.Done, FileSize: w.status.Size, Files: w.files, Holds: holds})
 	}
 	return out
 }

@@ -99,6 +99,7 @@ type WorkerProgress struct {
 	FileDone int64  // bytes of File copied so far (big files only)
 	FileSize int64
 	Files    int // files it has finished
+	Holds    int // files it was sent and has not finished: its batches in hand
 }
 
 // Progress is a snapshot of a run, cheap enough to take a few times a second.

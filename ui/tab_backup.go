@@ -607,10 +607,13 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress) {
 		setText(row.label, text)
 		// The bar is the current file: big files stream their progress; a small one is
 		// copied in one call, so it shows as whole.
-		frac, text := 0.0, "waiting"
+		frac, text := 0.0, "waiting for files"
 		switch {
 		case w.Ended:
 			text = w.State
+		case w.File == "" && w.Holds > 0:
+			// Small files go by in batches faster than the status is sent.
+			frac, text = 1, fmt.Sprintf("copying a batch of %s", numfmt.Count(w.Holds, "file", "files"))
 		case w.File != "" && w.FileSize >= 8<<20:
 			frac = float64(w.FileDone) / float64(w.FileSize)
 			text = fmt.Sprintf("%s · %.0f%%", filepath.Base(w.File), frac*100)
@@ -699,7 +702,12 @@ func (v *backupView) finish(r *backup.Run) {
 		if rep.FilesCopied == toCopy {
 			bytesDone = rep.Plan.BytesToCopy // all in place (a link's planned size is not counted as copied bytes)
 		}
-		setBar(v.bytesBar, bytesDone, rep.Plan.BytesToCopy, numfmt.Bytes(rep.BytesCopied)+" of "+numfmt.Bytes(rep.Plan.BytesToCopy)+" copied")
+		bytesText := numfmt.Bytes(rep.BytesCopied) + " of " + numfmt.Bytes(rep.Plan.BytesToCopy) + " copied"
+		if rep.Verify {
+			// Verify reads every file; only the new, changed and damaged ones are copied.
+			bytesText = numfmt.Bytes(rep.Plan.BytesToCopy) + " checked by SHA-256, " + numfmt.Bytes(rep.BytesCopied) + " copied"
+		}
+		setBar(v.bytesBar, bytesDone, rep.Plan.BytesToCopy, bytesText)
 		setBar(v.filesBar, int64(rep.FilesCopied), int64(toCopy), numfmt.Thousands(rep.FilesCopied)+" of "+numfmt.Count(toCopy, "file", "files")+" copied")
 	}
 	for _, n := range rep.Notes() {
