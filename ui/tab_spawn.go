@@ -272,7 +272,11 @@ func (v *spawnView) tick() {
 	}
 	if len(s.Points) != v.npts {
 		v.npts = len(s.Points)
-		v.chart.SetPoints(s.Points, runtime.NumCPU())
+		// A Start has no points: the last sweep's chart stays until the next sweep's
+		// first point replaces it.
+		if len(s.Points) > 0 {
+			v.chart.SetPoints(s.Points, runtime.NumCPU())
+		}
 	}
 }
 

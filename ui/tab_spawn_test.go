@@ -106,6 +106,12 @@ func TestSpawnTabSweepChartsEveryCountAndCancelStopsAll(t *testing.T) {
 		if !strings.HasPrefix(v.phase.Text, "Cancelled") {
 			t.Fatalf("phase %q", v.phase.Text)
 		}
+		v.tick()
+		v.chart.mu.Lock()
+		defer v.chart.mu.Unlock()
+		if len(v.chart.points) != 6 {
+			t.Errorf("after a Start the chart holds %d points; the last sweep's 6 should stay", len(v.chart.points))
+		}
 	})
 }
 
