@@ -353,13 +353,18 @@ func queueRowOf(e queue.Event) queueRow {
 }
 
 func (v *queueView) showStats(s queue.Stats) {
-	// The capacity bounds every message produced and not yet acknowledged: those waiting
-	// in the queue and those consumers hold. Both fill the bar, so "blocked on full
-	// queue" shows as a full bar even when consumers hold them all.
-	text := fmt.Sprintf("%s of %s: %s waiting, %s with consumers", numfmt.Thousands(s.Depth+s.InFlight),
+	// The capacity bounds every message credited to a producer and not yet acknowledged:
+	// those waiting in the queue, those consumers hold, and the credits producers hold
+	// (messages on their way, or about to be made). All fill the bar, so "blocked on
+	// full queue" shows as a full bar whoever holds them.
+	used := s.Depth + s.InFlight + s.Credited
+	text := fmt.Sprintf("%s of %s: %s waiting, %s with consumers", numfmt.Thousands(used),
 		numfmt.Thousands(s.Capacity), numfmt.Thousands(s.Depth), numfmt.Thousands(s.InFlight))
+	if s.Credited > 0 {
+		text += fmt.Sprintf(", %s credited to producers", numfmt.Thousands(s.Credited))
+	}
 	if text != v.depthText { // the text holds the bar's value and maximum
-		v.depthText, v.depth.Value, v.depth.Max = text, float64(s.Depth+s.InFlight), float64(s.Capacity)
+		v.depthText, v.depth.Value, v.depth.Max = text, float64(used), float64(s.Capacity)
 		v.depth.Refresh()
 	}
 	v.produced.SetText("Produced: " + numfmt.Thousands(s.Produced))

@@ -53,6 +53,16 @@ func TestQueueTabRunsKillsAConsumerAndBalances(t *testing.T) {
 		}
 		test.Tap(v.kill)
 	})
+	// Producers at 3,000/s, consumers at 2,000/s: the queue fills, and the bar says so
+	// while a producer waits, credits held by producers counted in.
+	eventually(t, "a full bar beside a producer blocked on the full queue", func() bool {
+		var full, blocked bool
+		v.look(func() {
+			full = v.depth.Value == v.depth.Max
+			blocked = strings.Contains(v.workers.Text, "blocked on full queue")
+		})
+		return full && blocked
+	})
 	eventually(t, "the note that the dead consumer's messages went back", func() bool {
 		var notes string
 		v.look(func() { notes = v.notes.Text })
