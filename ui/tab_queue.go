@@ -52,6 +52,7 @@ type queueView struct {
 	// Where following left the list (scroll offset, at that list height): an offset
 	// above it is the user scrolling up to read, which ends Follow.
 	followAt, followH float32
+	msgTitle          *widget.Label // says when the list shows only a sample
 	shownQ            *queue.Queue
 	ended             bool
 
@@ -165,7 +166,8 @@ func newQueueView(env *Env) *queueView {
 	left := container.NewVBox(form,
 		container.NewGridWithColumns(3, v.start, v.stop, v.kill),
 		v.depth, counters, v.status)
-	messages := container.NewBorder(container.NewBorder(nil, nil, nil, v.follow, boldLabel("Latest messages")),
+	v.msgTitle = boldLabel("Latest messages")
+	messages := container.NewBorder(container.NewBorder(nil, nil, nil, v.follow, v.msgTitle),
 		detail, nil, nil, followed(v.list, func() bool { return v.follow.Checked }))
 	procs := container.NewVScroll(container.NewVBox(boldLabel("Processes"), v.workers, v.notes))
 	right := container.NewVSplit(messages, procs)
@@ -325,6 +327,8 @@ func (v *queueView) pullRows() {
 	if len(evs) == 0 {
 		return
 	}
+	// Faster than a list can be read, it shows the latest of each tick: say how few.
+	happened := int(evs[len(evs)-1].Seq - v.lastSeq)
 	v.lastSeq = evs[len(evs)-1].Seq
 	if len(evs) > queueRows {
 		evs = evs[len(evs)-queueRows:]
@@ -335,6 +339,11 @@ func (v *queueView) pullRows() {
 	for _, e := range evs {
 		v.rows = append(v.rows, queueRowOf(e))
 	}
+	title := "Latest messages"
+	if happened > 2*len(evs) {
+		title = fmt.Sprintf("Latest messages · 1 in %s shown at this rate", numfmt.Thousands(happened/len(evs)))
+	}
+	setText(v.msgTitle, title)
 	v.list.UnselectAll()
 	v.list.Refresh()
 	v.list.ScrollToBottom()

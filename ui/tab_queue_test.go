@@ -125,6 +125,10 @@ func TestQueueTabListStaysBoundedAtFullSpeed(t *testing.T) {
 		})
 		return n == queueRows
 	})
+	eventually(t, "the list's title to say it shows a sample", func() (ok bool) {
+		v.look(func() { ok = strings.Contains(v.msgTitle.Text, "shown at this rate") })
+		return ok
+	})
 	// Scrolling up to read holds the list still (Follow goes off); Follow on again
 	// brings it back to the newest.
 	v.look(func() { v.list.ScrollToTop() })
