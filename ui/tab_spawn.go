@@ -54,13 +54,14 @@ type spawnView struct {
 
 	resResult, resCheck, resWall, resSpawn, resSpeedup *widget.Label
 
-	rows   []spawn.Worker // what the table shows, refreshed by the tick
-	cur    spawn.Job      // the job those rows belong to
-	npts   int
-	mu     sync.Mutex
-	stop   context.CancelFunc // cancels the running Start or Sweep
-	done   chan struct{}      // closed when it has ended
-	report *spawn.Report      // the last Start's report, for tests
+	rows     []spawn.Worker // what the table shows, refreshed by the tick
+	cur      spawn.Job      // the job those rows belong to
+	jobStart time.Time      // when the board showed that job first: its time-left estimate
+	npts     int
+	mu       sync.Mutex
+	stop     context.CancelFunc // cancels the running Start or Sweep
+	done     chan struct{}      // closed when it has ended
+	report   *spawn.Report      // the last Start's report, for tests
 }
 
 var spawnCols = []tableColumn{{"Worker", 60}, {"PID", 62}, {"Chunk", 110}, {"Progress", 100}, {"Result", 130}, {"Time", 64}}
@@ -263,12 +264,15 @@ func (v *spawnView) setRunning(on bool) {
 // tick copies the board into the widgets: one table refresh, whatever the event rate.
 func (v *spawnView) tick() {
 	s := v.board.Snapshot()
+	if s.Job != v.cur {
+		v.jobStart = time.Now()
+	}
 	if s.Job != v.cur || !slices.Equal(s.Workers, v.rows) {
 		v.rows, v.cur = s.Workers, s.Job
 		v.table.Refresh()
 	}
 	if v.running() && s.Phase != "" {
-		setText(v.phase, s.Phase)
+		setText(v.phase, s.Phase+v.timeLeft())
 	}
 	if len(s.Points) != v.npts {
 		v.npts = len(s.Points)
@@ -278,6 +282,22 @@ func (v *spawnView) tick() {
 			v.chart.SetPoints(s.Points, runtime.NumCPU())
 		}
 	}
+}
+
+// timeLeft estimates the current job's remaining time from its slowest worker, once
+// it is far enough in to say: a big size can take minutes, the reference run first.
+func (v *spawnView) timeLeft() string {
+	least := 1.0
+	for _, w := range v.rows {
+		if n := w.Chunk.Len(); n > 0 {
+			least = min(least, float64(w.Done)/float64(n))
+		}
+	}
+	took := time.Since(v.jobStart)
+	if len(v.rows) == 0 || least < 0.02 || least >= 1 || took < 2*time.Second {
+		return ""
+	}
+	return " · about " + uptimeText(time.Duration(float64(took)*(1-least)/least)) + " left"
 }
 
 func (v *spawnView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"dev.proclab/core/spawn"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -152,5 +154,18 @@ func TestParseSize(t *testing.T) {
 		if _, err := parseSize(bad); err == nil {
 			t.Errorf("parseSize(%q) accepted", bad)
 		}
+	}
+}
+
+// A long job says about how long is left, from its slowest worker, once it is 2 s in.
+func TestSpawnTabEstimatesTimeLeft(t *testing.T) {
+	v := &spawnView{jobStart: time.Now().Add(-3 * time.Second)}
+	v.rows = []spawn.Worker{{Chunk: spawn.Chunk{Lo: 0, Hi: 100}, Done: 25}, {Chunk: spawn.Chunk{Lo: 100, Hi: 200}, Done: 50}}
+	if got := v.timeLeft(); got != " · about 9 s left" {
+		t.Errorf("a quarter done in 3 s: %q, want about 9 s left", got)
+	}
+	v.jobStart = time.Now()
+	if got := v.timeLeft(); got != "" {
+		t.Errorf("just started: %q, want nothing yet", got)
 	}
 }
