@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"dev.proclab/core/spawn"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"dev.proclab/core"
+	"dev.proclab/core/spawn"
 )
 
 func newSpawnTest(t *testing.T) *spawnView {
