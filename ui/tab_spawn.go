@@ -323,6 +323,9 @@ func (v *spawnView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	switch id.Col {
 	case 0:
 		text = fmt.Sprintf("#%d", w.Index+1)
+		if n, _ := strconv.Atoi(v.workers.Selected); v.cur.Workers == 1 && n > 1 {
+			text = "ref" // the single-process run the check and the speedup compare with
+		}
 	case 1:
 		if w.PID > 0 {
 			text = strconv.Itoa(w.PID)

@@ -99,6 +99,11 @@ func TestSpawnTabSweepChartsEveryCountAndCancelStopsAll(t *testing.T) {
 		v.tick()
 		return len(v.rows) == 1 && v.rows[0].Done > 0 // the single-process reference at work
 	})
+	ui(func() {
+		if got := cellText(v.table, 0, 0); got != "ref" {
+			t.Errorf("the reference run's row is labelled %q, want ref", got)
+		}
+	})
 	ui(func() { test.Tap(v.cancel) })
 	eventually(t, "the cancel", func() bool { return !v.running() })
 	if n := v.env.Sup.Running(); n != 0 {
