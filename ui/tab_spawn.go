@@ -146,7 +146,7 @@ func (v *spawnView) content() fyne.CanvasObject {
 	top := container.NewHSplit(widget.NewCard("", "", v.table), widget.NewCard("", "", container.NewVScroll(results)))
 	top.Offset = 0.55
 	split := container.NewVSplit(top, widget.NewCard("", "", v.chart))
-	split.Offset = 0.64
+	split.Offset = 0.56
 	return container.NewBorder(container.NewVBox(controls, v.phase), nil, nil, nil, split)
 }
 
