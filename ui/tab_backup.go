@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -639,6 +640,9 @@ func (v *backupView) finish(r *backup.Run) {
 	v.mu.Unlock()
 	v.runBtn.Enable()
 	v.cancelBtn.Disable()
+	// A big run's plan, tables and manifest are garbage now: give the memory back to the
+	// system at once, not over the minutes the runtime would take.
+	go debug.FreeOSMemory()
 	rep, err := r.Wait()
 	if err != nil {
 		v.status.SetText("The backup stopped: " + err.Error())
