@@ -11,6 +11,13 @@ import (
 	"dev.proclab/backup"
 )
 
+// look runs fn as the tab's own updates do: never beside a refresh.
+func (v *backupView) look(fn func()) {
+	v.uiMu.Lock()
+	defer v.uiMu.Unlock()
+	fn()
+}
+
 func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 	env := newTestEnv(t)
 	src := filepath.Join(t.TempDir(), "src")
@@ -26,20 +33,15 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 
 	v := newBackupView(env)
 	env.Window.SetContent(v.content)
-	read := func(fn func()) {
-		v.uiMu.Lock()
-		defer v.uiMu.Unlock()
-		fn()
-	}
 	test.Tap(v.srcPick)
-	read(func() {
+	v.look(func() {
 		if !strings.Contains(v.status.Text, "Destination") {
 			t.Errorf("with a source picked the status says %q; want what is still missing", v.status.Text)
 		}
 	})
 	next = dst
 	test.Tap(v.dstPick)
-	read(func() {
+	v.look(func() {
 		if v.src.Text != src || v.dst.Text != dst {
 			t.Fatalf("form shows %q → %q after picking %q → %q", v.src.Text, v.dst.Text, src, dst)
 		}
@@ -55,10 +57,10 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 
 	var summary string
 	eventually(t, "the backup's summary", func() (ok bool) {
-		read(func() { summary = v.summary.Text })
+		v.look(func() { summary = v.summary.Text })
 		return strings.Contains(summary, "copied")
 	})
-	read(func() {
+	v.look(func() {
 		if !strings.Contains(summary, "failed of ") || !strings.Contains(summary, " 0 failed") {
 			t.Fatalf("summary %q", summary)
 		}
@@ -85,13 +87,13 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 	before := len(env.Sup.List())
 	test.Tap(v.runBtn)
 	eventually(t, "the second run's summary", func() (ok bool) {
-		read(func() { ok = strings.HasPrefix(v.summary.Text, "Already up to date: all ") })
+		v.look(func() { ok = strings.HasPrefix(v.summary.Text, "Already up to date: all ") })
 		return ok
 	})
 	if after := len(env.Sup.List()); after != before {
 		t.Fatalf("a run with nothing to copy started %d worker(s)", after-before)
 	}
-	read(func() {
+	v.look(func() {
 		// Nothing of the first run is left on screen: no worker rows, bars that say so.
 		if len(v.rows) != 0 || len(v.workerBox.Objects) != 1 {
 			t.Errorf("the first run's %d worker rows are still shown", len(v.rows))
@@ -105,16 +107,16 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(src, "new file.txt"), []byte("new"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	read(func() { v.dryRun.SetChecked(true) })
+	v.look(func() { v.dryRun.SetChecked(true) })
 	test.Tap(v.runBtn)
 	eventually(t, "the dry run's plan", func() (ok bool) {
-		read(func() { ok = strings.HasPrefix(v.summary.Text, "Dry run: 1 of") && len(v.failed) == 1 })
+		v.look(func() { ok = strings.HasPrefix(v.summary.Text, "Dry run: 1 of") && len(v.failed) == 1 })
 		return ok
 	})
 	if _, err := os.Stat(filepath.Join(dst, "new file.txt")); err == nil {
 		t.Fatal("the dry run copied the file")
 	}
-	read(func() {
+	v.look(func() {
 		// No worker ran: the report takes the whole width; the line under its list
 		// waits for a click.
 		if v.workersCard.Visible() || v.failedDetail.Visible() {
@@ -127,7 +129,7 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 	})
 
 	// Another destination: the last run's report is not about it.
-	read(func() {
+	v.look(func() {
 		v.dst.SetText(dst + "-other")
 		if len(v.failed) != 0 || v.failedBox.Visible() || v.bytesBar.TextFormatter() != "no backup yet" || !v.openBtn.Disabled() || !v.workersCard.Visible() {
 			t.Errorf("after a new destination: %d listed, bars %q, Open enabled %v", len(v.failed), v.bytesBar.TextFormatter(), !v.openBtn.Disabled())
@@ -142,9 +144,8 @@ func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
 	v.dst.SetText(filepath.Join(t.TempDir(), "dst"))
 	test.Tap(v.runBtn)
 	eventually(t, "the bad-input message", func() (ok bool) {
-		v.uiMu.Lock()
-		defer v.uiMu.Unlock()
-		return strings.Contains(v.status.Text, "does not exist")
+		v.look(func() { ok = strings.Contains(v.status.Text, "does not exist") })
+		return ok
 	})
 	if len(env.Sup.List()) != 0 {
 		t.Fatal("bad input started workers")
@@ -156,15 +157,16 @@ func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(src, "mine.txt"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	v.uiMu.Lock()
-	v.src.SetText(src)
-	v.dst.SetText(src)
-	v.uiMu.Unlock()
+	v.look(func() {
+		v.src.SetText(src)
+		v.dst.SetText(src)
+	})
 	test.Tap(v.runBtn)
 	eventually(t, "the same-folder message", func() (ok bool) {
-		v.uiMu.Lock()
-		defer v.uiMu.Unlock()
-		return strings.Contains(v.status.Text, "Cannot back up") && strings.Contains(v.status.Text, "source")
+		v.look(func() {
+			ok = strings.Contains(v.status.Text, "Cannot back up") && strings.Contains(v.status.Text, "source")
+		})
+		return ok
 	})
 	if o := env.Window.Canvas().Overlays().Top(); o != nil {
 		t.Fatal("a dialog opened for the source as destination")
@@ -184,12 +186,7 @@ func TestBackupTabResolvesTypedPathsAndAsksBeforeAForeignFolder(t *testing.T) {
 	}
 	v := newBackupView(env)
 	env.Window.SetContent(v.content)
-	read := func(fn func()) {
-		v.uiMu.Lock()
-		defer v.uiMu.Unlock()
-		fn()
-	}
-	read(func() {
+	v.look(func() {
 		v.src.SetText("src")
 		v.dst.SetText("~/out")
 		test.Tap(v.runBtn)
@@ -204,7 +201,7 @@ func TestBackupTabResolvesTypedPathsAndAsksBeforeAForeignFolder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(foreign, "mine.jpg"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	read(func() {
+	v.look(func() {
 		v.src.SetText("~/src")
 		v.dst.SetText("~/photos")
 		test.Tap(v.runBtn)
@@ -213,12 +210,12 @@ func TestBackupTabResolvesTypedPathsAndAsksBeforeAForeignFolder(t *testing.T) {
 		}
 	})
 	eventually(t, "the question about a folder that is not a backup", func() (shown bool) {
-		read(func() { shown = env.Window.Canvas().Overlays().Top() != nil })
+		v.look(func() { shown = env.Window.Canvas().Overlays().Top() != nil })
 		return shown
 	})
 	// As the main goroutine taps: without uiMu.
 	answer(t, env.Window, "no question", "is not a ProcLab backup", "Cancel")
-	read(func() {
+	v.look(func() {
 		if v.runBtn.Disabled() || !strings.Contains(v.status.Text, "Not started") {
 			t.Errorf("after Cancel: status %q", v.status.Text)
 		}
