@@ -359,7 +359,7 @@ func (r *Run) execute() (*Report, error) {
 		// The nearest folder that exists is on the disk the backup would go to.
 		for d := r.dst; ; d = filepath.Dir(d) {
 			if sp, ok := diskSpace(d); ok {
-				if need, files := planNeeds(plan, sp.block); sp.short(need, files) {
+				if need, files := needs(plan.Dirs, plan.Files, sp.block); sp.short(need, files) {
 					rep.NoRoom = noRoom(need, files, sp, false)
 				}
 				break
@@ -436,10 +436,12 @@ func (r *Run) execute() (*Report, error) {
 	if stopped == stopNoRoom || stopped == stopTooSmall {
 		stopped = noRoom(s.need, s.needFiles, s.sp, true)
 	}
-	if sp, ok := diskSpace(r.dst); stopped == stopDiskFull && ok && sp.files > 0 && sp.filesFree == 0 {
-		// Bytes may be free: what ran out is the disk's table of files.
-		stopped = fmt.Sprintf("%s: it has no room for more files (all %s of its file slots, inodes, are used); "+
-			"delete files there, or back up to another disk", stopDiskFull, numfmt.Thousands(sp.files))
+	if stopped == stopDiskFull {
+		// Bytes may be free: what ran out may be the disk's table of files.
+		if sp, ok := diskSpace(r.dst); ok && sp.files > 0 && sp.filesFree == 0 {
+			stopped = fmt.Sprintf("%s: it has no room for more files (all %s of its file slots, inodes, are used); "+
+				"delete files there, or back up to another disk", stopDiskFull, numfmt.Thousands(sp.files))
+		}
 	}
 	if stopped == stopDiskFull {
 		// Running again only resumes once there is room: say how much.
@@ -595,26 +597,27 @@ func noRoom(need, files int64, sp space, past bool) string {
 		numfmt.Thousands(files-sp.filesFree+filesSpare))
 }
 
-// planNeeds is what a plan's new files and folders take on a disk of block-byte blocks,
-// and how many there are.
-func planNeeds(p *Plan, block int64) (need, files int64) {
+// needs is what new folders dirs and the copies among files take on a disk of
+// block-byte blocks, and how many files and folders they make.
+func needs(dirs, files []Item, block int64) (need, made int64) {
 	blocks := func(n int64) int64 { return (n + block - 1) / block * block }
-	for i := range p.Dirs {
-		if p.Dirs[i].Create {
+	for i := range dirs {
+		if dirs[i].Create {
 			need += block
-			files++
+			made++
 		}
 	}
-	for i := range p.Files {
-		f := &p.Files[i]
+	for i := range files {
+		f := &files[i]
 		if f.Op == OpCopy && f.Kind == KindFile {
+			// A changed file's old copy is freed when the new one takes its name.
 			need += blocks(f.Size) - blocks(f.oldSize)
 		}
 		if f.Op == OpCopy && f.Why == "new" {
-			files++
+			made++ // a replaced one reuses its old copy's slot once in place
 		}
 	}
-	return need, files
+	return need, made
 }
 
 // countRoom adds what a folder's new subfolders and copies take on the destination, and
@@ -625,24 +628,10 @@ func (s *stream) countRoom(dirs, files []Item) {
 	if !s.spKnown {
 		return
 	}
-	blocks := func(n int64) int64 { return (n + s.sp.block - 1) / s.sp.block * s.sp.block }
+	need, made := needs(dirs, files, s.sp.block)
 	s.mu.Lock()
-	for i := range dirs {
-		if dirs[i].Create {
-			s.need += s.sp.block
-			s.needFiles++
-		}
-	}
-	for i := range files {
-		f := &files[i]
-		if f.Op == OpCopy && f.Kind == KindFile {
-			// A changed file's old copy is freed when the new one takes its name.
-			s.need += blocks(f.Size) - blocks(f.oldSize)
-		}
-		if f.Op == OpCopy && f.Why == "new" {
-			s.needFiles++ // a replaced one reuses its old copy's slot once in place
-		}
-	}
+	s.need += need
+	s.needFiles += made
 	over := s.sp.short(s.need, s.needFiles)
 	s.noRoom = s.noRoom || over
 	s.mu.Unlock()
