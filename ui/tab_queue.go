@@ -413,9 +413,8 @@ func (v *queueView) demo() time.Duration {
 }
 
 func roundDur(d time.Duration) string {
-	switch {
-	case d == 0:
-		return "–"
+	if d == 0 {
+		return "–" // not measured yet
 	}
 	return numfmt.Duration(d)
 }

@@ -343,7 +343,7 @@ func (v *spawnView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		}
 	case 5:
 		if w.Compute > 0 {
-			text = secs(w.Compute)
+			text = numfmt.Duration(w.Compute)
 		}
 	}
 	l.SetText(text)
@@ -371,11 +371,11 @@ func (v *spawnView) showReport(r spawn.Report) {
 	v.phase.SetText(fmt.Sprintf("Done: %d worker processes on %d CPUs.", run.Job.Workers, runtime.NumCPU()))
 	v.resResult.SetText(run.Text)
 	v.resCheck.SetText(checkText(r.Match(), ref))
-	wall := fmt.Sprintf("%s with %d processes", secs(run.Wall), run.Job.Workers)
+	wall := fmt.Sprintf("%s with %d processes", numfmt.Duration(run.Wall), run.Job.Workers)
 	if g := r.Goroutines; g != nil {
-		wall += fmt.Sprintf(", %s with %d goroutines", secs(g.Wall), g.Job.Workers)
+		wall += fmt.Sprintf(", %s with %d goroutines", numfmt.Duration(g.Wall), g.Job.Workers)
 	}
-	v.resWall.SetText(wall + fmt.Sprintf("; one process: %s", secs(ref.Wall)))
+	v.resWall.SetText(wall + fmt.Sprintf("; one process: %s", numfmt.Duration(ref.Wall)))
 	v.resSpawn.SetText(spawnText(run, r.Goroutines))
 	if ref.Wall < shortRun {
 		v.resSpeedup.SetText(tooShort(ref.Wall))
@@ -404,7 +404,7 @@ func (v *spawnView) showSweep(job spawn.Job, pts []spawn.Point, last []spawn.Out
 	var wall, speed []string
 	for _, p := range pts {
 		if p.Mode == spawn.Processes {
-			wall = append(wall, fmt.Sprintf("%d: %s", p.Workers, secs(p.Wall)))
+			wall = append(wall, fmt.Sprintf("%d: %s", p.Workers, numfmt.Duration(p.Wall)))
 			if p.Workers > 1 { // 1 worker is the baseline, 1.00× by definition
 				speed = append(speed, fmt.Sprintf("%d: %.2f×", p.Workers, p.Speedup))
 			}
@@ -447,7 +447,7 @@ func (v *spawnView) showSweep(job spawn.Job, pts []spawn.Point, last []spawn.Out
 const shortRun = 20 * time.Millisecond
 
 func tooShort(ref time.Duration) string {
-	return fmt.Sprintf("not measured: one process took %s, too short to compare; enter a size that takes a second or more", secs(ref))
+	return fmt.Sprintf("not measured: one process took %s, too short to compare; enter a size that takes a second or more", numfmt.Duration(ref))
 }
 
 func checkText(match bool, ref spawn.Outcome) string {
@@ -460,9 +460,9 @@ func checkText(match bool, ref spawn.Outcome) string {
 func spawnText(run spawn.Outcome, g *spawn.Outcome) string {
 	mean, most := run.SpawnPerWorker()
 	s := fmt.Sprintf("%s per process (slowest %s); all %d ready after %s",
-		msText(mean), msText(most), run.Job.Workers, msText(run.AllReady))
+		numfmt.Duration(mean), numfmt.Duration(most), run.Job.Workers, numfmt.Duration(run.AllReady))
 	if g != nil {
-		s += fmt.Sprintf("; goroutines: %s", msText(g.AllReady))
+		s += fmt.Sprintf("; goroutines: %s", numfmt.Duration(g.AllReady))
 	}
 	return s
 }
@@ -521,12 +521,6 @@ func shortNum(n int64) string {
 	}
 	return numfmt.Thousands(n)
 }
-
-func secs(d time.Duration) string {
-	return numfmt.Duration(d)
-}
-
-func msText(d time.Duration) string { return numfmt.Duration(d) }
 
 // speedupChart draws speedup against worker count with canvas lines: processes,
 // goroutines, and the ideal (linear up to the CPU count, flat after).

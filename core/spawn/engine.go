@@ -242,7 +242,7 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 		b.update(i, func(w *Worker) { w.State, w.Spawn = WReady, inf.Ready.Sub(asked[i]) })
 	}
 	allReady := time.Since(t0)
-	phase := fmt.Sprintf("%s ready after %s; computing", numfmt.Count(n, "worker process", "worker processes"), ms(allReady))
+	phase := fmt.Sprintf("%s ready after %s; computing", numfmt.Count(n, "worker process", "worker processes"), numfmt.Duration(allReady))
 	if n == 1 {
 		phase += " the single-process reference for the check and the speedup"
 	}
@@ -349,7 +349,7 @@ func (e *Engine) runGoroutines(ctx context.Context, job Job, chunks []Chunk, b *
 	ready.Wait()
 	readyAt.Store(int64(time.Since(t0)))
 	allReady := time.Duration(readyAt.Load())
-	b.setPhase(fmt.Sprintf("%s ready after %s; computing", numfmt.Count(n, "goroutine", "goroutines"), ms(allReady)))
+	b.setPhase(fmt.Sprintf("%s ready after %s; computing", numfmt.Count(n, "goroutine", "goroutines"), numfmt.Duration(allReady)))
 	tSend := time.Now()
 	close(gate)
 	finished := make(chan struct{})
@@ -496,4 +496,3 @@ func (e *Engine) Sweep(ctx context.Context, t *Task, size int64, most int, compa
 	return points, nil
 }
 
-func ms(d time.Duration) string { return numfmt.Duration(d) }
