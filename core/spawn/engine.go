@@ -495,4 +495,3 @@ func (e *Engine) Sweep(ctx context.Context, t *Task, size int64, most int, compa
 	b.setPhase("sweep done")
 	return points, nil
 }
-
