@@ -88,7 +88,12 @@ func newSpawnView(env *Env) *spawnView {
 	for n := 1; n <= 4*runtime.NumCPU(); n++ {
 		counts = append(counts, strconv.Itoa(n))
 	}
-	v.workers = widget.NewSelect(counts, nil)
+	v.chart = newSpeedupChart()
+	v.workers = widget.NewSelect(counts, func(s string) {
+		if n, err := strconv.Atoi(s); err == nil {
+			v.chart.SetMost(n)
+		}
+	})
 	v.workers.SetSelected(strconv.Itoa(runtime.NumCPU()))
 	v.compare = widget.NewCheck("compare with goroutines", nil)
 	v.compare.SetChecked(true)
@@ -118,7 +123,6 @@ func newSpawnView(env *Env) *spawnView {
 		return l
 	}
 	v.resResult, v.resCheck, v.resWall, v.resSpawn, v.resSpeedup = newVal(), newVal(), newVal(), newVal(), newVal()
-	v.chart = newSpeedupChart()
 
 	env.Every(200*time.Millisecond, v.tick)
 	env.OnQuit(func() {
@@ -529,12 +533,25 @@ type speedupChart struct {
 	mu     sync.Mutex
 	points []spawn.Point
 	cpus   int
+	most   int // the worker count a sweep would reach: the axis before the first sweep
 }
 
 func newSpeedupChart() *speedupChart {
-	c := &speedupChart{cpus: runtime.NumCPU()}
+	c := &speedupChart{cpus: runtime.NumCPU(), most: runtime.NumCPU()}
 	c.ExtendBaseWidget(c)
 	return c
+}
+
+// SetMost sets the worker count the next sweep reaches; an empty chart's axis shows it.
+func (c *speedupChart) SetMost(n int) {
+	c.mu.Lock()
+	changed := c.most != n
+	c.most = n
+	empty := len(c.points) == 0
+	c.mu.Unlock()
+	if changed && empty {
+		c.Refresh()
+	}
 }
 
 // SetPoints replaces the points and redraws.
@@ -572,7 +589,7 @@ var (
 func (r *chartRenderer) build(s fyne.Size) {
 	r.size = s
 	r.c.mu.Lock()
-	pts, cpus := r.c.points, r.c.cpus
+	pts, cpus, most := r.c.points, r.c.cpus, r.c.most
 	r.c.mu.Unlock()
 	fg := theme.Color(theme.ColorNameForeground)
 	grid := theme.Color(theme.ColorNameSeparator)
@@ -608,6 +625,9 @@ func (r *chartRenderer) build(s fyne.Size) {
 		return
 	}
 	maxW := 1
+	if len(pts) == 0 {
+		maxW = most
+	}
 	maxS := 1.0
 	for _, p := range pts {
 		maxW = max(maxW, p.Workers)

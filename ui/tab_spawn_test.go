@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
 	"dev.proclab/core"
@@ -172,5 +173,26 @@ func TestSpawnTabEstimatesTimeLeft(t *testing.T) {
 	v.jobStart = time.Now()
 	if got := v.timeLeft(); got != "" {
 		t.Errorf("just started: %q, want nothing yet", got)
+	}
+}
+
+func TestSpawnChartAxisFollowsThePickedWorkerCountBeforeASweep(t *testing.T) {
+	v := newSpawnTest(t)
+	ticks := func() []string {
+		var got []string
+		for _, o := range test.WidgetRenderer(v.chart).Objects() {
+			if txt, ok := o.(*canvas.Text); ok {
+				if _, err := strconv.Atoi(txt.Text); err == nil {
+					got = append(got, txt.Text)
+				}
+			}
+		}
+		return got
+	}
+	onUI(v.env, func() { v.workers.SetSelected("8") })
+	uiSerial.Lock()
+	defer uiSerial.Unlock()
+	if got, want := strings.Join(ticks(), " "), "1 2 4 8"; got != want {
+		t.Fatalf("x axis before a sweep of 8 workers reads %q, want %q", got, want)
 	}
 }
