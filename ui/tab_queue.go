@@ -164,7 +164,9 @@ func newQueueView(env *Env) *queueView {
 	counters := container.NewGridWithColumns(2,
 		v.produced, v.consumed, v.inflight, v.throughput, v.latency)
 	left := container.NewVBox(form,
-		container.NewGridWithColumns(3, v.start, v.stop, v.kill),
+		// Natural widths: a grid would make each as wide as the widest, and that (559 px)
+		// held the divider in place in a 900 px window.
+		container.NewHBox(v.start, v.stop, v.kill),
 		v.depth, counters, v.status)
 	v.msgTitle = boldLabel("Latest messages")
 	messages := container.NewBorder(container.NewBorder(nil, nil, nil, v.follow, v.msgTitle),

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 
 	"dev.proclab/core/queue"
@@ -165,5 +167,24 @@ func TestQueueTabListStaysBoundedAtFullSpeed(t *testing.T) {
 			t.Fatalf("status: %s", status)
 		}
 		return strings.Contains(status, "exactly once")
+	})
+}
+
+func TestQueueDividerMovesBothWaysInASmallWindow(t *testing.T) {
+	env := newTestEnv(t)
+	onUI(env, func() {
+		v := newQueueView(env)
+		env.Window.SetContent(v.content)
+		env.Window.Resize(fyne.NewSize(900, 650))
+		sp := v.content.(*container.Split)
+		at := sp.Leading.Size().Width
+		sp.SetOffset(0.3)
+		narrower := sp.Leading.Size().Width
+		sp.SetOffset(0.7)
+		wider := sp.Leading.Size().Width
+		if narrower > at-30 || wider < at+30 {
+			t.Fatalf("the divider at %.0f px of 900 moves to %.0f and %.0f px: it should go at least 30 px either way",
+				at, narrower, wider)
+		}
 	})
 }
