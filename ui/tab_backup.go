@@ -91,7 +91,7 @@ const workersHintText = "Each worker process shows here while a backup runs: its
 
 type workerRow struct {
 	label *widget.Label
-	bar   *widget.ProgressBar
+	bar   *meter
 	box   fyne.CanvasObject
 }
 
@@ -107,7 +107,7 @@ type backupView struct {
 	verify, dryRun     *widget.Check
 	demoBtn, runBtn    *widget.Button
 	cancelBtn, openBtn *widget.Button
-	bytesBar, filesBar *widget.ProgressBar
+	bytesBar, filesBar *meter
 	status             *widget.Label
 	workerBox          *fyne.Container
 	workersHint        *widget.Label
@@ -170,8 +170,8 @@ func newBackupView(env *Env) *backupView {
 	v.openBtn = widget.NewButton("Open destination", v.openDestination)
 	v.openBtn.Disable()
 
-	v.bytesBar = widget.NewProgressBar()
-	v.filesBar = widget.NewProgressBar()
+	v.bytesBar = newMeter()
+	v.filesBar = newMeter()
 	// An empty bar is drawn in the accent colour: the words keep it from reading as full.
 	v.bytesBar.TextFormatter = func() string { return "no backup yet" }
 	v.filesBar.TextFormatter = func() string { return "no backup yet" }
@@ -439,7 +439,7 @@ func (v *backupView) resetRun() {
 
 // barsSay empties both bars and writes text on them.
 func (v *backupView) barsSay(text string) {
-	for _, b := range []*widget.ProgressBar{v.bytesBar, v.filesBar} {
+	for _, b := range []*meter{v.bytesBar, v.filesBar} {
 		b.TextFormatter = func() string { return text }
 		b.SetValue(0)
 	}
@@ -594,7 +594,7 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress) {
 	for _, s := range slots {
 		row := v.rows[s]
 		if row == nil {
-			row = &workerRow{label: widget.NewLabel(""), bar: widget.NewProgressBar()}
+			row = &workerRow{label: widget.NewLabel(""), bar: newMeter()}
 			row.label.Truncation = fyne.TextTruncateEllipsis
 			row.box = container.NewGridWithColumns(2, row.label, row.bar)
 			v.rows[s] = row
@@ -654,7 +654,7 @@ func (v *backupView) finish(r *backup.Run) {
 	}
 	// The bars end on what the run did, as the summary says it: bytes and files copied
 	// of those it had to copy.
-	setBar := func(b *widget.ProgressBar, done, of int64, text string) {
+	setBar := func(b *meter, done, of int64, text string) {
 		b.TextFormatter = func() string { return text }
 		if of == 0 {
 			b.SetValue(1)

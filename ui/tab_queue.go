@@ -37,7 +37,7 @@ type queueView struct {
 	producers, consumers, capacity, rate, work *widget.Select
 	start, stop, kill                          *widget.Button
 
-	depth                        *widget.ProgressBar
+	depth                        *meter
 	depthText                    string
 	produced, consumed, inflight *widget.Label
 	throughput, latency, status  *widget.Label
@@ -97,7 +97,7 @@ func newQueueView(env *Env) *queueView {
 	v.stop.Disable()
 	v.kill.Disable()
 
-	v.depth = widget.NewProgressBar()
+	v.depth = newMeter()
 	v.depth.TextFormatter = func() string { return v.depthText }
 	v.produced = widget.NewLabel("")
 	v.consumed = widget.NewLabel("")

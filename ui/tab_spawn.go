@@ -109,7 +109,7 @@ func newSpawnView(env *Env) *spawnView {
 	v.table = widget.NewTable(
 		func() (int, int) { return len(v.rows), len(spawnCols) },
 		func() fyne.CanvasObject {
-			bar := widget.NewProgressBar()
+			bar := newMeter()
 			bar.Hide()
 			return container.NewStack(widget.NewLabel(""), bar)
 		},
@@ -306,7 +306,7 @@ func (v *spawnView) timeLeft() string {
 
 func (v *spawnView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	st := o.(*fyne.Container)
-	l, bar := st.Objects[0].(*widget.Label), st.Objects[1].(*widget.ProgressBar)
+	l, bar := st.Objects[0].(*widget.Label), st.Objects[1].(*meter)
 	if id.Row >= len(v.rows) {
 		l.SetText("")
 		bar.Hide()
