@@ -292,6 +292,9 @@ func (v *pipeView) onSend() {
 		v.list.Refresh()
 		return
 	}
+	// Cleared, as a terminal's prompt is: the next command typed must not run on from
+	// this one ("square 12sleep 2"). The list keeps what was sent.
+	v.cmd.SetText("")
 	v.sendCmd(cmd)
 }
 

@@ -48,6 +48,11 @@ func TestPipeTabConversationCrashAndNewPeer(t *testing.T) {
 	if r := v.waitReply(t, "square 12"); r.err || !strings.Contains(r.reply, "144") {
 		t.Fatalf("square 12 → %+v", r)
 	}
+	v.look(func() {
+		if v.cmd.Text != "" {
+			t.Errorf("after a send the command field holds %q; the next command typed would run on from it", v.cmd.Text)
+		}
+	})
 	v.sendText("sleep 30")
 	eventually(t, "sleep 30 in flight", func() bool { return v.current().Pending() == 1 })
 	v.sendText("crash")
