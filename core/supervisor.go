@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -674,7 +675,7 @@ func (c *Child) TerminateBecause(grace time.Duration, why string) {
 	c.info.KillAt = time.Now().Add(grace)
 	info := c.info
 	c.stopTimer = time.AfterFunc(grace, func() {
-		c.Kill(fmt.Sprintf("killed after %s grace: ignored the stop request", grace.Round(time.Millisecond)))
+		c.Kill("killed after " + graceText(grace) + " grace: ignored the stop request")
 	})
 	c.mu.Unlock()
 	c.sup.emit(Event{Kind: EvState, Child: info})
@@ -820,4 +821,10 @@ func newID() string {
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// graceText writes a grace period as the window does ("3 s", "0.5 s"), not as Go does
+// ("3s"). Not numfmt: core stays clear of strings, one package init less per child.
+func graceText(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
 }

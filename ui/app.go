@@ -22,6 +22,7 @@ import (
 
 	"dev.proclab/core"
 	"dev.proclab/daemon"
+	"dev.proclab/internal/numfmt"
 	"dev.proclab/resources"
 )
 
@@ -152,7 +153,7 @@ func (e *Env) quitSequence() {
 	}
 
 	live := e.Sup.Running()
-	e.setStage(fmt.Sprintf("Stopping %d child processes (%s grace, then kill)…", live, StopGrace))
+	e.setStage(fmt.Sprintf("Stopping %d child processes (%s grace, then kill)…", live, numfmt.Duration(StopGrace)))
 	e.Log.Info("quit: terminating children", "children", live, "grace", StopGrace.String())
 	ctx, cancel := context.WithTimeout(e.forced, 2*StopGrace)
 	defer cancel()

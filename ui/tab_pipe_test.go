@@ -114,7 +114,7 @@ func TestPipeTabRepliesFindTheirRequests(t *testing.T) {
 	if r := v.waitReply(t, "sha256 abc"); !strings.Contains(r.reply, "ba7816bf") {
 		t.Fatalf("sha256 abc → %+v", r)
 	}
-	if r := v.waitReply(t, "sleep 0.5"); !strings.Contains(r.reply, "slept 500ms") {
+	if r := v.waitReply(t, "sleep 0.5"); !strings.Contains(r.reply, "slept 500.0 ms") {
 		t.Fatalf("sleep 0.5 → %+v", r)
 	}
 }

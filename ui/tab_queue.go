@@ -312,7 +312,7 @@ func (v *queueView) tick() {
 				redelivered = fmt.Sprintf("; %s redelivered after a consumer died.", numfmt.Thousands(r.Redelivered))
 			}
 			v.status.SetText(fmt.Sprintf("Done in %s: %s produced, %s consumed, every (producer, sequence number) exactly once%s",
-				r.Elapsed.Round(time.Millisecond), numfmt.Thousands(r.Produced), numfmt.Thousands(r.Consumed), redelivered))
+				numfmt.Duration(r.Elapsed), numfmt.Thousands(r.Produced), numfmt.Thousands(r.Consumed), redelivered))
 		}
 	default:
 	}

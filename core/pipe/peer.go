@@ -116,7 +116,7 @@ func Run(cmd string) (string, error) {
 			return "", fmt.Errorf("sleep needs seconds from 0 to %d, e.g. 'sleep 2'", int(maxSleep.Seconds()))
 		}
 		time.Sleep(d)
-		return fmt.Sprintf("slept %s", d), nil
+		return "slept " + numfmt.Duration(d), nil
 	case "echo":
 		return rest, nil
 	case "crash":

@@ -50,7 +50,7 @@ func TestCommandsAnswer(t *testing.T) {
 		"primes 2":         "1 prime up to 2 (largest 2)",
 		"sha256 abc":       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 		"echo two words":   "two words",
-		"sleep 0.01":       "slept 10ms",
+		"sleep 0.01":       "slept 10.0 ms",
 	} {
 		r := p.Do(ctx(t), cmd)
 		if r.Err != nil || !strings.Contains(r.Text, want) {
@@ -86,7 +86,7 @@ func TestRepliesMatchRequestsOutOfOrder(t *testing.T) {
 	fast := send("square 7")
 	echo := send("echo hi")
 	wg.Wait()
-	if got[slow].Text != "slept 300ms" || got[fast].Text != "7² = 49" || got[echo].Text != "hi" {
+	if got[slow].Text != "slept 300.0 ms" || got[fast].Text != "7² = 49" || got[echo].Text != "hi" {
 		t.Fatalf("replies mismatched: %+v", got)
 	}
 	if order[len(order)-1] != slow {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"dev.proclab/core"
+	"dev.proclab/internal/numfmt"
 )
 
 // Monitor is the app's monitoring daemon: about once a second it samples the app itself
@@ -100,7 +101,7 @@ func (m *Monitor) watch(lim Limits, live []core.Info, stats map[int]Stat) {
 		if st, ok := stats[c.PID]; ok && lim.MaxRSS > 0 && st.RSS > lim.MaxRSS {
 			reason = fmt.Sprintf("killed by watchdog: using %s of memory, over the %s limit", mib(st.RSS), mib(lim.MaxRSS))
 		} else if up := c.Uptime(now); lim.MaxAge > 0 && up > lim.MaxAge {
-			reason = fmt.Sprintf("killed by watchdog: ran %s, over the %s run-time limit", up.Round(100*time.Millisecond), lim.MaxAge)
+			reason = fmt.Sprintf("killed by watchdog: ran %s, over the %s run-time limit", numfmt.Duration(up), numfmt.Duration(lim.MaxAge))
 		}
 		if reason == "" {
 			continue

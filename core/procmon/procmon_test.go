@@ -69,7 +69,7 @@ func TestWatchdogKillsOverTheMemoryOrRunTimeLimitAndSaysSo(t *testing.T) {
 	for _, tc := range []struct {
 		c    *core.Child
 		want string
-	}{{grow, "over the 60 MiB limit"}, {idle, "over the 3s run-time limit"}} {
+	}{{grow, "over the 60 MiB limit"}, {idle, "over the 3 s run-time limit"}} {
 		select {
 		case <-tc.c.Done():
 		case <-time.After(20 * time.Second):

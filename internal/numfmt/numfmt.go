@@ -65,8 +65,12 @@ func Seconds(s float64) string {
 
 // Duration is a short time for people, in one style across the app: "420 µs",
 // "2.15 ms", "533.2 ms", "2.02 s" (Go's own "533.2ms" and "2.02s" differ from "3 s").
+// A whole number of seconds, as a setting is ("grace 3 s", "limit 60 s"), has no
+// decimals; a measured time is never exactly one.
 func Duration(d time.Duration) string {
 	switch {
+	case d >= time.Second && d%time.Second == 0:
+		return fmt.Sprintf("%d s", d/time.Second)
 	case d < time.Millisecond:
 		return fmt.Sprintf("%d µs", d.Round(time.Microsecond)/time.Microsecond)
 	case d < 10*time.Millisecond:

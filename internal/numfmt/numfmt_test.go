@@ -49,7 +49,8 @@ func TestSeconds(t *testing.T) {
 
 func TestDuration(t *testing.T) {
 	for in, want := range map[time.Duration]string{0: "0 µs", 420 * time.Microsecond: "420 µs", 2150 * time.Microsecond: "2.15 ms",
-		533200 * time.Microsecond: "533.2 ms", 2020 * time.Millisecond: "2.02 s"} {
+		533200 * time.Microsecond: "533.2 ms", 2020 * time.Millisecond: "2.02 s",
+		3 * time.Second: "3 s", time.Minute: "60 s", 60800 * time.Millisecond: "60.80 s"} {
 		if got := Duration(in); got != want {
 			t.Errorf("Duration(%v) = %q, want %q", in, got, want)
 		}
