@@ -608,14 +608,15 @@ func TestFullDiskStopsCleanly(t *testing.T) {
 	if !strings.Contains(rep.Stopped, "full") || !strings.Contains(rep.Stopped, "free at least") {
 		t.Fatalf("stopped %q, want a full disk and how much to free", rep.Stopped)
 	}
-	if rep.FilesCopied == 0 || rep.FilesCopied >= 30 || rep.FilesCopied+rep.FilesFailed != 30 {
-		t.Fatalf("copied %d, failed %d of 30", rep.FilesCopied, rep.FilesFailed)
+	if rep.FilesCopied == 0 || rep.FilesCopied >= 30 || rep.FilesCopied+rep.FilesFailed+rep.NotCopied() != 30 {
+		t.Fatalf("copied %d, failed %d, not copied %d of 30", rep.FilesCopied, rep.FilesFailed, rep.NotCopied())
 	}
 	kinds := map[backup.ErrKind]int{}
 	for _, e := range rep.Errors {
 		kinds[e.Kind]++
 	}
-	if kinds[backup.ErrDiskFull] == 0 || kinds[backup.ErrDiskFull]+kinds[backup.ErrNotCopied] != rep.FilesFailed {
+	if kinds[backup.ErrDiskFull] == 0 || kinds[backup.ErrDiskFull] != rep.FilesFailed || kinds[backup.ErrNotCopied] != rep.NotCopied() ||
+		len(kinds) != 2 {
 		t.Fatalf("errors by kind %v, want disk-full and not-copied only", kinds)
 	}
 	noTemps(t, dst)
@@ -939,6 +940,15 @@ func TestCancelledRunLeavesNoTempAndRunningAgainResumes(t *testing.T) {
 		if e.Kind != backup.ErrNotCopied {
 			t.Fatalf("a cancel should only leave files not copied, got %+v", e)
 		}
+	}
+	if rep.FilesFailed != 0 || rep.FilesNotCopied != 200-rep.FilesCopied {
+		t.Fatalf("cancelled run: %d failed, %d not copied; want 0 and %d", rep.FilesFailed, rep.FilesNotCopied, 200-rep.FilesCopied)
+	}
+	// Its line in runs.jsonl says how many were not copied, not each of them.
+	runs, err := os.ReadFile(filepath.Join(dst, ".proclab", "runs.jsonl"))
+	must(t, err)
+	if bytes.Contains(runs, []byte(`"not-copied"`)) || !bytes.Contains(runs, []byte(fmt.Sprintf(`"files_not_copied":%d`, rep.FilesNotCopied))) {
+		t.Fatalf("runs.jsonl after a cancel: %s", runs)
 	}
 	noTemps(t, dst)
 	again := run(t, backup.Options{Src: src, Dst: dst})

@@ -28,7 +28,7 @@ type FileRecord struct {
 	Kind   string    `json:"kind"`
 	Size   int64     `json:"size"`
 	Mtime  time.Time `json:"mtime"`
-	Status string    `json:"status"` // copied, skipped, verified, failed, planned (dry run)
+	Status string    `json:"status"` // copied, skipped, verified, failed, not-copied (a stopped run), planned (dry run)
 	Why    string    `json:"why,omitempty"`
 	Hash   string    `json:"sha256,omitempty"`
 }
@@ -47,8 +47,8 @@ type Report struct {
 	FilesTotal   int       `json:"files_total"`
 	FilesCopied  int       `json:"files_copied"`
 	FilesSkipped int       `json:"files_skipped"`
-	FilesFailed  int       `json:"files_failed"`
-	// Of FilesFailed, the files a stopped run never reached: a rerun resumes them.
+	FilesFailed  int       `json:"files_failed"` // went wrong; not those a stopped run never reached
+	// The files a stopped run never reached: a rerun resumes them.
 	FilesNotCopied int           `json:"files_not_copied,omitempty"`
 	FilesPlanned   int           `json:"files_planned"`            // to copy (dry run: would copy)
 	FilesRepaired  int           `json:"files_repaired,omitempty"` // verify found the copy's bytes differed: copied again
@@ -59,6 +59,7 @@ type Report struct {
 	NoRoom         string        `json:"no_room,omitempty"` // a dry run: why the backup would not fit
 	FlushError     string        `json:"flush_error,omitempty"`
 	Errors         []FileError   `json:"errors"`
+	ErrorsOmitted  int           `json:"errors_omitted,omitempty"` // runs.jsonl: past its first errors (the manifest has every file)
 	WorkerDeaths   []WorkerDeath `json:"worker_deaths"`
 	Files          []FileRecord  `json:"-"` // in the manifest, streamed
 	Plan           *Plan         `json:"-"`
@@ -82,7 +83,7 @@ func (r *Report) OK() bool {
 // repairedWhy is a file's reason in the manifest when Verify found its old copy damaged.
 const repairedWhy = "the copy's SHA-256 differed from the source's though size and time matched; copied again"
 
-// NotCopied counts the files a stopped run never reached (among FilesFailed).
+// NotCopied counts the files a stopped run never reached (apart from FilesFailed).
 func (r *Report) NotCopied() int {
 	n := 0
 	for _, e := range r.Errors {
@@ -99,7 +100,7 @@ func (r *Report) NotCopied() int {
 func (r *Report) Counts() string {
 	if n := r.NotCopied(); n > 0 {
 		return fmt.Sprintf("%s copied, %s skipped, %s failed, %s not copied", numfmt.Thousands(r.FilesCopied),
-			numfmt.Thousands(r.FilesSkipped), numfmt.Thousands(r.FilesFailed-n), numfmt.Thousands(n))
+			numfmt.Thousands(r.FilesSkipped), numfmt.Thousands(r.FilesFailed), numfmt.Thousands(n))
 	}
 	return fmt.Sprintf("%s copied, %s skipped, %s failed", numfmt.Thousands(r.FilesCopied),
 		numfmt.Thousands(r.FilesSkipped), numfmt.Thousands(r.FilesFailed))
@@ -161,9 +162,10 @@ type Summary struct {
 	FilesFailed  int         `json:"files_failed"`
 	BytesCopied  int64       `json:"bytes_copied"`
 	Seconds      float64     `json:"seconds"`
-	Errors       []FileError `json:"errors"`
-	// A stopped run: why, and how many of files_failed it never reached (kind
-	// "not-copied"; running again resumes them).
+	Errors       []FileError `json:"errors"` // the failed files (the manifest lists every file)
+	// A stopped run: why, and how many files it never reached (running again resumes
+	// them). Not in files_failed or errors: a stop after 10 of 50,000 files is one
+	// reason, not 49,990 errors.
 	Stopped        string `json:"stopped,omitempty"`
 	FilesNotCopied int    `json:"files_not_copied,omitempty"`
 	// A dry run copies nothing: these say so and count what it would copy.
@@ -174,9 +176,11 @@ type Summary struct {
 
 // Summary returns the short form.
 func (r *Report) Summary() Summary {
-	errs := r.Errors
-	if errs == nil {
-		errs = []FileError{}
+	errs := []FileError{}
+	for _, e := range r.Errors {
+		if e.Kind != ErrNotCopied {
+			errs = append(errs, e)
+		}
 	}
 	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
 		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs,
@@ -226,6 +230,9 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 		}
 		if fe != nil {
 			rec.Status = "failed"
+			if fe.Kind == ErrNotCopied {
+				rec.Status = "not-copied"
+			}
 			r.Errors = append(r.Errors, *fe)
 		}
 		if it.Kind == KindDir {
@@ -252,6 +259,9 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 	}
 	r.FilesNotCopied = r.NotCopied()
 }
+
+// runsLineErrors is how many errors a run's line in runs.jsonl lists.
+const runsLineErrors = 100
 
 // writeManifest writes DST/.proclab/manifest.json (this run, every file) under a
 // temporary name, syncs and renames it, and appends the summary to runs.jsonl, so the
@@ -286,7 +296,19 @@ func (r *Report) writeManifest(dst string, files []byte) error {
 		return fmt.Errorf("write the manifest: %w", err)
 	}
 	r.Manifest = final
-	line, _ := json.Marshal(r)
+	// One line a run: a stop after 10 of 50,000 files must not add 50,000 errors to it.
+	short := *r
+	short.Errors = nil
+	for _, e := range r.Errors {
+		if e.Kind != ErrNotCopied {
+			if len(short.Errors) == runsLineErrors {
+				short.ErrorsOmitted++
+				continue
+			}
+			short.Errors = append(short.Errors, e)
+		}
+	}
+	line, _ := json.Marshal(&short)
 	if lf, err := os.OpenFile(filepath.Join(dir, "runs.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
 		lf.Write(append(line, '\n'))
 		lf.Close()

@@ -701,7 +701,7 @@ func (v *backupView) finish(r *backup.Run) {
 			fmt.Fprintf(&sb, " (%s/s on average)", numfmt.Bytes(int64(bps)))
 		}
 		sb.WriteString(".")
-		toCopy := rep.FilesCopied + rep.FilesFailed
+		toCopy := rep.FilesCopied + rep.FilesFailed + notCopied
 		bytesDone := rep.BytesCopied
 		if rep.FilesCopied == toCopy {
 			bytesDone = rep.Plan.BytesToCopy // all in place (a link's planned size is not counted as copied bytes)
