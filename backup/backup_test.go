@@ -1100,3 +1100,16 @@ func TestProgressCountsTheFilesAWorkerHolds(t *testing.T) {
 	}
 	t.Fatal("no worker was ever seen holding files")
 }
+
+func TestLinksMoveNoBytes(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	write(t, filepath.Join(src, "f"), []byte("a"), 0o644)
+	must(t, os.Symlink(strings.Repeat("t", 1000), filepath.Join(src, "lnk")))
+	dst := filepath.Join(t.TempDir(), "dst")
+	dry := run(t, backup.Options{Src: src, Dst: dst, DryRun: true})
+	rep := run(t, backup.Options{Src: src, Dst: dst})
+	if dry.Plan.BytesToCopy != 1 || rep.Plan.BytesToCopy != 1 || rep.BytesCopied != 1 || !rep.OK() {
+		t.Fatalf("a 1-byte file and a link: dry run plans %d bytes, the run %d and copies %d; want 1 each",
+			dry.Plan.BytesToCopy, rep.Plan.BytesToCopy, rep.BytesCopied)
+	}
+}

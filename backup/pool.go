@@ -91,7 +91,9 @@ func (p *pool) add(ts []task) int {
 			p.queue = append(p.queue, t.I)
 		}
 		p.r.toDo.Add(1)
-		p.r.bytesToDo.Add(t.Size)
+		if t.Kind == KindFile {
+			p.r.bytesToDo.Add(t.Size) // as contentBytes: a link moves no bytes
+		}
 	}
 	want := min(p.workers, (len(p.tasks)+7)/8)
 	if p.stop != "" || p.r.ctx.Err() != nil {

@@ -703,8 +703,8 @@ func (v *backupView) finish(r *backup.Run) {
 		sb.WriteString(".")
 		toCopy := rep.FilesCopied + rep.FilesFailed + notCopied
 		bytesDone := rep.BytesCopied
-		if rep.FilesCopied == toCopy {
-			bytesDone = rep.Plan.BytesToCopy // all in place (a link's planned size is not counted as copied bytes)
+		if rep.Verify && rep.FilesCopied == toCopy {
+			bytesDone = rep.Plan.BytesToCopy // every file checked, most of them not copied
 		}
 		bytesText := numfmt.Bytes(rep.BytesCopied) + " of " + numfmt.Bytes(rep.Plan.BytesToCopy) + " copied"
 		if rep.Verify {
