@@ -284,7 +284,7 @@ func (v *backupView) start() {
 	prefs.SetString(prefDst, dst)
 	opt := backup.Options{Log: v.env.Log, Src: src, Dst: dst, Workers: int(v.workers.Value), Verify: v.verify.Checked,
 		DryRun: v.dryRun.Checked, Sup: v.env.Sup, SlowMotion: v.slow}
-	v.runBtn.Disable()
+	v.busy(true)
 	v.barsSay("checking the folders")
 	v.status.SetText("Checking the folders…")
 	// Checking the folders touches the disk: off the main goroutine.
@@ -334,13 +334,25 @@ func (v *backupView) confirmForeign(opt backup.Options, n int) {
 		}
 		v.uiMu.Lock()
 		defer v.uiMu.Unlock()
-		v.runBtn.Enable()
+		v.busy(false)
 		v.barsSay("not started")
 		v.status.SetText("Not started. Pick an empty or new destination folder, or one that holds an earlier backup.")
 	}, v.env.Window)
 	d.SetConfirmText("Back up into it")
 	d.SetDismissText("Cancel")
 	d.Show()
+}
+
+// busy locks the form while a run is checked or runs, so what it shows at the end is
+// what ran: a destination or Dry run changed mid-run sat beside the report of another.
+func (v *backupView) busy(on bool) {
+	for _, w := range []fyne.Disableable{v.runBtn, v.src, v.dst, v.srcPick, v.dstPick, v.workers, v.verify, v.dryRun, v.demoBtn} {
+		if on {
+			w.Disable()
+		} else {
+			w.Enable()
+		}
+	}
 }
 
 // launch starts the engine (it checks the folders first: call it off the main goroutine).
@@ -366,7 +378,7 @@ func (v *backupView) notStarted(err error) {
 	v.env.Do(func() {
 		v.uiMu.Lock()
 		defer v.uiMu.Unlock()
-		v.runBtn.Enable()
+		v.busy(false)
 		v.barsSay("not started")
 		v.status.SetText("Cannot back up: " + err.Error())
 	})
@@ -638,7 +650,7 @@ func (v *backupView) finish(r *backup.Run) {
 	v.mu.Lock()
 	v.shown = true
 	v.mu.Unlock()
-	v.runBtn.Enable()
+	v.busy(false)
 	v.cancelBtn.Disable()
 	// A big run's plan, tables and manifest are garbage now: give the memory back to the
 	// system at once, not over the minutes the runtime would take.

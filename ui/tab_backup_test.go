@@ -54,6 +54,12 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 	}
 	v.workers.SetValue(2)
 	test.Tap(v.runBtn)
+	v.look(func() {
+		// Locked while it runs (unless it is already over), so the form shows what ran.
+		if !v.dst.Disabled() && !strings.Contains(v.summary.Text, "copied") {
+			t.Errorf("the destination field takes edits during the run")
+		}
+	})
 
 	var summary string
 	eventually(t, "the backup's summary", func() (ok bool) {
@@ -77,6 +83,9 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 		}
 		if v.openBtn.Disabled() || !v.cancelBtn.Disabled() || v.runBtn.Disabled() {
 			t.Fatal("after the run: Open destination should be on, Cancel off, Back up on")
+		}
+		if v.dst.Disabled() || v.src.Disabled() || v.dryRun.Disabled() || v.workers.Disabled() {
+			t.Fatal("after the run the form is still locked")
 		}
 	})
 	if _, err := os.Stat(filepath.Join(dst, backup.MetaDir, "manifest.json")); err != nil {
