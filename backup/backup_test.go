@@ -1113,3 +1113,16 @@ func TestLinksMoveNoBytes(t *testing.T) {
 			dry.Plan.BytesToCopy, rep.Plan.BytesToCopy, rep.BytesCopied)
 	}
 }
+
+func TestDryRunWithVerifySaysItWouldCompareNotCopy(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	write(t, filepath.Join(src, "a"), []byte("aa"), 0o644)
+	write(t, filepath.Join(src, "b"), []byte("bbb"), 0o644)
+	dst := filepath.Join(t.TempDir(), "dst")
+	run(t, backup.Options{Src: src, Dst: dst})
+	write(t, filepath.Join(src, "c"), []byte("c"), 0o644)
+	rep := run(t, backup.Options{Src: src, Dst: dst, DryRun: true, Verify: true})
+	if got, want := rep.DryRunLine(), "1 of 3 files would be copied (1 B), 2 compared by SHA-256 (5 B); 0 unchanged"; got != want {
+		t.Fatalf("dry run with Verify: %q, want %q", got, want)
+	}
+}

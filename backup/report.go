@@ -130,6 +130,41 @@ func (r *Report) TooSmall() bool {
 	return strings.HasPrefix(r.Stopped, stopTooSmall) || strings.HasPrefix(r.NoRoom, stopTooSmall)
 }
 
+// Planned splits what a run (or a dry run) plans for its workers: files to copy, new or
+// changed, and with Verify the unchanged ones to compare by SHA-256, which are read but
+// copied only when they differ.
+func (r *Report) Planned() (copyFiles, checkFiles int, copyBytes, checkBytes int64) {
+	if r.Plan == nil {
+		return
+	}
+	for i := range r.Plan.Files {
+		switch it := &r.Plan.Files[i]; it.Op {
+		case OpCopy:
+			copyFiles++
+			copyBytes += contentBytes(it.Entry)
+		case OpVerify:
+			checkFiles++
+			checkBytes += contentBytes(it.Entry)
+		}
+	}
+	return
+}
+
+// DryRunLine says what a dry run found, for both the window and the command line.
+func (r *Report) DryRunLine() string {
+	nCopy, nCheck, bCopy, bCheck := r.Planned()
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s of %s would be copied (%s)", numfmt.Thousands(nCopy), numfmt.Count(r.FilesTotal, "file", "files"), numfmt.Bytes(bCopy))
+	if nCheck > 0 {
+		fmt.Fprintf(&sb, ", %s compared by SHA-256 (%s)", numfmt.Thousands(nCheck), numfmt.Bytes(bCheck))
+	}
+	fmt.Fprintf(&sb, "; %s unchanged", numfmt.Thousands(r.FilesSkipped))
+	if r.FilesFailed > 0 {
+		fmt.Fprintf(&sb, "; %s cannot be backed up", numfmt.Thousands(r.FilesFailed))
+	}
+	return sb.String()
+}
+
 // UpToDate reports a finished run that found nothing to copy and nothing wrong.
 func (r *Report) UpToDate() bool {
 	return !r.DryRun && r.Stopped == "" && r.FilesCopied == 0 && r.FilesFailed == 0 && r.FlushError == ""
@@ -145,6 +180,10 @@ func (r *Report) Notes() []string {
 	} else if r.Verify && !r.DryRun && r.FilesFailed == 0 && r.Stopped == "" {
 		notes = append(notes, fmt.Sprintf("Verify: every file's copy has the same SHA-256 as its source (%s).",
 			numfmt.Count(r.FilesCopied+r.FilesSkipped, "file", "files")))
+	} else if n := r.FilesCopied + r.FilesSkipped; r.Verify && !r.DryRun && n > 0 {
+		// Some files failed or were not reached: what is in place was still checked.
+		notes = append(notes, fmt.Sprintf("Verify: each of the %s in place has the same SHA-256 as its source.",
+			numfmt.Count(n, "file", "files")))
 	}
 	for _, d := range r.WorkerDeaths {
 		notes = append(notes, fmt.Sprintf("Worker %d (PID %d) died: %s; %s.", d.Worker, d.PID, d.Reason,
@@ -168,6 +207,8 @@ type Summary struct {
 	// reason, not 49,990 errors.
 	Stopped        string `json:"stopped,omitempty"`
 	FilesNotCopied int    `json:"files_not_copied,omitempty"`
+	// Verify: old copies whose bytes differed (same size and time), copied again.
+	FilesRepaired int `json:"files_repaired,omitempty"`
 	// A dry run copies nothing: these say so and count what it would copy.
 	DryRun       bool   `json:"dry_run,omitempty"`
 	FilesPlanned int    `json:"files_planned,omitempty"`
@@ -184,7 +225,7 @@ func (r *Report) Summary() Summary {
 	}
 	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
 		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs,
-		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied}
+		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied, FilesRepaired: r.FilesRepaired}
 	if r.DryRun {
 		sum.DryRun, sum.FilesPlanned, sum.NoRoom = true, r.FilesPlanned, r.NoRoom
 	}

@@ -133,13 +133,17 @@ func runBackup(env *Env, args []string) int {
 func printBackupReport(w io.Writer, r *backup.Report) {
 	if r.DryRun {
 		fmt.Fprintf(w, "Dry run of %s → %s: nothing written.\n", r.Source, r.Destination)
-		for _, f := range r.Files {
+		for i, f := range r.Files {
 			if f.Status == "planned" {
+				if r.Plan != nil && r.Plan.Files[i].Op == backup.OpVerify {
+					// Verify: unchanged, read and copied only if its bytes differ.
+					fmt.Fprintf(w, "  would compare %s (%s, by SHA-256)\n", f.Path, numfmt.Bytes(f.Size))
+					continue
+				}
 				fmt.Fprintf(w, "  would copy %s (%s, %s)\n", f.Path, numfmt.Bytes(f.Size), f.Why)
 			}
 		}
-		fmt.Fprintf(w, "%s: %s to copy (%s), %s unchanged, %s cannot be backed up.\n",
-			numfmt.Count(r.FilesTotal, "file", "files"), numfmt.Thousands(r.FilesPlanned), numfmt.Bytes(r.Plan.BytesToCopy), numfmt.Thousands(r.FilesSkipped), numfmt.Thousands(r.FilesFailed))
+		fmt.Fprintf(w, "%s.\n", r.DryRunLine())
 		if r.NoRoom != "" {
 			fmt.Fprintf(w, "It would not fit: %s.\n", r.NoRoom)
 		}

@@ -680,14 +680,19 @@ func (v *backupView) finish(r *backup.Run) {
 	case rep.DryRun:
 		v.reportAlone(true)
 		v.status.SetText("Dry run done: nothing was written.")
-		fmt.Fprintf(&sb, "Dry run: %s of %s would be copied (%s); %s unchanged; nothing written.",
-			numfmt.Thousands(rep.FilesPlanned), numfmt.Count(rep.FilesTotal, "file", "files"), numfmt.Bytes(rep.Plan.BytesToCopy), numfmt.Thousands(rep.FilesSkipped))
+		fmt.Fprintf(&sb, "Dry run: %s; nothing written.", rep.DryRunLine())
 		if rep.NoRoom != "" {
 			v.status.SetText("Dry run done, nothing written: the backup would not fit there (see the report).")
 			fmt.Fprintf(&sb, "\nIt would not fit: %s.", rep.NoRoom)
 		}
-		setBar(v.bytesBar, 0, 0, numfmt.Bytes(rep.Plan.BytesToCopy)+" would be copied")
-		setBar(v.filesBar, 0, 0, numfmt.Count(rep.FilesPlanned, "file", "files")+" would be copied")
+		nCopy, nCheck, bCopy, bCheck := rep.Planned()
+		bytesText, filesText := numfmt.Bytes(bCopy)+" would be copied", numfmt.Count(nCopy, "file", "files")+" would be copied"
+		if nCheck > 0 {
+			bytesText += ", " + numfmt.Bytes(bCheck) + " compared"
+			filesText += ", " + numfmt.Thousands(nCheck) + " compared"
+		}
+		setBar(v.bytesBar, 0, 0, bytesText)
+		setBar(v.filesBar, 0, 0, filesText)
 	case rep.UpToDate():
 		v.status.SetText(fmt.Sprintf("Already up to date: nothing to copy (checked in %s).", numfmt.Seconds(rep.Seconds)))
 		fmt.Fprintf(&sb, "Already up to date: all %s unchanged since the last backup.", numfmt.Count(rep.FilesSkipped, "file", "files"))
@@ -750,19 +755,23 @@ func (v *backupView) finish(r *backup.Run) {
 			v.failed = append(v.failed, e)
 		}
 	}
-	if len(v.failed) > 0 {
-		sb.WriteString("\nFiles not in place (click one to read why in full):")
-	}
-	if rep.DryRun {
-		// The plan is the point of a dry run: list what would be copied, and why.
-		sb.WriteString("\nWould copy:")
-		var planned []backup.FileError
+	switch {
+	case rep.DryRun:
+		// The plan is the point of a dry run: what cannot be backed up first, where it is
+		// seen, then what would be copied, and why.
+		if len(v.failed) > 0 {
+			fmt.Fprintf(&sb, "\nListed below: the %s that cannot be backed up, then what would be copied (click one to read why in full):",
+				numfmt.Count(len(v.failed), "file", "files"))
+		} else {
+			sb.WriteString("\nListed below: what would be copied (click one to read why in full):")
+		}
 		for _, f := range rep.Files {
 			if f.Status == "planned" {
-				planned = append(planned, backup.FileError{Path: f.Path, Msg: f.Why})
+				v.failed = append(v.failed, backup.FileError{Path: f.Path, Msg: f.Why})
 			}
 		}
-		v.failed = append(planned, v.failed...)
+	case len(v.failed) > 0:
+		sb.WriteString("\nFiles not in place (click one to read why in full):")
 	}
 	v.summary.SetText(sb.String())
 	v.showFailed()
