@@ -1126,3 +1126,20 @@ func TestDryRunWithVerifySaysItWouldCompareNotCopy(t *testing.T) {
 		t.Fatalf("dry run with Verify: %q, want %q", got, want)
 	}
 }
+
+func TestSourcesOwnMetaFolderIsNamedNotSilentlyLeftOut(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	write(t, filepath.Join(src, "a"), []byte("a"), 0o644)
+	write(t, filepath.Join(src, ".proclab", "notes.txt"), []byte("mine"), 0o644)
+	write(t, filepath.Join(src, "sub", ".proclab", "kept.txt"), []byte("kept"), 0o644)
+	dst := filepath.Join(t.TempDir(), "dst")
+	for _, dry := range []bool{true, false} {
+		rep := run(t, backup.Options{Src: src, Dst: dst, DryRun: dry})
+		if notes := strings.Join(rep.Notes(), "\n"); !strings.Contains(notes, "Not copied: the source's own .proclab folder") {
+			t.Fatalf("dry run %v: notes %q do not say the source's .proclab was left out", dry, notes)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dst, "sub", ".proclab", "kept.txt")); err != nil {
+		t.Fatalf("a .proclab folder below the top is the user's and is copied: %v", err)
+	}
+}

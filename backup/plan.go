@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -91,6 +92,9 @@ type Plan struct {
 	Files       []Item
 	Dirs        []Item
 	Stale       []string // leftover temporary files from a killed run, relative to Dst
+	// The source has a .proclab folder at its top (it is itself a backup): its run
+	// records are not copied, as they would clash with this backup's.
+	SourceMeta bool
 	ToCopy      int      // files a worker will copy or verify
 	BytesToCopy int64
 	WalkTime    time.Duration
@@ -270,6 +274,7 @@ func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) 
 	p.Dirs = sortedItems([]Item{root}, w.dirs)
 	p.Files = sortedItems(nil, w.files)
 	p.Stale = w.stale
+	p.SourceMeta = w.sourceMeta.Load()
 	blockFiles(p)
 	for i := range p.Files {
 		if op := p.Files[i].Op; op == OpCopy || op == OpVerify {
@@ -427,6 +432,8 @@ type walker struct {
 	files [][]Item
 	dirs  [][]Item
 	stale []string
+
+	sourceMeta atomic.Bool
 }
 
 func (w *walker) run(root dirJob, rootItem *Item) {
@@ -535,6 +542,7 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 	for _, se := range srcEnts {
 		name := se.Name()
 		if isRoot && name == MetaDir {
+			w.sourceMeta.Store(true)
 			continue
 		}
 		seen[name] = true

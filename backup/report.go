@@ -185,6 +185,10 @@ func (r *Report) Notes() []string {
 		notes = append(notes, fmt.Sprintf("Verify: each of the %s in place has the same SHA-256 as its source.",
 			numfmt.Count(n, "file", "files")))
 	}
+	if r.Plan != nil && r.Plan.SourceMeta {
+		notes = append(notes, fmt.Sprintf("Not copied: the source's own %s folder (the run records of a backup made into it); "+
+			"this backup keeps its own there.", MetaDir))
+	}
 	for _, d := range r.WorkerDeaths {
 		notes = append(notes, fmt.Sprintf("Worker %d (PID %d) died: %s; %s.", d.Worker, d.PID, d.Reason,
 			numfmt.Count(len(d.Retried), "file retried", "files retried")))

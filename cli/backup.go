@@ -147,6 +147,9 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 		if r.NoRoom != "" {
 			fmt.Fprintf(w, "It would not fit: %s.\n", r.NoRoom)
 		}
+		for _, n := range r.Notes() {
+			fmt.Fprintln(w, n)
+		}
 		return
 	}
 	rate := ""
