@@ -87,15 +87,15 @@ type Item struct {
 // Plan is what a run will do. Files holds every non-folder entry, Dirs every folder
 // (the root first, then sorted by path: parents before children), Files sorted by path.
 type Plan struct {
-	Src, Dst    string
-	DstExists   bool
-	Files       []Item
-	Dirs        []Item
-	Stale       []string // leftover temporary files from a killed run, relative to Dst
+	Src, Dst  string
+	DstExists bool
+	Files     []Item
+	Dirs      []Item
+	Stale     []string // leftover temporary files from a killed run, relative to Dst
 	// The source has a .proclab folder at its top (it is itself a backup): its run
 	// records are not copied, as they would clash with this backup's.
-	SourceMeta bool
-	ToCopy      int      // files a worker will copy or verify
+	SourceMeta  bool
+	ToCopy      int // files a worker will copy or verify
 	BytesToCopy int64
 	WalkTime    time.Duration
 }
