@@ -370,7 +370,9 @@ func (v *killView) applyWatchdog() {
 		v.say("Watchdog off until the limits are fixed: " + err.Error())
 		return
 	}
-	v.env.Mon.SetLimits(procmon.Limits{MaxRSS: mem << 20, MaxAge: time.Duration(secs * float64(time.Second))})
+	// This tab's children only: a Spawn or Backup run elsewhere is not this tab's to end
+	// (a 60 s limit killed a long Spawn run with a message the Spawn tab cut short).
+	v.env.Mon.SetLimits(procmon.Limits{MaxRSS: mem << 20, MaxAge: time.Duration(secs * float64(time.Second)), Group: "kill"})
 	var over []string
 	if mem > 0 {
 		over = append(over, fmt.Sprintf("over %d MiB", mem))
@@ -382,7 +384,7 @@ func (v *killView) applyWatchdog() {
 		v.say("Watchdog on, but both limits are 0 (no limit): enter MiB or seconds.")
 		return
 	}
-	v.say("Watchdog on: any child " + strings.Join(over, " or ") + " is killed.")
+	v.say("Watchdog on: any process this tab started " + strings.Join(over, " or ") + " is killed; other tabs' are left alone.")
 }
 
 // parseMemLimit reads the watchdog's memory limit: whole MiB, 0 for none.

@@ -224,7 +224,7 @@ func TestKillTabWatchdogKillsAMemoryGrowerAndSaysWhy(t *testing.T) {
 		v.memLimit.SetText("40")
 		v.timeLimit.SetText("0")
 		v.watch.SetChecked(true)
-		if v.note.Text != "Watchdog on: any child over 40 MiB is killed." {
+		if v.note.Text != "Watchdog on: any process this tab started over 40 MiB is killed; other tabs' are left alone." {
 			t.Errorf("note %q", v.note.Text)
 		}
 		test.Type(v.timeLimit, "x") // "0x": marked, and the watchdog says why it is off

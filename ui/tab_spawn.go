@@ -64,7 +64,7 @@ type spawnView struct {
 	report   *spawn.Report      // the last Start's report, for tests
 }
 
-var spawnCols = []tableColumn{{"Worker", 60}, {"PID", 62}, {"Chunk", 110}, {"Progress", 100}, {"Result", 130}, {"Time", 64}}
+var spawnCols = []tableColumn{{"Worker", 60}, {"PID", 62}, {"Chunk", 110}, {"Progress", 100}, {"Result", 150}, {"Time", 64}}
 
 func buildSpawn(env *Env) Screen {
 	v := newSpawnView(env)
@@ -111,7 +111,9 @@ func newSpawnView(env *Env) *spawnView {
 		func() fyne.CanvasObject {
 			bar := newMeter()
 			bar.Hide()
-			return container.NewStack(widget.NewLabel(""), bar)
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis // a long result must not run into the next column
+			return container.NewStack(l, bar)
 		},
 		v.updateCell)
 	setColumns(v.table, spawnCols)

@@ -31,9 +31,11 @@ type Monitor struct {
 type Limits struct {
 	MaxRSS uint64        // resident memory in bytes
 	MaxAge time.Duration // run time since start
+	Group  string        // only children of this group ("": every child)
 }
 
-// SetLimits arms (or, with zero Limits, disarms) the watchdog for every child.
+// SetLimits arms (or, with zero Limits, disarms) the watchdog for every child, or for
+// lim.Group's.
 func (m *Monitor) SetLimits(l Limits) {
 	m.mu.Lock()
 	m.limits = l
@@ -97,6 +99,9 @@ func (m *Monitor) watch(lim Limits, live []core.Info, stats map[int]Stat) {
 	}
 	now := time.Now()
 	for _, c := range live {
+		if lim.Group != "" && c.Group != lim.Group {
+			continue
+		}
 		var reason string
 		if st, ok := stats[c.PID]; ok && lim.MaxRSS > 0 && st.RSS > lim.MaxRSS {
 			reason = fmt.Sprintf("killed by watchdog: using %s of memory, over the %s limit", mib(st.RSS), mib(lim.MaxRSS))

@@ -80,3 +80,31 @@ func TestWatchdogKillsOverTheMemoryOrRunTimeLimitAndSaysSo(t *testing.T) {
 		}
 	}
 }
+
+func TestWatchdogOfOneGroupLeavesOtherGroupsAlone(t *testing.T) {
+	sup := testsup.New(t)
+	m := NewMonitor(sup, 50*time.Millisecond)
+	m.SetLimits(Limits{MaxAge: 300 * time.Millisecond, Group: "kill"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.Run(ctx)
+	mine, err := sup.StartReady(ctx, core.Spec{Role: "idle", Group: "kill"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := sup.StartReady(ctx, core.Spec{Role: "idle", Group: "spawn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-mine.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the watched group's child was not killed")
+	}
+	time.Sleep(300 * time.Millisecond) // a few more watchdog ticks
+	if st := other.Info().State; st.Ended() {
+		t.Fatalf("another group's child ended %s: %q", st, other.Info().Reason)
+	}
+	other.Kill("test over")
+	<-other.Done()
+}
