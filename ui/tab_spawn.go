@@ -512,8 +512,11 @@ func parseSize(s string) (int64, error) {
 	if errors.Is(err, strconv.ErrRange) && n > 0 || err == nil && n > math.MaxInt64/mult {
 		return 0, fmt.Errorf("%q is too large: enter a size such as 100,000,000 or 500M", s)
 	}
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%q is not a size: enter a whole number such as 100,000,000 or 500M", s)
+	if err == nil && n <= 0 {
+		return 0, fmt.Errorf("%q is no work to share: enter a size above 0, such as 100,000,000 or 500M", s)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a size: enter a whole number, with K, M or G for thousands, millions or billions (100,000,000 or 500M)", s)
 	}
 	return n * mult, nil
 }

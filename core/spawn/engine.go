@@ -54,7 +54,7 @@ func (j Job) Check() error {
 		return fmt.Errorf("a size of %s is more than %s takes: enter at most %s",
 			numfmt.Thousands(j.Size), j.Task.Title, numfmt.Thousands(j.Task.MaxSize))
 	case j.Task.Units(j.Size) < int64(j.Workers):
-		return fmt.Errorf("a size of %s is too small to share among %d workers: enter a larger number", numfmt.Thousands(j.Size), j.Workers)
+		return fmt.Errorf("A size of %s is too small to share among %d workers: enter a larger number", numfmt.Thousands(j.Size), j.Workers)
 	}
 	return nil
 }
@@ -196,7 +196,7 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 	// However the run ends, no worker outlives it.
 	defer func() {
 		for _, c := range children {
-			c.TerminateBecause(2*time.Second, "its chunk is done: released by the run")
+			c.TerminateBecause(2*time.Second, "its chunk is done")
 		}
 		for _, c := range children {
 			<-c.Done()
