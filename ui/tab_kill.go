@@ -263,15 +263,32 @@ func (v *killView) onTerminate() {
 		v.say("Select running children first: click their rows.")
 		return
 	}
+	var note string
 	if len(ids) == 1 {
-		v.say(fmt.Sprintf("Asked 1 to stop; it is killed if still there after %g s.", grace.Seconds()))
+		note = fmt.Sprintf("Asked 1 to stop; it is killed if still there after %g s.", grace.Seconds())
 	} else {
-		v.say(fmt.Sprintf("Asked %d to stop; each is killed if still there after %g s.", len(ids), grace.Seconds()))
+		note = fmt.Sprintf("Asked %d to stop; each is killed if still there after %g s.", len(ids), grace.Seconds())
 	}
+	v.say(note)
 	go func() {
 		for _, id := range ids {
 			sup.Terminate(id, grace)
 		}
+		// Once all have ended, the note says so instead of still promising a kill.
+		for _, id := range ids {
+			if c := sup.Get(id); c != nil {
+				<-c.Done()
+			}
+		}
+		v.env.Do(func() {
+			if v.note.Text == note {
+				if len(ids) == 1 {
+					v.say("The child asked to stop has ended; its Exit reason says how.")
+				} else {
+					v.say(fmt.Sprintf("All %d children asked to stop have ended; their Exit reasons say how.", len(ids)))
+				}
+			}
+		})
 	}()
 }
 

@@ -180,6 +180,10 @@ func TestKillTabTerminateCountsDownThenKillsAChildThatIgnoresIt(t *testing.T) {
 			t.Errorf("summary %q", v.summary.Text)
 		}
 	})
+	// The note that promised a kill says, once it is over, that it is.
+	waitRows(t, v, "the note to say the child ended", func() bool {
+		return v.note.Text == "The child asked to stop has ended; its Exit reason says how."
+	})
 }
 
 func TestKillTabSortsByColumnAndNeverRestartsAUserKill(t *testing.T) {

@@ -249,6 +249,7 @@ func (v *queueView) onStop() {
 	if q := v.current(); q != nil {
 		v.stop.Disable()
 		v.kill.Disable()
+		v.status.SetText("Stopping: producers end, one poison pill per consumer drains the queue, then every message is checked…")
 		q.Stop()
 	}
 }
