@@ -73,14 +73,30 @@ func (r *meterRenderer) Objects() []fyne.CanvasObject {
 func (r *meterRenderer) Destroy() {}
 
 func (r *meterRenderer) MinSize() fyne.Size {
-	// As Fyne's bar: its text (or "100%") with inner padding round it.
-	text := "100%"
-	if r.m.TextFormatter != nil {
-		text = r.m.TextFormatter()
-	}
+	// As wide as "100%", whatever the text: a text that sized the bar moved a split's
+	// divider each time it grew (Queue's depth) and a worker's bar with each file name.
+	// A text too long for the bar is cut with an ellipsis instead.
 	th := r.m.Theme()
 	pad := th.Size(theme.SizeNameInnerPadding) * 2
-	return fyne.MeasureText(text, th.Size(theme.SizeNameText), fyne.TextStyle{}).AddWidthHeight(pad, pad)
+	return fyne.MeasureText("100%", th.Size(theme.SizeNameText), fyne.TextStyle{}).AddWidthHeight(pad, pad)
+}
+
+// fit cuts text to width w with an ellipsis.
+func fit(text string, w, size float32) string {
+	if text == "" || fyne.MeasureText(text, size, fyne.TextStyle{}).Width <= w {
+		return text
+	}
+	runes := []rune(text)
+	lo, hi := 0, len(runes) // the longest prefix that fits with "…" is in [lo, hi)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fyne.MeasureText(string(runes[:mid])+"…", size, fyne.TextStyle{}).Width <= w {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return string(runes[:lo]) + "…"
 }
 
 func (r *meterRenderer) Layout(size fyne.Size) {
@@ -90,6 +106,8 @@ func (r *meterRenderer) Layout(size fyne.Size) {
 	r.fill.Move(fyne.NewPos(0, 0))
 	r.label.Resize(size)
 	r.label.Move(fyne.NewPos(0, 0))
+	pad := r.m.Theme().Size(theme.SizeNameInnerPadding) * 2
+	r.label.Text = fit(r.m.text(), size.Width-pad, r.label.TextSize)
 }
 
 func (r *meterRenderer) Refresh() {
@@ -106,7 +124,6 @@ func (r *meterRenderer) Refresh() {
 	r.fill.CornerRadius = radius
 	r.label.Color = th.Color(theme.ColorNameForeground, v)
 	r.label.TextSize = th.Size(theme.SizeNameText)
-	r.label.Text = r.m.text()
 	r.Layout(r.m.Size())
 	r.track.Refresh()
 	r.fill.Refresh()

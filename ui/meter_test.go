@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -42,4 +43,20 @@ func TestMeterEmptyPartIsNotTheFillColour(t *testing.T) {
 		t.Fatalf("a meter with an empty range shows its fill")
 	}
 	w.Close()
+	// A long text is cut to the bar, and does not widen it: a split beside it stays put.
+	m2 := newMeter()
+	short := test.WidgetRenderer(m2).MinSize()
+	m2.TextFormatter = func() string { return strings.Repeat("46 of 1,000: 32 waiting, 6 with consumers ", 3) }
+	m2.Refresh()
+	if test.WidgetRenderer(m2).MinSize() != short {
+		t.Fatalf("a long text changed the meter's minimum size from %v to %v", short, test.WidgetRenderer(m2).MinSize())
+	}
+	w2 := test.NewWindow(m2)
+	defer w2.Close()
+	w2.Resize(fyne.NewSize(200, 40))
+	m2.Refresh()
+	cut := test.WidgetRenderer(m2).Objects()[2].(*canvas.Text)
+	if !strings.HasSuffix(cut.Text, "…") || fyne.MeasureText(cut.Text, cut.TextSize, cut.TextStyle).Width > m2.Size().Width {
+		t.Fatalf("in a %v-wide meter the text is %q", m2.Size().Width, cut.Text)
+	}
 }
