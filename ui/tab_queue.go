@@ -249,7 +249,7 @@ func (v *queueView) onStop() {
 	if q := v.current(); q != nil {
 		v.stop.Disable()
 		v.kill.Disable()
-		v.status.SetText("Stopping: producers end, one poison pill per consumer drains the queue, then every message is checked…")
+		v.status.SetText("Stopping: producers finish, the queue drains, then one poison pill per consumer; every message is checked at the end…")
 		q.Stop()
 	}
 }
