@@ -375,7 +375,7 @@ func (r *Run) execute() (*Report, error) {
 	}
 
 	if err := os.MkdirAll(r.dst, 0o777); err != nil {
-		return nil, inputErr("cannot create destination %s: %v", r.dst, unwrapPath(err))
+		return nil, inputErr("cannot create destination %s: %v; choose a folder on a disk you can write to", r.dst, unwrapPath(err))
 	}
 	// The manifest folder exists before folder times are set, so writing the manifest
 	// later does not move the destination folder's time.

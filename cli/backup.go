@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -60,8 +61,22 @@ func runBackup(env *Env, args []string) int {
 		return exitFail
 	}
 	defer stopAll(sup)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// A signal cancels the run with a reason the report can print ("interrupt signal
+	// received" said nothing about what became of the backup).
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if s, ok := <-sigs; ok {
+			why := "cancelled with Ctrl+C"
+			if s == syscall.SIGTERM {
+				why = "cancelled: the process was asked to stop (SIGTERM)"
+			}
+			cancel(errors.New(why))
+		}
+	}()
 
 	// A run that cannot start or finish says why on stderr, and with --json also as an
 	// object on stdout, so a script reading stdout gets an answer either way.
@@ -111,13 +126,13 @@ func runBackup(env *Env, args []string) int {
 		if n := rep.NotCopied(); n > 0 {
 			left = "; " + numfmt.Count(n, "file", "files") + " not copied"
 		}
-		again := "Run it again to resume."
+		again := " Run it again to resume."
 		if rep.TooSmall() {
-			again = "Run it again onto a bigger disk."
+			again = "" // the reason already says: back up to a bigger disk
 		} else if rep.StoppedForRoom() {
-			again = "Run it again once there is room, to resume."
+			again = " Run it again once there is room, to resume."
 		}
-		fmt.Fprintf(env.Stderr, "proclab: the backup stopped early: %s%s. %s\n", rep.Stopped, left, again)
+		fmt.Fprintf(env.Stderr, "proclab: the backup stopped early: %s%s.%s\n", rep.Stopped, left, again)
 	}
 	for _, m := range []string{rep.FlushError, rep.ManifestError} {
 		if m != "" {

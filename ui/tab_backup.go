@@ -3,9 +3,11 @@ package ui
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"sort"
@@ -482,7 +484,12 @@ func (v *backupView) openDestination() {
 	}
 	u := &url.URL{Scheme: "file", Path: filepath.ToSlash(v.lastDst)}
 	if err := v.env.App.OpenURL(u); err != nil {
-		v.status.SetText(fmt.Sprintf("Cannot open a file manager here (%v). The backup is in %s.", err, v.lastDst))
+		// A dialog: the status line keeps saying how the run went.
+		why := err.Error()
+		if errors.Is(err, exec.ErrNotFound) {
+			why = "no program here opens folders (xdg-open is not installed)"
+		}
+		dialog.ShowInformation("Cannot open the folder", fmt.Sprintf("%s.\n\nThe backup is in %s", why, v.lastDst), v.env.Window)
 	}
 }
 
