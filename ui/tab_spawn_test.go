@@ -91,8 +91,7 @@ func TestSpawnTabSweepChartsEveryCountAndCancelStopsAll(t *testing.T) {
 		if !strings.HasPrefix(v.resCheck.Text, "✓") || !strings.Contains(v.phase.Text, "Sweep done") {
 			t.Fatalf("check %q, phase %q", v.resCheck.Text, v.phase.Text)
 		}
-		v.task.SetSelectedIndex(1) // π, far too big to finish
-		v.size.SetText("1000000000000")
+		v.size.SetText("1G") // the same task (Collatz, at most 1G), far too big to finish here
 		v.workers.SetSelected("2")
 		test.Tap(v.start)
 	})
@@ -121,9 +120,23 @@ func TestSpawnTabSweepChartsEveryCountAndCancelStopsAll(t *testing.T) {
 			t.Errorf("after a Start the chart holds %d points; the last sweep's 6 should stay", len(v.chart.points))
 		}
 	})
+	// Another task: the chart, the table and the results were the last task's.
+	ui(func() {
+		v.task.SetSelectedIndex(1)
+		v.tick()
+		v.chart.mu.Lock()
+		defer v.chart.mu.Unlock()
+		if len(v.chart.points) != 0 || len(v.rows) != 0 || v.resResult.Text != "–" {
+			t.Errorf("after picking another task: %d chart points, %d rows, result %q", len(v.chart.points), len(v.rows), v.resResult.Text)
+		}
+	})
 }
 
 func TestSpawnTabRefusesSizesItCannotTakeAndTimesNoTinyRun(t *testing.T) {
+	// Any run of size 2 counts as tiny here: under -race on a busy machine its start-up
+	// alone can pass 20 ms.
+	defer func(d time.Duration) { shortRun = d }(shortRun)
+	shortRun = time.Hour
 	v := newSpawnTest(t)
 	ui := func(fn func()) { onUI(v.env, fn) }
 	ui(func() {
