@@ -441,7 +441,7 @@ func (v *killView) fitColumns() {
 			}
 		}
 		if c == colReason {
-			w += theme.ScrollBarSize() // the last column: the scroll bar lies over its end
+			w += theme.ScrollBarSize() + theme.Padding() // the last column: the scroll bar (and its margin) lies over its end
 		}
 		if w != v.fitted[c] {
 			v.fitted[c] = w
