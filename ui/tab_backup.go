@@ -615,7 +615,8 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress) {
 		row := v.rows[s]
 		if row == nil {
 			row = &workerRow{label: widget.NewLabel(""), bar: newMeter()}
-			row.label.Truncation = fyne.TextTruncateEllipsis
+			// Wrapped, not cut: "· replaced PID …" is the news of a worker that died.
+			row.label.Wrapping = fyne.TextWrapWord
 			row.box = container.NewGridWithColumns(2, row.label, row.bar)
 			v.rows[s] = row
 			changed = true
