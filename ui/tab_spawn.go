@@ -64,7 +64,7 @@ type spawnView struct {
 	report   *spawn.Report      // the last Start's report, for tests
 }
 
-var spawnCols = []tableColumn{{"Worker", 60}, {"PID", 62}, {"Chunk", 110}, {"Progress", 100}, {"Result", 150}, {"Time", 64}}
+var spawnCols = []tableColumn{{"Worker", 60}, {"PID", 62}, {"Chunk", 110}, {"Progress", 100}, {"Result", 150}, {"Time", 80}}
 
 func buildSpawn(env *Env) Screen {
 	v := newSpawnView(env)
