@@ -90,7 +90,7 @@ func newSpawnView(env *Env) *spawnView {
 			for _, l := range []*widget.Label{v.resResult, v.resCheck, v.resWall, v.resSpawn, v.resSpeedup} {
 				l.SetText("–")
 			}
-			v.phase.SetText("Press Start, or Sweep for 1, 2, 4, … workers.")
+			v.phase.SetText("Press Start, or Sweep for 1, 2, 4, … up to the workers picked.")
 		}
 	})
 	var counts []string
@@ -111,7 +111,7 @@ func newSpawnView(env *Env) *spawnView {
 	v.sweep = widget.NewButtonWithIcon("Sweep", theme.ViewRefreshIcon(), v.onSweep)
 	v.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), v.onCancel)
 	v.cancel.Disable()
-	v.phase = widget.NewLabel("Pick a task and press Start, or Sweep for 1, 2, 4, … workers.")
+	v.phase = widget.NewLabel("Pick a task and press Start, or Sweep for 1, 2, 4, … up to the workers picked.")
 	v.phase.Truncation = fyne.TextTruncateEllipsis
 	v.task.SetSelectedIndex(0)
 
@@ -711,7 +711,7 @@ func (r *chartRenderer) build(s fyne.Size) {
 	objs = append(objs, title)
 	if len(pts) == 0 {
 		// Beside the title, where no line of the plot can run through it.
-		text("Press Sweep to chart the speedup for 1, 2, 4, … workers", axis,
+		text("Press Sweep to chart the speedup for 1, 2, 4, … up to the workers picked", axis,
 			title.MinSize().Width+16, title.MinSize().Height/2, fyne.TextAlignLeading)
 	}
 	// legend
