@@ -738,7 +738,11 @@ func (v *backupView) finish(r *backup.Run) {
 			bytesText = numfmt.Bytes(rep.Plan.BytesToCopy) + " checked by SHA-256, " + numfmt.Bytes(rep.BytesCopied) + " copied"
 		}
 		setBar(v.bytesBar, bytesDone, rep.Plan.BytesToCopy, bytesText)
-		setBar(v.filesBar, int64(rep.FilesCopied), int64(toCopy), numfmt.Thousands(rep.FilesCopied)+" of "+numfmt.Count(toCopy, "file", "files")+" copied")
+		filesText := numfmt.Thousands(rep.FilesCopied) + " of " + numfmt.Count(toCopy, "file", "files") + " copied"
+		if rep.FilesFailed > 0 {
+			filesText += ", " + numfmt.Thousands(rep.FilesFailed) + " failed" // the rest of "of N": said, not left to guess
+		}
+		setBar(v.filesBar, int64(rep.FilesCopied), int64(toCopy), filesText)
 	}
 	for _, n := range rep.Notes() {
 		sb.WriteString("\n" + n)
