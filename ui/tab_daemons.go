@@ -151,8 +151,12 @@ func (v *daemonsView) refreshTasks() {
 	if slices.Equal(tasks, v.tasks) && time.Since(v.drawn) < time.Second {
 		return
 	}
+	grew := len(tasks) > len(v.tasks)
 	v.tasks, v.drawn = tasks, time.Now()
 	v.table.Refresh()
+	if grew {
+		v.table.ScrollToBottom() // a task just started shows, not below the buttons
+	}
 }
 
 // demoBar starts Python's two kinds of background work, and quits.
