@@ -133,7 +133,7 @@ func newPipeView(env *Env) *pipeView {
 			nil, v.pingResult),
 		container.NewGridWithColumns(2,
 			boldLabel("App (parent) sends"),
-			widget.NewLabelWithStyle("Peer (child) replies, with round-trip time", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})),
+			widget.NewLabelWithStyle("Peer (child) replies, with the time each took", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})),
 	)
 	// The columns cut long replies and errors short.
 	var show func(string)
