@@ -120,6 +120,7 @@ type backupView struct {
 	failedList         *widget.List
 	failedDetail       *widget.Label // the clicked row in full
 	failedBox          *fyne.Container
+	failedTitle        *widget.Label // what the list below it holds: with the list, where a split cannot cut it off
 	report             *container.Split
 	panes              *fyne.Container // the workers' card and the report's, side by side
 	workersCard        *widget.Card
@@ -229,7 +230,10 @@ func newBackupView(env *Env) *backupView {
 		container.NewVScroll(v.workerBox)))
 	// The summary scrolls: its lines (notes, a dead worker each) must not raise the
 	// window's minimum height. The list of files shows only when there are some.
-	v.failedBox = container.NewBorder(nil, v.failedDetail, nil, nil, v.failedList)
+	v.failedTitle = widget.NewLabel("")
+	v.failedTitle.Truncation = fyne.TextTruncateEllipsis
+	v.failedTitle.TextStyle.Bold = true
+	v.failedBox = container.NewBorder(v.failedTitle, v.failedDetail, nil, nil, v.failedList)
 	v.failedBox.Hide()
 	v.report = container.NewVSplit(container.NewVScroll(v.summary), v.failedBox)
 	v.report.Offset = 0.35
@@ -702,6 +706,8 @@ func (v *backupView) finish(r *backup.Run) {
 		}
 		setBar(v.bytesBar, 0, 0, bytesText)
 		setBar(v.filesBar, 0, 0, filesText)
+		v.bytesBar.SetValue(0) // nothing was copied: empty bars, not full ones
+		v.filesBar.SetValue(0)
 	case rep.UpToDate():
 		v.status.SetText(fmt.Sprintf("Already up to date: nothing to copy (checked in %s).", numfmt.Seconds(rep.Seconds)))
 		fmt.Fprintf(&sb, "Already up to date: all %s unchanged since the last backup.", numfmt.Count(rep.FilesSkipped, "file", "files"))
@@ -773,10 +779,10 @@ func (v *backupView) finish(r *backup.Run) {
 		// The plan is the point of a dry run: what cannot be backed up first, where it is
 		// seen, then what would be copied, and why.
 		if len(v.failed) > 0 {
-			fmt.Fprintf(&sb, "\nListed below: the %s that cannot be backed up, then what would be copied (click one to read why in full):",
-				numfmt.Count(len(v.failed), "file", "files"))
+			v.failedTitle.SetText(fmt.Sprintf("The %s that cannot be backed up, then what would be copied (click one for why):",
+				numfmt.Count(len(v.failed), "file", "files")))
 		} else {
-			sb.WriteString("\nListed below: what would be copied (click one to read why in full):")
+			v.failedTitle.SetText("What would be copied (click one for why):")
 		}
 		for _, f := range rep.Files {
 			if f.Status == "planned" {
@@ -784,7 +790,7 @@ func (v *backupView) finish(r *backup.Run) {
 			}
 		}
 	case len(v.failed) > 0:
-		sb.WriteString("\nFiles not in place (click one to read why in full):")
+		v.failedTitle.SetText("Files not in place (click one to read why in full):")
 	}
 	v.summary.SetText(sb.String())
 	v.showFailed()
