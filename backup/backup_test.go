@@ -1143,3 +1143,25 @@ func TestSourcesOwnMetaFolderIsNamedNotSilentlyLeftOut(t *testing.T) {
 		t.Fatalf("a .proclab folder below the top is the user's and is copied: %v", err)
 	}
 }
+
+func TestEachBigFileGetsItsOwnWorker(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for _, name := range []string{"a.bin", "b.bin"} {
+		write(t, filepath.Join(src, name), bytes.Repeat([]byte(name[:1]), 9<<20), 0o644)
+	}
+	var mu sync.Mutex
+	started := 0
+	rep := run(t, backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"), Workers: 2, Sup: newSup(t),
+		OnEvent: func(e backup.Event) {
+			if e.Kind == backup.EvWorkerStarted {
+				mu.Lock()
+				started++
+				mu.Unlock()
+			}
+		}})
+	mu.Lock()
+	defer mu.Unlock()
+	if !rep.OK() || started != 2 {
+		t.Fatalf("two 9 MiB files with 2 workers: %d workers started (want 2), ok %v", started, rep.OK())
+	}
+}

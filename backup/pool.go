@@ -34,6 +34,7 @@ type pool struct {
 	queue     []int          // task indices, front first
 	busy      map[string]int // folder → its files in flight
 	left      int            // tasks without a final result
+	big       int            // tasks of bigFile or more: each goes to a worker alone
 	closed    bool           // the plan is complete: no more tasks
 	stop      string
 	attempts  []uint8
@@ -85,6 +86,7 @@ func (p *pool) add(ts []task) int {
 		p.attempts = append(p.attempts, 0)
 		p.left++
 		if t.Size >= bigFile {
+			p.big++
 			// Big files first, so the end of the run is not one worker on one big file.
 			p.queue = append([]int{t.I}, p.queue...)
 		} else {
@@ -95,7 +97,9 @@ func (p *pool) add(ts []task) int {
 			p.r.bytesToDo.Add(t.Size) // as contentBytes: a link moves no bytes
 		}
 	}
-	want := min(p.workers, (len(p.tasks)+7)/8)
+	// A worker per 8 small files (a process for two files costs more than it saves),
+	// and one per big file: two 400 MB files went to one worker of two.
+	want := min(p.workers, (len(p.tasks)-p.big+7)/8+p.big)
 	if p.stop != "" || p.r.ctx.Err() != nil {
 		want = 0
 	}
