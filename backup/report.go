@@ -343,7 +343,7 @@ func (r *Report) writeManifest(dst string, files []byte) error {
 	r.Manifest = final
 	// One line a run: a stop after 10 of 50,000 files must not add 50,000 errors to it.
 	short := *r
-	short.Errors = nil
+	short.Errors = []FileError{}
 	for _, e := range r.Errors {
 		if e.Kind != ErrNotCopied {
 			if len(short.Errors) == runsLineErrors {

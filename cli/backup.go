@@ -117,8 +117,8 @@ func runBackup(env *Env, args []string) int {
 	// Errors seen while running were printed then; files the run never reached are one
 	// line, not one each.
 	for _, e := range rep.Errors {
-		if e.Kind != backup.ErrNotCopied && !bar.wasPrinted(e.Path) {
-			fmt.Fprintf(env.Stderr, "failed: %s: %s\n", e.Path, e.Msg)
+		if e.Kind != backup.ErrNotCopied && !bar.wasPrinted(e.Path) && !rep.DryRun { // a dry run lists them first
+			fmt.Fprintf(env.Stderr, "failed: %s: %s\n", numfmt.Visible(e.Path), e.Msg)
 		}
 	}
 	if rep.Stopped != "" {
@@ -148,15 +148,24 @@ func runBackup(env *Env, args []string) int {
 func printBackupReport(w io.Writer, r *backup.Report) {
 	if r.DryRun {
 		fmt.Fprintf(w, "Dry run of %s → %s: nothing written.\n", r.Source, r.Destination)
+		// What cannot be backed up first: it is what to act on before the real run.
+		for _, e := range r.Errors {
+			fmt.Fprintf(w, "  cannot back up %s: %s\n", numfmt.Visible(e.Path), e.Msg)
+		}
 		for i, f := range r.Files {
-			if f.Status == "planned" {
-				if r.Plan != nil && r.Plan.Files[i].Op == backup.OpVerify {
-					// Verify: unchanged, read and copied only if its bytes differ.
-					fmt.Fprintf(w, "  would compare %s (%s, by SHA-256)\n", f.Path, numfmt.Bytes(f.Size))
-					continue
-				}
-				fmt.Fprintf(w, "  would copy %s (%s, %s)\n", f.Path, numfmt.Bytes(f.Size), f.Why)
+			if f.Status != "planned" {
+				continue
 			}
+			path, size := numfmt.Visible(f.Path), numfmt.Bytes(f.Size)
+			if f.Kind == backup.KindLink.String() {
+				size = "link" // a link's size is its target's length: no bytes are copied
+			}
+			if r.Plan != nil && r.Plan.Files[i].Op == backup.OpVerify {
+				// Verify: unchanged, read and copied only if its bytes differ.
+				fmt.Fprintf(w, "  would compare %s (%s, by SHA-256)\n", path, size)
+				continue
+			}
+			fmt.Fprintf(w, "  would copy %s (%s, %s)\n", path, size, f.Why)
 		}
 		fmt.Fprintf(w, "%s.\n", r.DryRunLine())
 		if r.NoRoom != "" {

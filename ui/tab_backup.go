@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -195,7 +194,7 @@ func newBackupView(env *Env) *backupView {
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(v.failed) {
-				o.(*widget.Label).SetText(visiblePath(v.failed[i].Path) + ": " + v.failed[i].Msg)
+				o.(*widget.Label).SetText(numfmt.Visible(v.failed[i].Path) + ": " + v.failed[i].Msg)
 			}
 		})
 	// Long reasons are cut at the list's width; a click shows one in full.
@@ -205,7 +204,7 @@ func newBackupView(env *Env) *backupView {
 	failedDetail.Hide()
 	v.failedList.OnSelected = func(i widget.ListItemID) {
 		if i >= 0 && i < len(v.failed) {
-			showFailed(visiblePath(v.failed[i].Path) + ": " + v.failed[i].Msg)
+			showFailed(numfmt.Visible(v.failed[i].Path) + ": " + v.failed[i].Msg)
 			failedDetail.Show()
 		}
 	}
@@ -815,21 +814,4 @@ func (v *backupView) demo() time.Duration {
 	v.slow = 12 * time.Millisecond
 	v.start()
 	return 2 * time.Second
-}
-
-// visiblePath shows a file name's control characters (a newline is legal in a name) as
-// symbols: a raw newline drew the row over the next one.
-func visiblePath(p string) string {
-	if !strings.ContainsFunc(p, unicode.IsControl) {
-		return p
-	}
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n':
-			return '⏎'
-		case unicode.IsControl(r):
-			return '�'
-		}
-		return r
-	}, p)
 }

@@ -233,11 +233,3 @@ func TestBackupTabResolvesTypedPathsAndAsksBeforeAForeignFolder(t *testing.T) {
 		t.Fatalf("Cancel still wrote into the folder: %d entries", len(ents))
 	}
 }
-
-func TestVisiblePathKeepsAListRowOnOneLine(t *testing.T) {
-	for in, want := range map[string]string{"plain.txt": "plain.txt", "line\nbreak.txt": "line⏎break.txt", "tab\there": "tab�here"} {
-		if got := visiblePath(in); got != want {
-			t.Errorf("visiblePath(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Thousands writes n with comma separators: 1234567 → 1,234,567. Any signed integer
@@ -79,4 +80,21 @@ func Duration(d time.Duration) string {
 		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 	}
 	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+// Visible shows a name's control characters (a newline is legal in a file name) as
+// symbols, so a name stays on its line: a newline as ⏎, any other as �.
+func Visible(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return '⏎'
+		case unicode.IsControl(r):
+			return '�'
+		}
+		return r
+	}, s)
 }

@@ -56,3 +56,11 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestVisibleKeepsANameOnOneLine(t *testing.T) {
+	for in, want := range map[string]string{"plain.txt": "plain.txt", "line\nbreak.txt": "line⏎break.txt", "tab\there": "tab�here"} {
+		if got := Visible(in); got != want {
+			t.Errorf("Visible(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
