@@ -591,7 +591,17 @@ func smallDisk(t *testing.T, mib, inodes int) string {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opt, "tmpfs", mnt).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount a small tmpfs (%s): %v %s", opt, err, out)
 	}
-	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	t.Cleanup(func() {
+		// A worker still exiting may hold a folder there open (busy): try again for a
+		// while, then detach it, so TempDir's removal never meets a mounted disk.
+		for range 100 {
+			if exec.Command("umount", mnt).Run() == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		exec.Command("umount", "-l", mnt).Run()
+	})
 	return mnt
 }
 

@@ -348,7 +348,10 @@ func (p *pool) watch(w *pworker) {
 	for _, i := range unfinished {
 		p.release(i)
 	}
-	died := !w.stopping
+	// After a cancel a worker's end is the run's stop, not a death: a Kill all cancels
+	// the run and kills its workers at once, and the pool may not have told them to
+	// stop yet (seen under load).
+	died := !w.stopping && p.r.ctx.Err() == nil
 	if died {
 		p.deaths++
 	}

@@ -215,7 +215,8 @@ type Summary struct {
 	FilesRepaired int `json:"files_repaired,omitempty"`
 	// A dry run copies nothing: these say so and count what it would copy.
 	DryRun       bool   `json:"dry_run,omitempty"`
-	FilesPlanned int    `json:"files_planned,omitempty"`
+	FilesPlanned int    `json:"files_planned,omitempty"` // to copy or, with Verify, to compare
+	FilesToCheck int    `json:"files_to_compare,omitempty"`
 	NoRoom       string `json:"no_room,omitempty"` // why it would not fit
 }
 
@@ -232,6 +233,7 @@ func (r *Report) Summary() Summary {
 		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied, FilesRepaired: r.FilesRepaired}
 	if r.DryRun {
 		sum.DryRun, sum.FilesPlanned, sum.NoRoom = true, r.FilesPlanned, r.NoRoom
+		_, sum.FilesToCheck, _, _ = r.Planned()
 	}
 	return sum
 }

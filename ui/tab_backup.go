@@ -641,9 +641,10 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress) {
 			frac, text = 1, fmt.Sprintf("copying a batch of %s", numfmt.Count(w.Holds, "file", "files"))
 		case w.File != "" && w.FileSize >= 8<<20:
 			frac = float64(w.FileDone) / float64(w.FileSize)
-			text = fmt.Sprintf("%s · %.0f%%", filepath.Base(w.File), frac*100)
+			// The figure first: a long name is cut at the bar's end, and took it along.
+			text = fmt.Sprintf("%.0f%% · %s", frac*100, numfmt.Visible(filepath.Base(w.File)))
 		case w.File != "":
-			frac, text = 1, filepath.Base(w.File)
+			frac, text = 1, numfmt.Visible(filepath.Base(w.File))
 		}
 		row.bar.TextFormatter = func() string { return text }
 		row.bar.SetValue(frac)
@@ -780,6 +781,8 @@ func (v *backupView) finish(r *backup.Run) {
 		if len(v.failed) > 0 {
 			v.failedTitle.SetText(fmt.Sprintf("The %s that cannot be backed up, then what would be copied (click one for why):",
 				numfmt.Count(len(v.failed), "file", "files")))
+		} else if _, nCheck, _, _ := rep.Planned(); nCheck > 0 {
+			v.failedTitle.SetText("What would be copied or compared by SHA-256 (click one for why):")
 		} else {
 			v.failedTitle.SetText("What would be copied (click one for why):")
 		}

@@ -104,6 +104,11 @@ func newQueueView(env *Env) *queueView {
 	v.inflight = widget.NewLabel("")
 	v.throughput = widget.NewLabel("")
 	v.latency = widget.NewLabel("")
+	// Cut, not widened: in a grid each column is as wide as the widest counter, and a
+	// latency of "p99 686.5 ms" pushed the whole pane past its divider.
+	for _, l := range []*widget.Label{v.produced, v.consumed, v.inflight, v.throughput, v.latency} {
+		l.Truncation = fyne.TextTruncateEllipsis
+	}
 	v.workers = widget.NewLabel("Press Start to run producers and consumers.")
 	v.workers.Wrapping = fyne.TextWrapWord
 	v.notes = widget.NewLabel("")
