@@ -344,17 +344,7 @@ func (r *Report) writeManifest(dst string, files []byte) error {
 	}
 	r.Manifest = final
 	// One line a run: a stop after 10 of 50,000 files must not add 50,000 errors to it.
-	short := *r
-	short.Errors = []FileError{}
-	for _, e := range r.Errors {
-		if e.Kind != ErrNotCopied {
-			if len(short.Errors) == runsLineErrors {
-				short.ErrorsOmitted++
-				continue
-			}
-			short.Errors = append(short.Errors, e)
-		}
-	}
+	short := r.head(runsLineErrors)
 	line, _ := json.Marshal(&short)
 	if lf, err := os.OpenFile(filepath.Join(dir, "runs.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
 		lf.Write(append(line, '\n'))
@@ -363,9 +353,29 @@ func (r *Report) writeManifest(dst string, files []byte) error {
 	return nil
 }
 
+// head is the report for a manifest's or runs.jsonl's top: its errors are the files
+// that failed, at most limit of them (0: all); the files a stopped run never reached are
+// counted in files_not_copied and marked in the file list, not repeated as errors.
+func (r *Report) head(limit int) Report {
+	h := *r
+	h.Errors = []FileError{}
+	for _, e := range r.Errors {
+		if e.Kind == ErrNotCopied {
+			continue
+		}
+		if limit > 0 && len(h.Errors) == limit {
+			h.ErrorsOmitted++
+			continue
+		}
+		h.Errors = append(h.Errors, e)
+	}
+	return h
+}
+
 // encodeManifest writes the report's fields, then "files" from encodeFiles.
 func (r *Report) encodeManifest(w *bufio.Writer, files []byte) error {
-	head, err := json.Marshal(r)
+	h := r.head(0)
+	head, err := json.Marshal(&h)
 	if err != nil {
 		return err
 	}
