@@ -1175,3 +1175,33 @@ func TestEachBigFileGetsItsOwnWorker(t *testing.T) {
 		t.Fatalf("two 9 MiB files with 2 workers: %d workers started (want 2), ok %v", started, rep.OK())
 	}
 }
+
+func TestETAOnceEveryFileIsCounted(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 200 {
+		write(t, filepath.Join(src, fmt.Sprintf("f%03d.txt", i)), bytes.Repeat([]byte{byte(i)}, 2000), 0o644)
+	}
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"),
+		Workers: 2, Sup: newSup(t), SlowMotion: 5 * time.Millisecond})
+	must(t, err)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p := r.Progress()
+		if p.Counting && p.ETA >= 0 {
+			t.Fatalf("an ETA of %v while the walk still counts files", p.ETA)
+		}
+		// 200 files in one folder are counted long before 40 are copied in slow motion.
+		if p.FilesDone >= 40 && p.FilesDone < 200 && p.Throughput > 0 {
+			if p.Counting || p.ETA <= 0 {
+				t.Fatalf("with every file counted: counting %v, ETA %v", p.Counting, p.ETA)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress: %+v", p)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	_, err = r.Wait()
+	must(t, err)
+}

@@ -144,6 +144,7 @@ func (p *pool) halt(why string) {
 func (p *pool) close() {
 	p.mu.Lock()
 	p.closed = true
+	p.r.counted.Store(true)
 	p.cond.Broadcast()
 	p.mu.Unlock()
 }

@@ -115,7 +115,8 @@ type Progress struct {
 	BytesDone    int64
 	Elapsed      time.Duration
 	Throughput   float64       // bytes a second, over the last few seconds
-	ETA          time.Duration // -1 when unknown
+	ETA          time.Duration // -1 when unknown, as while the walk is still finding files
+	Counting     bool          // the walk is still finding files: FilesToDo and BytesToDo grow
 	Workers      []WorkerProgress
 }
 
@@ -133,6 +134,7 @@ type Run struct {
 	phase      atomic.Value // Phase
 	toDo       atomic.Int64
 	bytesToDo  atomic.Int64
+	counted    atomic.Bool // the walk has found every file: the totals are final
 	filesDone  atomic.Int64
 	bytesDone  atomic.Int64
 	copied     atomic.Int64
@@ -278,7 +280,10 @@ func (r *Run) Progress() Progress {
 	}
 	var filesRate float64
 	pr.Throughput, filesRate = r.rate(pr.BytesDone, int64(pr.FilesDone))
-	if pr.Phase == PhaseCopying && pr.Throughput > 0 {
+	pr.Counting = pr.Phase == PhaseCopying && !r.counted.Load()
+	// No ETA while the walk still counts: against totals that only grow it promised
+	// "1 s" for 10 s with 32 workers.
+	if pr.Phase == PhaseCopying && pr.Throughput > 0 && !pr.Counting {
 		// By bytes and by files, the longer: big files go first, so a run's start
 		// moves bytes fast and files slowly, and bytes alone promised far too soon.
 		eta := float64(pr.BytesToDo-pr.BytesDone) / pr.Throughput

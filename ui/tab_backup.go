@@ -582,6 +582,8 @@ func (v *backupView) refreshLocked() {
 	}
 	if p.ETA > 0 {
 		st += " · ETA " + uptimeText(p.ETA) // "9 s", "1 m 09 s", as the Kill tab writes them
+	} else if p.Counting {
+		st += " · still finding files"
 	}
 	st += fmt.Sprintf(" · %.1f s elapsed · %s copied, %s skipped, %s failed", p.Elapsed.Seconds(),
 		numfmt.Thousands(p.FilesCopied), numfmt.Thousands(p.FilesSkipped), numfmt.Thousands(p.FilesFailed))
