@@ -114,7 +114,7 @@ func newQueueView(env *Env) *queueView {
 	v.notes = widget.NewLabel("")
 	v.notes.Wrapping = fyne.TextWrapWord
 	v.notes.Importance = widget.WarningImportance
-	v.status = widget.NewLabel("")
+	v.status = widget.NewLabel("Not running: pick the numbers, then press Start.")
 	v.status.Wrapping = fyne.TextWrapWord
 
 	v.list = widget.NewList(
@@ -172,7 +172,9 @@ func newQueueView(env *Env) *queueView {
 		// Natural widths: a grid would make each as wide as the widest, and that (559 px)
 		// held the divider in place in a 900 px window.
 		container.NewHBox(v.start, v.stop, v.kill),
-		v.depth, counters, v.status)
+		// The run's state under the buttons that change it: at the bottom, a small
+		// window scrolled "Stopping…" out of sight.
+		v.status, v.depth, counters)
 	v.msgTitle = boldLabel("Latest messages")
 	messages := container.NewBorder(container.NewBorder(nil, nil, nil, v.follow, v.msgTitle),
 		detail, nil, nil, followed(v.list, func() bool { return v.follow.Checked }))
