@@ -604,6 +604,10 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 			}
 			files = append(files, it)
 		default:
+			if canRecreate(e.Mode) {
+				files = append(files, decideSpecial(e, dfi))
+				continue
+			}
 			files = append(files, Item{Entry: e, Op: OpFail, Err: &FileError{Path: rel, Kind: ErrSpecial,
 				Msg: "a " + specialName(e.Mode) + " is not a file, folder or link; not backed up"}})
 		}
@@ -646,6 +650,24 @@ func (w *walker) decideFile(e Entry, dfi *fstat) Item {
 		} else if keepOwner && e.HasOwn && dfi.hasOwn && (dfi.uid != e.UID || dfi.gid != e.GID) {
 			it.Op, it.Why = OpMeta, "owner changed"
 		}
+	}
+	return it
+}
+
+// decideSpecial plans a fifo, socket or device the backup makes again: unchanged when
+// the destination has the same kind of node with the same mode and time.
+func decideSpecial(e Entry, dfi *fstat) Item {
+	it := Item{Entry: e, Op: OpCopy, Why: "new"}
+	switch {
+	case dfi == nil:
+	case dfi.kind() == KindDir:
+		it.Op, it.Err = OpFail, &FileError{Path: e.Rel, Kind: ErrConflict, Msg: "the destination has a folder at this name; move it away to back up this " + specialName(e.Mode)}
+	case dfi.mode.Type() != e.Mode.Type():
+		it.Why = "was a " + dfi.kind().String()
+	case dfi.mode.Perm() != e.Mode.Perm() || !sameTime(e.Mtime, dfi.mtime):
+		it.Why = "mode or time changed"
+	default:
+		it.Op, it.Why = OpSkip, ""
 	}
 	return it
 }

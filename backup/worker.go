@@ -239,6 +239,9 @@ func (w *worker) copyOne(t task) result {
 }
 
 func (w *worker) copyFile(t task) result {
+	if t.Kind == KindOther {
+		return w.makeSpecial(t)
+	}
 	if r, ok := w.fastCopy(t); ok {
 		return w.verified(t, r)
 	}
