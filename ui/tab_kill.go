@@ -54,7 +54,7 @@ var killCols = []killCol{
 	{"Role", 160, func(a, b killRow) int { return cmp.Compare(a.info.Label, b.info.Label) }},
 	{"PID", 60, func(a, b killRow) int { return cmp.Compare(a.info.PID, b.info.PID) }},
 	{"State", 140, func(a, b killRow) int { return cmp.Compare(a.info.State, b.info.State) }},
-	{"Uptime", 68, func(a, b killRow) int { return cmp.Compare(a.info.Uptime(time.Now()), b.info.Uptime(time.Now())) }},
+	{"Uptime", 84, func(a, b killRow) int { return cmp.Compare(a.info.Uptime(time.Now()), b.info.Uptime(time.Now())) }},
 	{"CPU %", 58, func(a, b killRow) int { return cmp.Compare(a.stat.CPUPercent, b.stat.CPUPercent) }},
 	{"Memory", 76, func(a, b killRow) int { return cmp.Compare(a.stat.RSS, b.stat.RSS) }},
 	{"Restart", 92, func(a, b killRow) int { return cmp.Compare(a.info.Restarts, b.info.Restarts) }},
