@@ -47,6 +47,10 @@ type killCol struct {
 	less  func(a, b killRow) int
 }
 
+// killGroup marks the children this tab starts: the watchdog ends only these, and Kill
+// all names the other tabs' apart.
+const killGroup = "kill"
+
 var killCols = []killCol{
 	{"", 34, nil}, // selection
 	{"ID", 82, func(a, b killRow) int { return cmp.Compare(a.info.ID, b.info.ID) }},
@@ -227,7 +231,7 @@ func (v *killView) startChildren(role, label string) {
 	sup := v.env.Sup
 	go func() {
 		for range n {
-			if _, err := sup.Start(core.Spec{Role: role, Label: label, Group: "kill", Restart: policy}); err != nil {
+			if _, err := sup.Start(core.Spec{Role: role, Label: label, Group: killGroup, Restart: policy}); err != nil {
 				v.env.Do(func() { v.say("Could not start a child: " + err.Error()) })
 				return
 			}
@@ -314,7 +318,7 @@ func (v *killView) onKillAll() {
 	for _, c := range v.env.Sup.List() {
 		if !c.State.Ended() {
 			n++
-			if c.Group != "kill" {
+			if c.Group != killGroup {
 				others[c.Group]++
 			}
 		}
@@ -389,7 +393,7 @@ func (v *killView) applyWatchdog() {
 	}
 	// This tab's children only: a Spawn or Backup run elsewhere is not this tab's to end
 	// (a 60 s limit killed a long Spawn run with a message the Spawn tab cut short).
-	v.env.Mon.SetLimits(procmon.Limits{MaxRSS: mem << 20, MaxAge: time.Duration(secs * float64(time.Second)), Group: "kill"})
+	v.env.Mon.SetLimits(procmon.Limits{MaxRSS: mem << 20, MaxAge: time.Duration(secs * float64(time.Second)), Group: killGroup})
 	var over []string
 	if mem > 0 {
 		over = append(over, fmt.Sprintf("over %d MiB", mem))
@@ -684,7 +688,7 @@ func (v *killView) demo() time.Duration {
 	sup := v.env.Sup
 	go func() {
 		start := func(role, label string, r core.Restart, args ...string) *core.Child {
-			c, err := sup.Start(core.Spec{Role: role, Label: label, Group: "kill", Restart: r, Args: args})
+			c, err := sup.Start(core.Spec{Role: role, Label: label, Group: killGroup, Restart: r, Args: args})
 			if err != nil {
 				return nil
 			}
