@@ -106,6 +106,11 @@ func (b *buffered) Read(p []byte) (int, error) {
 		n, err := b.r.Read(b.buf)
 		b.i, b.n = 0, n
 		if n == 0 {
+			if err != nil {
+				// The stream is over: its 64 KiB go now, not when the child's record is
+				// cleared (hundreds of ended children stay listed in the Kill tab).
+				b.buf = nil
+			}
 			return 0, err
 		}
 	}
@@ -122,6 +127,7 @@ func (r *Reader) Hello() (Hello, error) { return ReadHello(r.r) }
 func (r *Reader) Read() (Frame, error) {
 	var h [headSize]byte
 	if _, err := io.ReadFull(r.r, h[:]); err != nil {
+		r.buf = nil // over: see buffered.Read
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return Frame{}, fmt.Errorf("%w: frame header cut short", ErrCorrupt)
 		}

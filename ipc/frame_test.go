@@ -110,3 +110,21 @@ func BenchmarkFrameWriteRead(b *testing.B) {
 		}
 	}
 }
+
+func TestReaderLetsGoOfItsBuffersAtTheEnd(t *testing.T) {
+	var b bytes.Buffer
+	NewWriter(&b).Write(7, []byte("last words"))
+	r := NewReader(&b)
+	if f, err := r.Read(); err != nil || string(f.Payload) != "last words" {
+		t.Fatalf("frame %q, %v", f.Payload, err)
+	}
+	if _, err := r.Read(); err != io.EOF {
+		t.Fatalf("after the last frame: %v, want io.EOF", err)
+	}
+	if r.buf != nil || r.r.buf != nil {
+		t.Fatal("an ended stream's reader still holds its buffers")
+	}
+	if _, err := r.Read(); err != io.EOF {
+		t.Fatalf("read again after the end: %v, want io.EOF", err)
+	}
+}
