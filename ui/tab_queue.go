@@ -306,6 +306,12 @@ func (v *queueView) tick() {
 	case <-q.Done():
 		v.ended = true
 		r := q.Result()
+		// The run may have ended since the snapshot above: its last acknowledgements
+		// showed as "Consumed: 2,008" and "2 with consumers" beside "Done: 2,010 consumed".
+		v.showStats(q.Stats())
+		if v.follow.Checked {
+			v.pullRows()
+		}
 		v.start.Enable()
 		v.setSettings(true)
 		v.stop.Disable()

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"dev.proclab/core/queue"
+	"dev.proclab/internal/numfmt"
 )
 
 // look runs fn between ticks, so the test reads widgets the tick goroutine writes.
@@ -99,6 +100,11 @@ func TestQueueTabRunsKillsAConsumerAndBalances(t *testing.T) {
 		}
 		if sent != 2 || took != 2 {
 			t.Errorf("%d pills sent and %d taken in the list, want 2 and 2 (one per consumer)", sent, took)
+		}
+		// The counters end on the run's own figures, not a snapshot from before its end.
+		r := v.shownQ.Result()
+		if want := "Consumed: " + numfmt.Thousands(r.Consumed); v.consumed.Text != want || v.depth.Value != 0 {
+			t.Errorf("after the run: %q and a bar at %v, want %q and 0", v.consumed.Text, v.depth.Value, want)
 		}
 	})
 }
