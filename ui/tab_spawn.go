@@ -558,14 +558,13 @@ func newSpeedupChart() *speedupChart {
 	return c
 }
 
-// SetMost sets the worker count the next sweep reaches; an empty chart's axis shows it.
+// SetMost sets the worker count the next sweep reaches: the axis runs at least that far.
 func (c *speedupChart) SetMost(n int) {
 	c.mu.Lock()
 	changed := c.most != n
 	c.most = n
-	empty := len(c.points) == 0
 	c.mu.Unlock()
-	if changed && empty {
+	if changed {
 		c.Refresh()
 	}
 }
@@ -640,10 +639,8 @@ func (r *chartRenderer) build(s fyne.Size) {
 		r.objects = nil
 		return
 	}
-	maxW := 1
-	if len(pts) == 0 {
-		maxW = most
-	}
+	// The picked count even mid-sweep: the axis had shrunk to the points so far, 1-2.
+	maxW := most
 	maxS := 1.0
 	for _, p := range pts {
 		maxW = max(maxW, p.Workers)

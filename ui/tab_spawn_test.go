@@ -208,4 +208,9 @@ func TestSpawnChartAxisFollowsThePickedWorkerCountBeforeASweep(t *testing.T) {
 	if got, want := strings.Join(ticks(), " "), "1 2 4 8"; got != want {
 		t.Fatalf("x axis before a sweep of 8 workers reads %q, want %q", got, want)
 	}
+	// Mid-sweep, with points for 1 and 2 workers only, it still runs to 8.
+	v.chart.SetPoints([]spawn.Point{{Workers: 1, Speedup: 1}, {Workers: 2, Speedup: 1.9}}, 2)
+	if got, want := strings.Join(ticks(), " "), "1 2 4 8"; got != want {
+		t.Fatalf("x axis mid-sweep reads %q, want %q", got, want)
+	}
 }
