@@ -90,7 +90,7 @@ func newSpawnView(env *Env) *spawnView {
 			for _, l := range []*widget.Label{v.resResult, v.resCheck, v.resWall, v.resSpawn, v.resSpeedup} {
 				l.SetText("–")
 			}
-			v.phase.SetText("Press Start, or Sweep for 1, 2, 4, … up to the workers picked.")
+			v.phase.SetText("Pick a task and press Start, or Sweep for 1, 2, 4, … up to the workers picked.")
 		}
 	})
 	var counts []string
@@ -375,7 +375,11 @@ func (v *spawnView) showError(err error) {
 	if errors.Is(err, context.Canceled) {
 		v.phase.SetText("Cancelled: every worker process was killed at once (goroutines are told to stop).")
 	} else {
-		v.phase.SetText("The run failed: " + err.Error())
+		msg := err.Error()
+		if !strings.HasSuffix(msg, ".") {
+			msg += "." // the engine's errors are clauses; the phase line is a sentence
+		}
+		v.phase.SetText("The run failed: " + msg)
 	}
 	for _, l := range []*widget.Label{v.resResult, v.resCheck, v.resWall, v.resSpawn, v.resSpeedup} {
 		l.SetText("–")

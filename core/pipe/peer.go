@@ -98,7 +98,7 @@ func Run(cmd string) (string, error) {
 	case "primes":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 0 || n > maxPrimes {
-			return "", fmt.Errorf("primes needs a number from 0 to %d, e.g. 'primes 1000000'", maxPrimes)
+			return "", fmt.Errorf("primes needs a number from 0 to %s, e.g. 'primes 1000000'", numfmt.Thousands(maxPrimes))
 		}
 		count, largest := primes(n)
 		if count == 0 {

@@ -51,7 +51,7 @@ func (j Job) Check() error {
 	case j.Workers < 1 || j.Workers > MaxWorkers:
 		return fmt.Errorf("%d workers: choose 1 to %d", j.Workers, MaxWorkers)
 	case j.Size > j.Task.MaxSize:
-		return fmt.Errorf("a size of %s is more than %s takes: enter at most %s",
+		return fmt.Errorf("A size of %s is more than %s takes: enter at most %s",
 			numfmt.Thousands(j.Size), j.Task.Title, numfmt.Thousands(j.Task.MaxSize))
 	case j.Task.Units(j.Size) < int64(j.Workers):
 		return fmt.Errorf("A size of %s is too small to share among %d workers: enter a larger number", numfmt.Thousands(j.Size), j.Workers)
