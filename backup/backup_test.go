@@ -1159,20 +1159,19 @@ func TestEachBigFileGetsItsOwnWorker(t *testing.T) {
 	for _, name := range []string{"a.bin", "b.bin"} {
 		write(t, filepath.Join(src, name), bytes.Repeat([]byte(name[:1]), 9<<20), 0o644)
 	}
-	var mu sync.Mutex
-	started := 0
-	rep := run(t, backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"), Workers: 2, Sup: newSup(t),
-		OnEvent: func(e backup.Event) {
-			if e.Kind == backup.EvWorkerStarted {
-				mu.Lock()
-				started++
-				mu.Unlock()
-			}
-		}})
-	mu.Lock()
-	defer mu.Unlock()
-	if !rep.OK() || started != 2 {
-		t.Fatalf("two 9 MiB files with 2 workers: %d workers started (want 2), ok %v", started, rep.OK())
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"),
+		Workers: 2, Sup: newSup(t)})
+	must(t, err)
+	rep, err := r.Wait()
+	must(t, err)
+	ws := r.Progress().Workers
+	if !rep.OK() || len(ws) != 2 {
+		t.Fatalf("two 9 MiB files with 2 workers: %d workers, ok %v; want 2", len(ws), rep.OK())
+	}
+	for _, w := range ws {
+		if w.Files != 1 {
+			t.Fatalf("worker %d copied %d files; want each big file to its own worker", w.Worker, w.Files)
+		}
 	}
 }
 

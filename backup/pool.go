@@ -203,7 +203,11 @@ func (p *pool) feed(w *pworker) {
 			p.mu.Lock()
 			return
 		}
-		if len(w.inflight) < 2 && len(p.queue) > 0 {
+		// Two batches in hand, one copying and one waiting, except a big file: it waits
+		// for a worker with nothing in hand, or one worker took both of two 300 MB files
+		// while the other sat idle.
+		bigNext := len(p.queue) > 0 && p.tasks[p.queue[0]].Size >= bigFile
+		if len(p.queue) > 0 && (len(w.inflight) == 0 || len(w.inflight) == 1 && !bigNext) {
 			b := p.takeBatch(w)
 			p.mu.Unlock()
 			err := w.child.Send(tBatch, encodeBatch(b))
