@@ -292,11 +292,14 @@ func (p *pool) onFrame(w *pworker, f ipc.Frame) {
 			p.out[res.I], p.has[res.I] = res, true
 			final = append(final, p.tasks[res.I].dir)
 			p.left--
-			w.files++
+			stopped := res.Err != nil && res.Err.Kind == ErrNotCopied
+			if !stopped {
+				w.files++ // so the workers' counts add up to the run's
+			}
 			idx = removeInt(idx, res.I)
 			p.release(res.I)
 			p.r.account(p.tasks[res.I], res)
-			if res.Err != nil {
+			if res.Err != nil && !stopped {
 				failed = append(failed, res.Err)
 				if res.Err.Kind == ErrDiskFull && p.stop == "" {
 					p.stop = stopDiskFull

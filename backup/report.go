@@ -25,7 +25,7 @@ type WorkerDeath struct {
 // FileRecord is one file in the manifest.
 type FileRecord struct {
 	Path   string    `json:"path"`
-	Kind   string    `json:"kind"`
+	Kind   string    `json:"kind"` // file, folder, link, named pipe, socket or device
 	Size   int64     `json:"size"`
 	Mtime  time.Time `json:"mtime"`
 	Status string    `json:"status"` // copied, skipped, verified, failed, not-copied (a stopped run), planned (dry run)
@@ -175,8 +175,12 @@ func (r *Report) UpToDate() bool {
 func (r *Report) Notes() []string {
 	var notes []string
 	if r.FilesRepaired > 0 {
-		notes = append(notes, fmt.Sprintf("Verify: %s other bytes than the source (same size and time) and copied again.",
-			numfmt.Count(r.FilesRepaired, "old copy had", "old copies had")))
+		was := "was"
+		if r.FilesRepaired != 1 {
+			was = "were"
+		}
+		notes = append(notes, fmt.Sprintf("Verify: %s other bytes than the source (same size and time) and %s copied again.",
+			numfmt.Count(r.FilesRepaired, "old copy had", "old copies had"), was))
 	} else if r.Verify && !r.DryRun && r.FilesFailed == 0 && r.Stopped == "" {
 		notes = append(notes, fmt.Sprintf("Verify: every file's copy has the same SHA-256 as its source (%s).",
 			numfmt.Count(r.FilesCopied+r.FilesSkipped, "file", "files")))
@@ -247,6 +251,9 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 	for i := range p.Files {
 		it := &p.Files[i]
 		rec := FileRecord{Path: filepath.ToSlash(it.Rel), Kind: it.Kind.String(), Size: it.Size, Mtime: it.Mtime, Why: it.Why}
+		if it.Kind == KindOther {
+			rec.Kind = specialName(it.Mode) // "named pipe", "socket", "device"
+		}
 		var fe *FileError
 		switch it.Op {
 		case OpFail:

@@ -250,8 +250,11 @@ func (r *Run) addDeath(d WorkerDeath) {
 
 // account counts one file's final result (called under the pool's lock).
 func (r *Run) account(t task, res result) {
+	if res.Err != nil && res.Err.Kind == ErrNotCopied {
+		return // cut short by a stop: not an outcome, and the report counts it apart
+	}
 	r.filesDone.Add(1)
-	r.bytesDone.Add(t.Size)
+	r.bytesDone.Add(contentBytes(Entry{Kind: t.Kind, Size: t.Size}))
 	switch {
 	case res.Err != nil:
 		r.failed.Add(1)

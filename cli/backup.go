@@ -157,8 +157,8 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 				continue
 			}
 			path, size := numfmt.Visible(f.Path), numfmt.Bytes(f.Size)
-			if f.Kind == backup.KindLink.String() {
-				size = "link" // a link's size is its target's length: no bytes are copied
+			if f.Kind != backup.KindFile.String() {
+				size = f.Kind // a link's size is its target's length; a fifo or socket has none
 			}
 			if r.Plan != nil && r.Plan.Files[i].Op == backup.OpVerify {
 				// Verify: unchanged, read and copied only if its bytes differ.

@@ -496,6 +496,15 @@ func (v *backupView) openDestination() {
 	}
 }
 
+// holdsAll is the files the workers have in hand.
+func holdsAll(ws []backup.WorkerProgress) int {
+	n := 0
+	for _, w := range ws {
+		n += w.Holds
+	}
+	return n
+}
+
 // demoDir is where generated demo folders go.
 func demoDir(name string) string {
 	base, err := os.UserCacheDir()
@@ -588,7 +597,7 @@ func (v *backupView) refreshLocked() {
 	st += fmt.Sprintf(" · %.1f s elapsed · %s copied, %s skipped, %s failed", p.Elapsed.Seconds(),
 		numfmt.Thousands(p.FilesCopied), numfmt.Thousands(p.FilesSkipped), numfmt.Thousands(p.FilesFailed))
 	setText(v.status, st)
-	v.showWorkers(p.Workers)
+	v.showWorkers(p.Workers, !p.Counting && p.FilesDone+holdsAll(p.Workers) >= p.FilesToDo)
 	if p.Phase == backup.PhaseDone {
 		select {
 		case <-r.Done():
@@ -598,7 +607,8 @@ func (v *backupView) refreshLocked() {
 	}
 }
 
-func (v *backupView) showWorkers(ws []backup.WorkerProgress) {
+// showWorkers draws a row per worker; drained: every file is done or in a worker's hand.
+func (v *backupView) showWorkers(ws []backup.WorkerProgress, drained bool) {
 	// The latest process in each slot: a replacement takes its predecessor's place, and
 	// the files its predecessors finished count for the slot.
 	latest := map[int]backup.WorkerProgress{}
@@ -620,21 +630,25 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress) {
 		row := v.rows[s]
 		if row == nil {
 			row = &workerRow{label: widget.NewLabel(""), bar: newMeter()}
-			// Wrapped, not cut: "· replaced PID …" is the news of a worker that died.
-			row.label.Wrapping = fyne.TextWrapWord
+			// Cut, not wrapped: a wrapped line doubled its row's height as the count grew.
+			row.label.Truncation = fyne.TextTruncateEllipsis
 			row.box = container.NewGridWithColumns(2, row.label, row.bar)
 			v.rows[s] = row
 			changed = true
 		}
 		w := latest[s]
+		// The replacement before the count, which grows: a narrow line cuts the end.
 		text := fmt.Sprintf("Worker %d · PID %d · %s", s, w.PID, numfmt.Count(files[s], "file", "files"))
 		if d := died[s]; len(d) > 0 {
-			text += fmt.Sprintf(" · replaced PID %d", d[len(d)-1])
+			text = fmt.Sprintf("Worker %d · PID %d, replaced %d · %s", s, w.PID, d[len(d)-1], numfmt.Count(files[s], "file", "files"))
 		}
 		setText(row.label, text)
 		// The bar is the current file: big files stream their progress; a small one is
 		// copied in one call, so it shows as whole.
 		frac, text := 0.0, "waiting for files"
+		if drained {
+			text = "idle: nothing left to hand out" // the others finish the last files
+		}
 		switch {
 		case w.Ended:
 			text = w.State
