@@ -951,6 +951,9 @@ func TestCancelledRunLeavesNoTempAndRunningAgainResumes(t *testing.T) {
 			t.Fatalf("a cancel should only leave files not copied, got %+v", e)
 		}
 	}
+	if rep.SearchCut {
+		t.Error("the search had found all 200 files before the cancel; the report says it had not")
+	}
 	if rep.FilesFailed != 0 || rep.FilesNotCopied != 200-rep.FilesCopied {
 		t.Fatalf("cancelled run: %d failed, %d not copied; want 0 and %d", rep.FilesFailed, rep.FilesNotCopied, 200-rep.FilesCopied)
 	}
@@ -1203,4 +1206,25 @@ func TestETAOnceEveryFileIsCounted(t *testing.T) {
 	}
 	_, err = r.Wait()
 	must(t, err)
+}
+
+func TestAStopDuringTheSearchSaysItsTotalsAreWhatItFound(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for d := range 300 {
+		for f := range 10 {
+			write(t, filepath.Join(src, fmt.Sprintf("d%03d", d), fmt.Sprintf("f%d", f)), []byte("x"), 0o644)
+		}
+	}
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"),
+		Workers: 2, Sup: newSup(t)})
+	must(t, err)
+	r.Cancel()
+	rep, err := r.Wait()
+	must(t, err)
+	if rep.FilesTotal == 3000 {
+		t.Skip("the search had found every file before the cancel; nothing to check")
+	}
+	if !rep.SearchCut || rep.Stopped == "" || !rep.Summary().SearchCut || rep.UpToDate() {
+		t.Fatalf("cancelled mid-search with %d of 3000 files found: search_cut %v, stopped %q", rep.FilesTotal, rep.SearchCut, rep.Stopped)
+	}
 }

@@ -406,7 +406,7 @@ func (p *pool) watch(w *pworker) {
 	p.finalized(final)
 
 	if died {
-		d := WorkerDeath{PID: info.PID, Worker: w.slot, Label: info.Label, Reason: info.Reason, Retried: retried}
+		d := WorkerDeath{PID: info.PID, Worker: w.slot, Label: info.Label, Reason: info.Reason, Retried: append([]string{}, retried...)}
 		p.r.addDeath(d)
 		msg := fmt.Sprintf("%s (PID %d) ended: %s; %s", info.Label, info.PID, info.Reason, numfmt.Count(len(retried), "unfinished file requeued", "unfinished files requeued"))
 		p.r.log().Warn("backup worker died", "run_id", p.r.id, "pid", info.PID, "detail", msg)

@@ -49,22 +49,25 @@ type Report struct {
 	FilesSkipped int       `json:"files_skipped"`
 	FilesFailed  int       `json:"files_failed"` // went wrong; not those a stopped run never reached
 	// The files a stopped run never reached: a rerun resumes them.
-	FilesNotCopied int           `json:"files_not_copied,omitempty"`
-	FilesPlanned   int           `json:"files_planned"`            // to copy (dry run: would copy)
-	FilesRepaired  int           `json:"files_repaired,omitempty"` // verify found the copy's bytes differed: copied again
-	Folders        int           `json:"folders"`
-	BytesCopied    int64         `json:"bytes_copied"`
-	Throughput     float64       `json:"bytes_per_second"`
-	Stopped        string        `json:"stopped,omitempty"` // why the run stopped early
-	NoRoom         string        `json:"no_room,omitempty"` // a dry run: why the backup would not fit
-	FlushError     string        `json:"flush_error,omitempty"`
-	Errors         []FileError   `json:"errors"`
-	ErrorsOmitted  int           `json:"errors_omitted,omitempty"` // runs.jsonl: past its first errors (the manifest has every file)
-	WorkerDeaths   []WorkerDeath `json:"worker_deaths"`
-	Files          []FileRecord  `json:"-"` // in the manifest, streamed
-	Plan           *Plan         `json:"-"`
-	Manifest       string        `json:"-"`
-	ManifestError  string        `json:"-"`
+	FilesNotCopied int     `json:"files_not_copied,omitempty"`
+	FilesPlanned   int     `json:"files_planned"`            // to copy (dry run: would copy)
+	FilesRepaired  int     `json:"files_repaired,omitempty"` // verify found the copy's bytes differed: copied again
+	Folders        int     `json:"folders"`
+	BytesCopied    int64   `json:"bytes_copied"`
+	Throughput     float64 `json:"bytes_per_second"`
+	Stopped        string  `json:"stopped,omitempty"` // why the run stopped early
+	// The run stopped before its search had found every file: the totals and the files
+	// not copied are what it had found; running again finds the rest.
+	SearchCut     bool          `json:"search_cut,omitempty"`
+	NoRoom        string        `json:"no_room,omitempty"` // a dry run: why the backup would not fit
+	FlushError    string        `json:"flush_error,omitempty"`
+	Errors        []FileError   `json:"errors"`
+	ErrorsOmitted int           `json:"errors_omitted,omitempty"` // runs.jsonl: past its first errors (the manifest has every file)
+	WorkerDeaths  []WorkerDeath `json:"worker_deaths"`
+	Files         []FileRecord  `json:"-"` // in the manifest, streamed
+	Plan          *Plan         `json:"-"`
+	Manifest      string        `json:"-"`
+	ManifestError string        `json:"-"`
 }
 
 func (r *Report) setEnd(t time.Time) {
@@ -215,6 +218,9 @@ type Summary struct {
 	// reason, not 49,990 errors.
 	Stopped        string `json:"stopped,omitempty"`
 	FilesNotCopied int    `json:"files_not_copied,omitempty"`
+	SearchCut      bool   `json:"search_cut,omitempty"` // the totals are only what the search had found
+	// Workers that died: each one's files went to a replacement.
+	WorkerDeaths []WorkerDeath `json:"worker_deaths,omitempty"`
 	// Verify: old copies whose bytes differed (same size and time), copied again.
 	FilesRepaired int `json:"files_repaired,omitempty"`
 	// A dry run copies nothing: these say so and count what it would copy.
@@ -234,7 +240,8 @@ func (r *Report) Summary() Summary {
 	}
 	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
 		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs,
-		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied, FilesRepaired: r.FilesRepaired}
+		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied, FilesRepaired: r.FilesRepaired,
+		SearchCut: r.SearchCut, WorkerDeaths: r.WorkerDeaths}
 	if r.DryRun {
 		sum.DryRun, sum.FilesPlanned, sum.NoRoom = true, r.FilesPlanned, r.NoRoom
 		_, sum.FilesToCheck, _, _ = r.Planned()

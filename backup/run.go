@@ -425,6 +425,14 @@ func (r *Run) execute() (*Report, error) {
 	if stopped == stopNoRoom && s.sp.tooSmall(s.need, s.needFiles) {
 		stopped = stopTooSmall // what each file not copied says too
 	}
+	if stopped == "" && planCut {
+		// Cancelled before the pool saw it (before any file was queued, say): still a
+		// stop, or the report read "Already up to date".
+		stopped = "cancelled"
+		if c := context.Cause(r.ctx); c != nil && c != context.Canceled {
+			stopped = c.Error()
+		}
+	}
 	complete := !planCut
 	for i := range results {
 		if !p.has[i] {
@@ -477,6 +485,7 @@ func (r *Run) execute() (*Report, error) {
 		}
 	}
 	rep.Stopped = stopped
+	rep.SearchCut = planCut && stopped != ""
 	r.mu.Lock()
 	rep.WorkerDeaths = append([]WorkerDeath(nil), r.deaths...)
 	r.mu.Unlock()

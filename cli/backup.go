@@ -126,6 +126,9 @@ func runBackup(env *Env, args []string) int {
 		if n := rep.NotCopied(); n > 0 {
 			left = "; " + numfmt.Count(n, "file", "files") + " not copied"
 		}
+		if rep.SearchCut {
+			left += " (at least: the search for files stopped too)"
+		}
 		again := " Run it again to resume."
 		if rep.TooSmall() {
 			again = "" // the reason already says: back up to a bigger disk

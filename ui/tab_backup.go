@@ -778,6 +778,9 @@ func (v *backupView) finish(r *backup.Run) {
 		} else if notCopied > 0 {
 			fmt.Fprintf(&sb, " %s not started: back up again to resume them.", numfmt.Count(notCopied, "file was", "files were"))
 		}
+		if rep.SearchCut {
+			sb.WriteString(" The search for files stopped too: these counts are what it had found, and the next run finds the rest.")
+		}
 	}
 	if rep.Manifest != "" {
 		fmt.Fprintf(&sb, "\nManifest: %s", rep.Manifest)
