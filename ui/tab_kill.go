@@ -445,7 +445,9 @@ func (v *killView) fitColumns() {
 			}
 		}
 		if c == colReason {
-			w += theme.ScrollBarSize() + theme.Padding() // the last column: the scroll bar (and its margin) lies over its end
+			// The last column: the scroll bar and its margin lie over its end, and the
+			// table's scroll stopped short of it by about a label's padding.
+			w += theme.ScrollBarSize() + theme.Padding() + 2*theme.InnerPadding()
 		}
 		if w != v.fitted[c] {
 			v.fitted[c] = w
