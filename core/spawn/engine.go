@@ -183,6 +183,15 @@ func (e *Engine) Run(ctx context.Context, job Job, b *Board) (Outcome, error) {
 	return o, nil
 }
 
+// workerName is what the Kill tab and the messages call worker i of n. One alone is the
+// single-process run the Spawn table labels "ref": "worker 1 of 1" was a third name.
+func workerName(i, n int) string {
+	if n == 1 {
+		return "single-process run (ref)"
+	}
+	return fmt.Sprintf("worker %d of %d", i+1, n)
+}
+
 type result struct {
 	i   int
 	msg resultMsg
@@ -218,7 +227,7 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 		asked[i] = time.Now()
 		c, err := e.sup.Start(core.Spec{
 			Role: RoleWorker, Group: e.group,
-			Label:   fmt.Sprintf("%s worker %d of %d", job.Task.Name, i+1, n),
+			Label:   job.Task.Name + " " + workerName(i, n),
 			OnFrame: func(_ *core.Child, f ipc.Frame) { onWorkerFrame(i, f, b, results) },
 		})
 		if err != nil {
@@ -285,7 +294,7 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 			inf := children[i].Info()
 			b.update(i, func(w *Worker) { w.State = WFailed })
 			stopAll("killed: another worker died, the run cannot finish", WCancelled)
-			return Outcome{}, fmt.Errorf("worker %d of %d (PID %d) ended before its result: %s; the run was abandoned rather than left waiting", i+1, n, inf.PID, inf.Reason)
+			return Outcome{}, fmt.Errorf("%s (PID %d) ended before its result: %s; the run was abandoned rather than left waiting", workerName(i, n), inf.PID, inf.Reason)
 		case <-ctx.Done():
 			stopAll("killed: run cancelled", WCancelled)
 			return Outcome{}, ctx.Err()
