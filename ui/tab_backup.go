@@ -125,6 +125,7 @@ type backupView struct {
 	workersCard        *widget.Card
 
 	srcPick, dstPick *widget.Button
+	cancelAsked      bool // Cancel was pressed during the current run
 
 	// uiMu serialises widget updates. In the app they all run on the main goroutine
 	// anyway; under Fyne's test driver fyne.Do runs inline on whichever goroutine calls it.
@@ -373,6 +374,7 @@ func (v *backupView) launch(opt backup.Options) {
 		defer v.uiMu.Unlock()
 		v.mu.Lock()
 		v.run, v.shown, v.lastDst = r, false, r.Destination()
+		v.cancelAsked = false
 		v.mu.Unlock()
 		v.cancelBtn.Enable()
 		v.refreshLocked()
@@ -476,6 +478,7 @@ func (v *backupView) showFailed() {
 
 func (v *backupView) cancel() {
 	if r := v.current(); r != nil {
+		v.cancelAsked = true
 		r.Cancel()
 		v.status.SetText("Cancelling: files being copied are finished, the rest resume next time.")
 	}
@@ -586,13 +589,19 @@ func (v *backupView) refreshLocked() {
 	v.bytesBar.Refresh()
 	v.filesBar.Refresh()
 	st := string(p.Phase)
-	if p.Throughput > 0 {
-		st += fmt.Sprintf(" · %s/s now", numfmt.Bytes(int64(p.Throughput)))
-	}
-	if p.ETA > 0 {
-		st += " · ETA " + uptimeText(p.ETA) // "9 s", "1 m 09 s", as the Kill tab writes them
-	} else if p.Counting {
+	switch {
+	case v.cancelAsked:
+		// Not "flushing · 63.2 MiB/s now", which did not say the run is stopping.
+		st = "cancelling: the files in hand are finished, the rest resume next time"
+	case p.ETA > 0:
+		st += fmt.Sprintf(" · %s/s now · ETA %s", numfmt.Bytes(int64(p.Throughput)), uptimeText(p.ETA)) // "1 m 09 s", as the Kill tab writes it
+	case p.Counting:
 		st += " · still finding files"
+		if p.Throughput > 0 {
+			st += fmt.Sprintf(" · %s/s now", numfmt.Bytes(int64(p.Throughput)))
+		}
+	case p.Throughput > 0:
+		st += fmt.Sprintf(" · %s/s now", numfmt.Bytes(int64(p.Throughput)))
 	}
 	st += fmt.Sprintf(" · %.1f s elapsed · %s copied, %s skipped, %s failed", p.Elapsed.Seconds(),
 		numfmt.Thousands(p.FilesCopied), numfmt.Thousands(p.FilesSkipped), numfmt.Thousands(p.FilesFailed))
