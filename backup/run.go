@@ -287,13 +287,23 @@ func (r *Run) Progress() Progress {
 	// No ETA while the walk still counts: against totals that only grow it promised
 	// "1 s" for 10 s with 32 workers.
 	if pr.Phase == PhaseCopying && pr.Throughput > 0 && !pr.Counting {
-		// By bytes and by files, the longer: big files go first, so a run's start
-		// moves bytes fast and files slowly, and bytes alone promised far too soon.
-		eta := float64(pr.BytesToDo-pr.BytesDone) / pr.Throughput
-		if filesRate > 0 {
-			eta = max(eta, float64(pr.FilesToDo-pr.FilesDone)/filesRate)
+		// The share of the work done, half by bytes and half by files, and how fast it
+		// grows. Big files go first, so bytes alone promised far too soon, and files
+		// alone far too late (31 s for a run that needed 3).
+		var done, rate, parts float64
+		if pr.BytesToDo > 0 {
+			done += float64(pr.BytesDone) / float64(pr.BytesToDo)
+			rate += pr.Throughput / float64(pr.BytesToDo)
+			parts++
 		}
-		pr.ETA = time.Duration(eta * float64(time.Second))
+		if pr.FilesToDo > 0 && filesRate > 0 {
+			done += float64(pr.FilesDone) / float64(pr.FilesToDo)
+			rate += filesRate / float64(pr.FilesToDo)
+			parts++
+		}
+		if parts > 0 && rate > 0 {
+			pr.ETA = time.Duration(max(0, 1-done/parts) / (rate / parts) * float64(time.Second))
+		}
 	} else if pr.Phase == PhaseDone {
 		pr.ETA = 0
 	}

@@ -764,9 +764,12 @@ func (v *backupView) finish(r *backup.Run) {
 			bytesDone = rep.Plan.BytesToCopy // every file checked, most of them not copied
 		}
 		bytesText := numfmt.Bytes(rep.BytesCopied) + " of " + numfmt.Bytes(rep.Plan.BytesToCopy) + " copied"
-		if rep.Verify {
+		if rep.Verify && notCopied == 0 {
 			// Verify reads every file; only the new, changed and damaged ones are copied.
 			bytesText = numfmt.Bytes(rep.Plan.BytesToCopy) + " checked by SHA-256, " + numfmt.Bytes(rep.BytesCopied) + " copied"
+		} else if rep.Verify {
+			// Stopped: not every file was checked.
+			bytesText = "stopped: " + numfmt.Bytes(rep.BytesCopied) + " copied of " + numfmt.Bytes(rep.Plan.BytesToCopy) + " to check by SHA-256"
 		}
 		setBar(v.bytesBar, bytesDone, rep.Plan.BytesToCopy, bytesText)
 		filesText := numfmt.Thousands(rep.FilesCopied) + " of " + numfmt.Count(toCopy, "file", "files") + " copied"
