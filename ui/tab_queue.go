@@ -166,8 +166,9 @@ func newQueueView(env *Env) *queueView {
 		widget.NewFormItem("Rate per producer", v.rate),
 		widget.NewFormItem("Work per message", v.work),
 	)
-	counters := container.NewGridWithColumns(2,
-		v.produced, v.consumed, v.inflight, v.throughput, v.latency)
+	// Latency on a line of its own: the longest counter, cut in half a line.
+	counters := container.NewVBox(container.NewGridWithColumns(2,
+		v.produced, v.consumed, v.inflight, v.throughput), v.latency)
 	left := container.NewVBox(form,
 		// Natural widths: a grid would make each as wide as the widest, and that (559 px)
 		// held the divider in place in a 900 px window.
