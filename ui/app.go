@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -350,6 +351,18 @@ func newStatusBar(env *Env) fyne.CanvasObject {
 	}
 	update()
 	env.untilExit(500*time.Millisecond, update)
+	// A child starting or ending shows at once, not up to half a second late ("No child
+	// processes running" beside two workers copying); a burst of a hundred is one redraw.
+	var queued atomic.Bool
+	stop := env.Sup.Subscribe(func(core.Event) {
+		if !env.loopEnded.Load() && queued.CompareAndSwap(false, true) {
+			env.Do(func() {
+				queued.Store(false)
+				update()
+			})
+		}
+	})
+	env.OnQuit(stop)
 	version := widget.NewLabel(env.Info.Name + " " + env.Info.Version)
 	left := container.NewHBox(children, widget.NewSeparator(), usage, dropped)
 	return container.NewBorder(widget.NewSeparator(), nil, nil, version, left)
