@@ -405,7 +405,12 @@ func (v *spawnView) showReport(r spawn.Report) {
 	if r.Goroutines != nil {
 		sp += fmt.Sprintf(", %.2f× with goroutines", r.GoSpeedup())
 	}
-	v.resSpeedup.SetText(sp + fmt.Sprintf(" (ideal %d× on %d CPUs)", min(run.Job.Workers, runtime.NumCPU()), runtime.NumCPU()))
+	ideal := min(run.Job.Workers, runtime.NumCPU())
+	sp += fmt.Sprintf(" (ideal %d× on %d CPUs)", ideal, runtime.NumCPU())
+	if r.Speedup() > 1.03*float64(ideal) {
+		sp += aboveIdeal
+	}
+	v.resSpeedup.SetText(sp)
 }
 
 func (v *spawnView) showSweep(job spawn.Job, pts []spawn.Point, last []spawn.Outcome) {
@@ -458,9 +463,19 @@ func (v *spawnView) showSweep(job spawn.Job, pts []spawn.Point, last []spawn.Out
 		s = tooShort(ref.Wall)
 	case len(speed) == 0:
 		s = "a sweep of 1 worker has nothing to compare: choose 2 or more workers"
+	default:
+		for _, p := range pts {
+			if p.Speedup > 1.03*float64(min(p.Workers, runtime.NumCPU())) {
+				s += aboveIdeal
+				break
+			}
+		}
 	}
 	v.resSpeedup.SetText(s)
 }
+
+// aboveIdeal explains a speedup past the CPU count, which reads as an error otherwise.
+const aboveIdeal = "; past the ideal, which is timing noise: each run's time moves with what else the machine is doing"
 
 // shortRun: below this a single-process run is mostly process start-up and timer
 // noise, and a ratio of two such times says nothing (296× was seen for size 2). A var:
