@@ -141,9 +141,10 @@ func newKillView(env *Env) *killView {
 	v.memLimit.OnChanged = func(string) { v.applyWatchdog() }
 	v.timeLimit.OnChanged = func(string) { v.applyWatchdog() }
 	v.summary = widget.NewLabel("")
-	v.note = widget.NewLabel("")
+	// Shown from the start: appearing at the first action, it moved the watchdog's row
+	// up under the pointer.
+	v.note = widget.NewLabel("Click running children's rows to select them; a click on an ended one shows its reason in full here.")
 	v.note.Truncation = fyne.TextTruncateEllipsis
-	v.note.Hide()
 
 	v.table = widget.NewTable(
 		func() (int, int) { return len(v.rows), len(killCols) },
