@@ -1228,3 +1228,29 @@ func TestAStopDuringTheSearchSaysItsTotalsAreWhatItFound(t *testing.T) {
 		t.Fatalf("cancelled mid-search with %d of 3000 files found: search_cut %v, stopped %q", rep.FilesTotal, rep.SearchCut, rep.Stopped)
 	}
 }
+
+func TestManifestKeepsTheBytesOfANameThatIsNotUTF8(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	name := "bad\xff\xfename"
+	write(t, filepath.Join(src, name), []byte("x"), 0o644)
+	dst := filepath.Join(t.TempDir(), "dst")
+	rep := run(t, backup.Options{Src: src, Dst: dst})
+	if !rep.OK() || rep.FilesCopied != 1 {
+		t.Fatalf("copied %d, errors %+v", rep.FilesCopied, rep.Errors)
+	}
+	b, err := os.ReadFile(filepath.Join(dst, ".proclab", "manifest.json"))
+	must(t, err)
+	var m struct {
+		Files []struct {
+			Path      string `json:"path"`
+			PathBytes []byte `json:"path_bytes"`
+		} `json:"files"`
+	}
+	must(t, json.Unmarshal(b, &m))
+	if len(m.Files) != 1 || string(m.Files[0].PathBytes) != name {
+		t.Fatalf("manifest files %+v; want the name's own bytes", m.Files)
+	}
+	if _, err := os.Stat(filepath.Join(dst, string(m.Files[0].PathBytes))); err != nil {
+		t.Fatalf("the manifest's bytes name no file in the backup: %v", err)
+	}
+}

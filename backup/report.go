@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"dev.proclab/internal/numfmt"
 )
@@ -24,13 +25,16 @@ type WorkerDeath struct {
 
 // FileRecord is one file in the manifest.
 type FileRecord struct {
-	Path   string    `json:"path"`
-	Kind   string    `json:"kind"` // file, folder, link, named pipe, socket or device
-	Size   int64     `json:"size"`
-	Mtime  time.Time `json:"mtime"`
-	Status string    `json:"status"` // copied, skipped, verified, failed, not-copied (a stopped run), planned (dry run)
-	Why    string    `json:"why,omitempty"`
-	Hash   string    `json:"sha256,omitempty"`
+	Path string `json:"path"`
+	// The name's bytes, when they are not UTF-8 (Linux allows any): JSON writes such a
+	// path with U+FFFD, which matches no file; these bytes do.
+	PathBytes []byte    `json:"path_bytes,omitempty"`
+	Kind      string    `json:"kind"` // file, folder, link, named pipe, socket or device
+	Size      int64     `json:"size"`
+	Mtime     time.Time `json:"mtime"`
+	Status    string    `json:"status"` // copied, skipped, verified, failed, not-copied (a stopped run), planned (dry run)
+	Why       string    `json:"why,omitempty"`
+	Hash      string    `json:"sha256,omitempty"`
 }
 
 // Report is what a run did.
@@ -258,6 +262,9 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 	for i := range p.Files {
 		it := &p.Files[i]
 		rec := FileRecord{Path: filepath.ToSlash(it.Rel), Kind: it.Kind.String(), Size: it.Size, Mtime: it.Mtime, Why: it.Why}
+		if !utf8.ValidString(rec.Path) {
+			rec.PathBytes = []byte(rec.Path) // base64 in the JSON
+		}
 		if it.Kind == KindOther {
 			rec.Kind = specialName(it.Mode) // "named pipe", "socket", "device"
 		}
