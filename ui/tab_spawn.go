@@ -87,9 +87,7 @@ func newSpawnView(env *Env) *spawnView {
 			// Another task: the last one's workers, results and chart would read as its.
 			v.board.Reset()
 			v.chart.SetPoints(nil, runtime.NumCPU())
-			for _, l := range []*widget.Label{v.resResult, v.resCheck, v.resWall, v.resSpawn, v.resSpeedup} {
-				l.SetText("–")
-			}
+			v.clearResults("–")
 			v.phase.SetText("Pick a task and press Start, or Sweep for 1, 2, 4, … up to the workers picked.")
 		}
 	})
@@ -224,7 +222,7 @@ func (v *spawnView) launch(fn func(ctx context.Context, job spawn.Job, compare b
 		return
 	}
 	compare := v.compare.Checked
-	v.clearResults()
+	v.clearResults("…")
 	v.mu.Lock()
 	if v.stop != nil {
 		v.mu.Unlock()
@@ -365,9 +363,10 @@ func (v *spawnView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	l.SetText(text)
 }
 
-func (v *spawnView) clearResults() {
+// clearResults puts text ("…" while a run goes, "–" for none) in every result row.
+func (v *spawnView) clearResults(text string) {
 	for _, l := range []*widget.Label{v.resResult, v.resCheck, v.resWall, v.resSpawn, v.resSpeedup} {
-		l.SetText("…")
+		l.SetText(text)
 	}
 }
 
@@ -381,9 +380,7 @@ func (v *spawnView) showError(err error) {
 		}
 		v.phase.SetText("The run failed: " + msg)
 	}
-	for _, l := range []*widget.Label{v.resResult, v.resCheck, v.resWall, v.resSpawn, v.resSpeedup} {
-		l.SetText("–")
-	}
+	v.clearResults("–")
 }
 
 func (v *spawnView) showReport(r spawn.Report) {
