@@ -279,19 +279,19 @@ func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) 
 	for i := range p.Files {
 		if op := p.Files[i].Op; op == OpCopy || op == OpVerify {
 			p.ToCopy++
-			p.BytesToCopy += contentBytes(p.Files[i].Entry)
+			p.BytesToCopy += contentBytes(p.Files[i].Kind, p.Files[i].Size)
 		}
 	}
 	p.WalkTime = time.Since(start)
 	return p, nil
 }
 
-// contentBytes is what copying e moves: a file's size. A link's size is its target's
-// length, and making a link copies no bytes: counting it made "1 B of 1001 B copied"
-// for a finished run.
-func contentBytes(e Entry) int64 {
-	if e.Kind == KindFile {
-		return e.Size
+// contentBytes is what copying an entry of kind and size moves: a file's size. A
+// link's size is its target's length, and making a link copies no bytes: counting it
+// made "1 B of 1001 B copied" for a finished run.
+func contentBytes(kind Kind, size int64) int64 {
+	if kind == KindFile {
+		return size
 	}
 	return 0
 }

@@ -148,10 +148,10 @@ func (r *Report) Planned() (copyFiles, checkFiles int, copyBytes, checkBytes int
 		switch it := &r.Plan.Files[i]; it.Op {
 		case OpCopy:
 			copyFiles++
-			copyBytes += contentBytes(it.Entry)
+			copyBytes += contentBytes(it.Kind, it.Size)
 		case OpVerify:
 			checkFiles++
-			checkBytes += contentBytes(it.Entry)
+			checkBytes += contentBytes(it.Kind, it.Size)
 		}
 	}
 	return
