@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,15 +31,12 @@ func (w *worker) makeSpecial(t task) result {
 	src := filepath.Join(w.cfg.Src, t.Rel)
 	final := filepath.Join(w.cfg.Dst, t.Rel)
 	tmp := tempPath(final, w.cfg.Tag)
-	var st unix.Stat_t
 	fi, err := os.Lstat(src)
-	if err == nil {
-		err = unix.Lstat(src, &st)
-	}
 	if err != nil {
 		return fail(fileErr(t.Rel, err, "cannot read it"))
 	}
-	if fi.Mode()&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice) == 0 || !canRecreate(fi.Mode()) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !canRecreate(fi.Mode()) || !ok { // became a file, folder or link since the plan
 		return fail(&FileError{Path: t.Rel, Kind: ErrChanged, Msg: errKindChanged.Error()})
 	}
 	os.Remove(tmp) // a leftover of a killed attempt
