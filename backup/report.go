@@ -91,15 +91,7 @@ func (r *Report) OK() bool {
 const repairedWhy = "the copy's SHA-256 differed from the source's though size and time matched; copied again"
 
 // NotCopied counts the files a stopped run never reached (apart from FilesFailed).
-func (r *Report) NotCopied() int {
-	n := 0
-	for _, e := range r.Errors {
-		if e.Kind == ErrNotCopied {
-			n++
-		}
-	}
-	return n
-}
+func (r *Report) NotCopied() int { return r.FilesNotCopied }
 
 // Counts says how a run's files ended, for a summary line: "3 copied, 1 skipped, 0
 // failed", with the files a stopped run never reached apart ("…, 2 failed, 5 not
@@ -236,12 +228,7 @@ type Summary struct {
 
 // Summary returns the short form.
 func (r *Report) Summary() Summary {
-	errs := []FileError{}
-	for _, e := range r.Errors {
-		if e.Kind != ErrNotCopied {
-			errs = append(errs, e)
-		}
-	}
+	errs := r.head(0).Errors
 	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
 		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs,
 		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied, FilesRepaired: r.FilesRepaired,
@@ -300,6 +287,7 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 			rec.Status = "failed"
 			if fe.Kind == ErrNotCopied {
 				rec.Status = "not-copied"
+				r.FilesNotCopied++
 			}
 			r.Errors = append(r.Errors, *fe)
 		}
@@ -325,7 +313,6 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 	for _, fe := range extra {
 		r.Errors = append(r.Errors, *fe)
 	}
-	r.FilesNotCopied = r.NotCopied()
 }
 
 // runsLineErrors is how many errors a run's line in runs.jsonl lists.
