@@ -456,11 +456,11 @@ func (p *pool) wait() {
 	}
 }
 
-// snapshot copies each worker's view for Progress.
-func (p *pool) snapshot() []WorkerProgress {
+// snapshot copies each worker's view for Progress, and counts the files no worker has
+// taken yet.
+func (p *pool) snapshot() (out []WorkerProgress, queued int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var out []WorkerProgress
 	for _, w := range p.procs {
 		info := w.child.Info()
 		holds := 0
@@ -470,7 +470,7 @@ func (p *pool) snapshot() []WorkerProgress {
 		out = append(out, WorkerProgress{Worker: w.slot, PID: info.PID, Label: info.Label, State: info.State.String(),
 			Ended: w.ended, File: w.status.Rel, FileDone: w.status.Done, FileSize: w.status.Size, Files: w.files, Holds: holds})
 	}
-	return out
+	return out, len(p.queue)
 }
 
 // streamed is the bytes of big files copied so far that have no result yet.

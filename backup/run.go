@@ -117,6 +117,7 @@ type Progress struct {
 	Throughput   float64       // bytes a second, over the last few seconds
 	ETA          time.Duration // -1 when unknown, as while the walk is still finding files
 	Counting     bool          // the walk is still finding files: FilesToDo and BytesToDo grow
+	Queued       int           // files waiting for a worker to take them
 	Workers      []WorkerProgress
 }
 
@@ -275,7 +276,7 @@ func (r *Run) Progress() Progress {
 		Elapsed: time.Since(r.start), ETA: -1,
 	}
 	if p := r.poolPtr.Load(); p != nil {
-		pr.Workers = p.snapshot()
+		pr.Workers, pr.Queued = p.snapshot()
 		pr.BytesDone += p.streamed()
 	}
 	if pr.BytesDone > pr.BytesToDo {

@@ -499,15 +499,6 @@ func (v *backupView) openDestination() {
 	}
 }
 
-// holdsAll is the files the workers have in hand.
-func holdsAll(ws []backup.WorkerProgress) int {
-	n := 0
-	for _, w := range ws {
-		n += w.Holds
-	}
-	return n
-}
-
 // demoDir is where generated demo folders go.
 func demoDir(name string) string {
 	base, err := os.UserCacheDir()
@@ -606,7 +597,7 @@ func (v *backupView) refreshLocked() {
 	st += fmt.Sprintf(" · %.1f s elapsed · %s copied, %s skipped, %s failed", p.Elapsed.Seconds(),
 		numfmt.Thousands(p.FilesCopied), numfmt.Thousands(p.FilesSkipped), numfmt.Thousands(p.FilesFailed))
 	setText(v.status, st)
-	v.showWorkers(p.Workers, !p.Counting && p.FilesDone+holdsAll(p.Workers) >= p.FilesToDo)
+	v.showWorkers(p.Workers, !p.Counting && p.Queued == 0)
 	if p.Phase == backup.PhaseDone {
 		select {
 		case <-r.Done():
@@ -616,7 +607,7 @@ func (v *backupView) refreshLocked() {
 	}
 }
 
-// showWorkers draws a row per worker; drained: every file is done or in a worker's hand.
+// showWorkers draws a row per worker; drained: no file is left for a worker to take.
 func (v *backupView) showWorkers(ws []backup.WorkerProgress, drained bool) {
 	// The latest process in each slot: a replacement takes its predecessor's place, and
 	// the files its predecessors finished count for the slot.
