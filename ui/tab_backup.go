@@ -638,10 +638,11 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress, drained bool) {
 		}
 		w := latest[s]
 		// The replacement before the count, which grows: a narrow line cuts the end.
-		text := fmt.Sprintf("Worker %d · PID %d · %s", s, w.PID, numfmt.Count(files[s], "file", "files"))
+		pid := fmt.Sprintf("PID %d", w.PID)
 		if d := died[s]; len(d) > 0 {
-			text = fmt.Sprintf("Worker %d · PID %d, replaced %d · %s", s, w.PID, d[len(d)-1], numfmt.Count(files[s], "file", "files"))
+			pid += fmt.Sprintf(", replaced %d", d[len(d)-1])
 		}
+		text := fmt.Sprintf("Worker %d · %s · %s", s, pid, numfmt.Count(files[s], "file", "files"))
 		setText(row.label, text)
 		// The bar is the current file: big files stream their progress; a small one is
 		// copied in one call, so it shows as whole.
