@@ -205,14 +205,6 @@ func (v *pipeView) tick() {
 	}
 }
 
-func isDone(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
 
 // withPeer runs fn with a live peer, starting one first if there has never been one.
 // It runs off the main goroutine.

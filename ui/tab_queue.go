@@ -298,21 +298,16 @@ func (v *queueView) tick() {
 	if v.follow.Checked && v.list.Size().Height == v.followH && v.list.GetScrollOffset() < v.followAt-1 {
 		v.follow.SetChecked(false) // scrolled up: hold the list still to be read
 	}
+	// Whether the run is over, asked before the snapshot: taken after, a snapshot from
+	// just before the end showed "Consumed: 2,008" beside "Done: 2,010 consumed".
+	ended := isDone(q.Done())
 	if v.follow.Checked {
 		v.pullRows()
 	}
-	s := q.Stats()
-	v.showStats(s)
-	select {
-	case <-q.Done():
+	v.showStats(q.Stats())
+	if ended {
 		v.ended = true
 		r := q.Result()
-		// The run may have ended since the snapshot above: its last acknowledgements
-		// showed as "Consumed: 2,008" and "2 with consumers" beside "Done: 2,010 consumed".
-		v.showStats(q.Stats())
-		if v.follow.Checked {
-			v.pullRows()
-		}
 		v.start.Enable()
 		v.setSettings(true)
 		v.stop.Disable()
@@ -329,7 +324,6 @@ func (v *queueView) tick() {
 			v.status.SetText(fmt.Sprintf("Done in %s: %s produced, %s consumed, every (producer, sequence number) exactly once%s",
 				numfmt.Duration(r.Elapsed), numfmt.Thousands(r.Produced), numfmt.Thousands(r.Consumed), redelivered))
 		}
-	default:
 	}
 }
 

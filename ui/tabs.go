@@ -279,3 +279,13 @@ func (f *followLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (f *followLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+
+// isDone says whether ch is closed, without waiting.
+func isDone(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
