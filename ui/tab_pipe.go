@@ -205,7 +205,6 @@ func (v *pipeView) tick() {
 	}
 }
 
-
 // withPeer runs fn with a live peer, starting one first if there has never been one.
 // It runs off the main goroutine.
 func (v *pipeView) withPeer(fn func(p *pipe.Peer)) {
