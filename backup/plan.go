@@ -66,6 +66,7 @@ type Entry struct {
 	GID    int
 	HasOwn bool
 	Target string // a link's target, copied as it is and never followed
+	Rdev   uint64 // a device's number (major and minor)
 }
 
 // Item is an entry with what the plan decided for it.
@@ -360,11 +361,13 @@ type fstat struct {
 	mtime, atime time.Time
 	uid, gid     int
 	hasOwn       bool
+	rdev         uint64 // a device's number
 }
 
 func statOf(fi fs.FileInfo) fstat {
 	st := fstat{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime(), atime: atime(fi)}
 	st.uid, st.gid, st.hasOwn = owner(fi)
+	st.rdev = deviceNumber(fi)
 	return st
 }
 
@@ -382,7 +385,7 @@ func (s fstat) kind() Kind {
 
 func entryOf(rel string, st fstat) Entry {
 	e := Entry{Rel: rel, Kind: st.kind(), Size: st.size, Mtime: st.mtime, Mode: st.mode, Atime: st.atime,
-		UID: st.uid, GID: st.gid, HasOwn: st.hasOwn}
+		UID: st.uid, GID: st.gid, HasOwn: st.hasOwn, Rdev: st.rdev}
 	if e.Kind == KindDir {
 		e.Size = 0
 	}
@@ -664,6 +667,9 @@ func decideSpecial(e Entry, dfi *fstat) Item {
 		it.Op, it.Err = OpFail, &FileError{Path: e.Rel, Kind: ErrConflict, Msg: "the destination has a folder at this name; move it away to back up this " + specialName(e.Mode)}
 	case dfi.mode.Type() != e.Mode.Type():
 		it.Why = "was a " + dfi.kind().String()
+	case e.Mode&fs.ModeDevice != 0 && dfi.rdev != e.Rdev:
+		// Another device under the same name, mode and time: the same node it is not.
+		it.Why = "device number changed"
 	case dfi.mode.Perm() != e.Mode.Perm() || !sameTime(e.Mtime, dfi.mtime):
 		it.Why = "mode or time changed"
 	default:

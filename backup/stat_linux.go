@@ -51,5 +51,6 @@ func lstatIn(dir *os.File, _ string, name string) (fstat, error) {
 		m |= fs.ModeSticky
 	}
 	return fstat{mode: m, size: st.Size, mtime: time.Unix(st.Mtim.Sec, st.Mtim.Nsec),
-		atime: time.Unix(st.Atim.Sec, st.Atim.Nsec), uid: int(st.Uid), gid: int(st.Gid), hasOwn: true}, nil
+		atime: time.Unix(st.Atim.Sec, st.Atim.Nsec), uid: int(st.Uid), gid: int(st.Gid), hasOwn: true,
+		rdev: st.Rdev}, nil
 }

@@ -19,6 +19,14 @@ func owner(fi fs.FileInfo) (uid, gid int, ok bool) {
 	return 0, 0, false
 }
 
+// deviceNumber is a device's major and minor number, as the system packs them.
+func deviceNumber(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Rdev)
+	}
+	return 0
+}
+
 // diskSpace says what dir's file system has free for us (as root, the blocks it keeps
 // for root too, as our writes may use them) and holds.
 func diskSpace(dir string) (space, bool) {
