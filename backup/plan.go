@@ -67,6 +67,7 @@ type Entry struct {
 	HasOwn bool
 	Target string // a link's target, copied as it is and never followed
 	Rdev   uint64 // a device's number (major and minor)
+	Alloc  int64  // bytes the disk holds for a file: less than Size when it has holes; -1 when not known
 }
 
 // Item is an entry with what the plan decided for it.
@@ -362,12 +363,13 @@ type fstat struct {
 	uid, gid     int
 	hasOwn       bool
 	rdev         uint64 // a device's number
+	alloc        int64  // bytes the disk holds for it (less than size with holes); -1: not known
 }
 
 func statOf(fi fs.FileInfo) fstat {
 	st := fstat{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime(), atime: atime(fi)}
 	st.uid, st.gid, st.hasOwn = owner(fi)
-	st.rdev = deviceNumber(fi)
+	st.rdev, st.alloc = deviceNumber(fi), allocated(fi)
 	return st
 }
 
@@ -385,7 +387,7 @@ func (s fstat) kind() Kind {
 
 func entryOf(rel string, st fstat) Entry {
 	e := Entry{Rel: rel, Kind: st.kind(), Size: st.size, Mtime: st.mtime, Mode: st.mode, Atime: st.atime,
-		UID: st.uid, GID: st.gid, HasOwn: st.hasOwn, Rdev: st.rdev}
+		UID: st.uid, GID: st.gid, HasOwn: st.hasOwn, Rdev: st.rdev, Alloc: st.alloc}
 	if e.Kind == KindDir {
 		e.Size = 0
 	}

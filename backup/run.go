@@ -638,8 +638,13 @@ func needs(dirs, files []Item, block int64) (need, made int64) {
 	for i := range files {
 		f := &files[i]
 		if f.Op == OpCopy && f.Kind == KindFile {
-			// A changed file's old copy is freed when the new one takes its name.
-			need += blocks(f.Size) - blocks(f.oldSize)
+			// A changed file's old copy is freed when the new one takes its name. A file
+			// with holes is copied with them: it needs what it takes on the source.
+			size := f.Size
+			if f.Alloc >= 0 && f.Alloc < size {
+				size = f.Alloc
+			}
+			need += blocks(size) - blocks(f.oldSize)
 		}
 		if f.Op == OpCopy && f.Why == "new" {
 			made++ // a replaced one reuses its old copy's slot once in place

@@ -67,7 +67,7 @@ func TestADeviceIsMadeAgainAndANewNumberIsNoticed(t *testing.T) {
 	rdev := func(p string) uint64 {
 		var st unix.Stat_t
 		must(t, unix.Lstat(p, &st))
-		return st.Rdev
+		return uint64(st.Rdev)
 	}
 	if got := rdev(filepath.Join(dst, "dev")); got != uint64(null) {
 		t.Fatalf("copy is device %d:%d; want 1:3", unix.Major(got), unix.Minor(got))

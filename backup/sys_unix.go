@@ -19,6 +19,14 @@ func owner(fi fs.FileInfo) (uid, gid int, ok bool) {
 	return 0, 0, false
 }
 
+// allocated is how many bytes the disk holds for a file (st_blocks counts 512 bytes).
+func allocated(fi fs.FileInfo) int64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int64(st.Blocks) * 512
+	}
+	return -1
+}
+
 // deviceNumber is a device's major and minor number, as the system packs them.
 func deviceNumber(fi fs.FileInfo) uint64 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {

@@ -14,6 +14,8 @@ func owner(fs.FileInfo) (uid, gid int, ok bool) { return 0, 0, false }
 
 func deviceNumber(fs.FileInfo) uint64 { return 0 }
 
+func allocated(fs.FileInfo) int64 { return -1 }
+
 var keepOwner = false
 
 // createPerm: Windows keeps only a read-only bit; always let the copy library set it.

@@ -1,0 +1,60 @@
+package backup_test
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"dev.proclab/backup"
+)
+
+// makeSparse writes a file of size bytes that holds data only at the offsets given:
+// the rest is holes, as in a disk image or a database file.
+func makeSparse(t *testing.T, p string, size int64, at ...int64) {
+	t.Helper()
+	f, err := os.Create(p)
+	must(t, err)
+	defer f.Close()
+	for _, off := range at {
+		_, err := f.WriteAt([]byte("data at this offset"), off)
+		must(t, err)
+	}
+	must(t, f.Truncate(size))
+}
+
+func allocated(t *testing.T, p string) int64 {
+	t.Helper()
+	fi, err := os.Stat(p)
+	must(t, err)
+	return fi.Sys().(*syscall.Stat_t).Blocks * 512
+}
+
+func TestHolesAreKeptSoASparseFileFitsASmallDisk(t *testing.T) {
+	src := t.TempDir()
+	// 64 MiB (streamed with progress) and 4 MiB (copied in one go), each a few blocks of
+	// data between holes, the big one ending in a hole.
+	makeSparse(t, filepath.Join(src, "disk.img"), 64<<20, 0, 9<<20, 40<<20)
+	makeSparse(t, filepath.Join(src, "small.db"), 4<<20, 1<<20, 4<<20-19)
+	write(t, filepath.Join(src, "plain.txt"), []byte("plain"), 0o644)
+	if a := allocated(t, filepath.Join(src, "disk.img")); a >= 1<<20 {
+		t.Skipf("this file system filled the holes in (%d bytes allocated): nothing to keep", a)
+	}
+	// An 8 MiB disk: the 68 MiB of sizes fit only as the holes they are.
+	dst := t.TempDir()
+	if os.Geteuid() == 0 {
+		dst = smallDisk(t, 8, 0)
+	}
+	dst = filepath.Join(dst, "dst")
+	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2})
+	if !rep.OK() || rep.FilesCopied != 3 || rep.Stopped != "" {
+		t.Fatalf("copied %d, stopped %q, errors %+v; want all 3 files", rep.FilesCopied, rep.Stopped, rep.Errors)
+	}
+	sameTree(t, src, dst)
+	for _, n := range []string{"disk.img", "small.db"} {
+		if a := allocated(t, filepath.Join(dst, n)); a >= 1<<20 {
+			t.Errorf("%s: the copy takes %d bytes of disk; want its holes kept (the source takes %d)",
+				n, a, allocated(t, filepath.Join(src, n)))
+		}
+	}
+}
