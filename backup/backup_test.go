@@ -977,10 +977,7 @@ func TestCancelStopsABigFileMidCopy(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	must(t, os.MkdirAll(src, 0o755))
 	for _, name := range []string{"a.img", "b.img"} {
-		f, err := os.Create(filepath.Join(src, name))
-		must(t, err)
-		must(t, f.Truncate(512<<20)) // sparse: cheap to make, 512 MiB to copy
-		must(t, f.Close())
+		emptyBigFile(t, filepath.Join(src, name), 512<<20)
 	}
 	dst := filepath.Join(t.TempDir(), "dst")
 	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Workers: 1, Sup: newSup(t)})

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"dev.proclab/backup"
+	"golang.org/x/sys/unix"
 )
 
 // makeSparse writes a file of size bytes that holds data only at the offsets given:
@@ -21,6 +22,19 @@ func makeSparse(t *testing.T, p string, size int64, at ...int64) {
 		must(t, err)
 	}
 	must(t, f.Truncate(size))
+}
+
+// emptyBigFile makes a file of size zero bytes that is cheap to make and slow to copy:
+// its blocks are reserved (fallocate) but never written, so it is no file with holes,
+// which a backup would copy in no time.
+func emptyBigFile(t *testing.T, p string, size int64) {
+	t.Helper()
+	f, err := os.Create(p)
+	must(t, err)
+	defer f.Close()
+	if err := unix.Fallocate(int(f.Fd()), 0, 0, size); err != nil {
+		t.Skipf("this file system cannot reserve %d bytes for a file (fallocate: %v)", size, err)
+	}
 }
 
 func allocated(t *testing.T, p string) int64 {
