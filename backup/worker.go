@@ -238,7 +238,19 @@ func (w *worker) copyOne(t task) result {
 	return w.copyFile(t)
 }
 
+// copyFile copies t, twice when the first read saw it change: a file saved while it was
+// read (an editor's, a browser's) is then copied as it stands, if it holds still for
+// the second read. One that keeps changing, a log being written, is reported.
 func (w *worker) copyFile(t task) result {
+	r := w.copyFileOnce(t)
+	if r.Err != nil && r.Err.Kind == ErrChanged && !w.c.Stopping() {
+		w.curDone.Store(0)
+		r = w.copyFileOnce(t)
+	}
+	return r
+}
+
+func (w *worker) copyFileOnce(t task) result {
 	if t.Kind == KindOther {
 		return w.makeSpecial(t)
 	}

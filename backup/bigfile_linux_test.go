@@ -1,10 +1,12 @@
 package backup_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"dev.proclab/backup"
 	"golang.org/x/sys/unix"
@@ -71,4 +73,39 @@ func TestHolesAreKeptSoASparseFileFitsASmallDisk(t *testing.T) {
 				n, a, allocated(t, filepath.Join(src, n)))
 		}
 	}
+}
+
+func TestAFileSavedWhileItIsReadIsCopiedOnASecondRead(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	must(t, os.MkdirAll(src, 0o755))
+	img := filepath.Join(src, "saved.img")
+	emptyBigFile(t, img, 512<<20) // over a second to copy here, with both reads
+	dst := filepath.Join(t.TempDir(), "dst")
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Workers: 1, Sup: newSup(t)})
+	must(t, err)
+	for {
+		p := r.Progress()
+		if p.FilesDone > 0 {
+			r.Wait()
+			t.Skip("the copy ended before the test could change the file")
+		}
+		if len(p.Workers) > 0 && p.Workers[0].FileDone > 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Saved once, mid-copy: a new time, the same size.
+	saved := time.Now().Add(-time.Hour).Truncate(time.Second)
+	must(t, os.Chtimes(img, saved, saved))
+	rep, err := r.Wait()
+	must(t, err)
+	if !rep.OK() || rep.FilesCopied != 1 {
+		t.Fatalf("copied %d, errors %+v; want the file copied on its second read", rep.FilesCopied, rep.Errors)
+	}
+	fi, err := os.Stat(filepath.Join(dst, "saved.img"))
+	must(t, err)
+	if !fi.ModTime().Equal(saved) {
+		t.Fatalf("the copy has the time %v; want the saved version's %v", fi.ModTime(), saved)
+	}
+	noTemps(t, dst)
 }
