@@ -1251,3 +1251,22 @@ func TestManifestKeepsTheBytesOfANameThatIsNotUTF8(t *testing.T) {
 		t.Fatalf("the manifest's bytes name no file in the backup: %v", err)
 	}
 }
+
+// A folder that cannot be made fails the run even when no file was in it: the run is
+// not "up to date", and its failure is counted though it is no file.
+func TestAFailedFolderAloneIsAFailureNotUpToDate(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	must(t, os.MkdirAll(filepath.Join(src, "empty"), 0o755))
+	write(t, filepath.Join(src, "a.txt"), []byte("a"), 0o644)
+	dst := filepath.Join(t.TempDir(), "dst")
+	if rep := run(t, backup.Options{Src: src, Dst: dst}); !rep.OK() {
+		t.Fatalf("first run: %+v", rep.Errors)
+	}
+	must(t, os.Remove(filepath.Join(dst, "empty")))
+	write(t, filepath.Join(dst, "empty"), []byte("a file where the folder was"), 0o644)
+	rep := run(t, backup.Options{Src: src, Dst: dst})
+	if rep.OK() || rep.UpToDate() || rep.Failures() != 1 || rep.FilesFailed != 0 {
+		t.Fatalf("ok %v, up to date %v, failures %d, files failed %d, errors %+v; want one failure, the folder, and not up to date",
+			rep.OK(), rep.UpToDate(), rep.Failures(), rep.FilesFailed, rep.Errors)
+	}
+}

@@ -166,8 +166,13 @@ func (r *Report) DryRunLine() string {
 
 // UpToDate reports a finished run that found nothing to copy and nothing wrong.
 func (r *Report) UpToDate() bool {
-	return !r.DryRun && r.Stopped == "" && r.FilesCopied == 0 && r.FilesFailed == 0 && r.FlushError == ""
+	return !r.DryRun && r.Stopped == "" && r.FilesCopied == 0 && r.Failures() == 0 && r.FlushError == ""
 }
+
+// Failures counts what went wrong: the failed files, and the folders that could not be
+// read, made or given their mode and times (a folder is no file: FilesFailed leaves
+// it out). The files a stopped run never reached are not failures.
+func (r *Report) Failures() int { return len(r.Errors) - r.FilesNotCopied }
 
 // Notes are the lines a summary adds after its counts: the copies Verify repaired, and
 // each worker that died.

@@ -194,10 +194,11 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 		// Not "backed up": the stop line on stderr says why and what to do.
 		fmt.Fprintf(w, "Backup %s → %s stopped after %s: %s of %s%s.\n", r.Source, r.Destination, numfmt.Seconds(r.Seconds),
 			r.Counts(), numfmt.Count(r.FilesTotal, "file", "files"), rate)
-	case r.FilesFailed > 0:
-		// Not "backed up" either: the failures were printed above, each with what to do.
+	case r.Failures() > 0:
+		// Not "backed up" either: the failures were printed above, each with what to do
+		// (a folder's too, which "failed" among the files does not count).
 		fmt.Fprintf(w, "Backup %s → %s finished in %s with %s: %s of %s%s.\n", r.Source, r.Destination, numfmt.Seconds(r.Seconds),
-			numfmt.Count(r.FilesFailed, "failure", "failures"), r.Counts(), numfmt.Count(r.FilesTotal, "file", "files"), rate)
+			numfmt.Count(r.Failures(), "failure", "failures"), r.Counts(), numfmt.Count(r.FilesTotal, "file", "files"), rate)
 	default:
 		fmt.Fprintf(w, "Backed up %s → %s in %s: %s of %s%s.\n", r.Source, r.Destination, numfmt.Seconds(r.Seconds), r.Counts(),
 			numfmt.Count(r.FilesTotal, "file", "files"), rate)

@@ -698,9 +698,12 @@ func (v *backupView) finish(r *backup.Run) {
 	// of those it had to copy.
 	setBar := func(b *meter, done, of int64, text string) {
 		b.TextFormatter = func() string { return text }
-		if of == 0 {
+		switch {
+		case of == 0 && rep.Failures() > 0:
+			b.SetValue(0) // all that was to copy failed: "0 B of 0 B" is no full bar
+		case of == 0:
 			b.SetValue(1)
-		} else {
+		default:
 			b.SetValue(float64(done) / float64(of))
 		}
 	}
@@ -739,9 +742,12 @@ func (v *backupView) finish(r *backup.Run) {
 			v.status.SetText(fmt.Sprintf("Stopped after %s: %s. Then back up again to resume.", numfmt.Seconds(rep.Seconds), rep.Stopped))
 		case rep.Stopped != "":
 			v.status.SetText(fmt.Sprintf("Stopped after %s: %s. Back up again to resume.", numfmt.Seconds(rep.Seconds), rep.Stopped))
-		case rep.FilesFailed > 0:
+		case rep.Failures() > 0 && rep.Failures() == rep.FilesFailed:
 			v.status.SetText(fmt.Sprintf("Done in %s, but %s could not be backed up: see the report.", numfmt.Seconds(rep.Seconds),
 				numfmt.Count(rep.FilesFailed, "file", "files")))
+		case rep.Failures() > 0: // a folder among them
+			v.status.SetText(fmt.Sprintf("Done in %s, but with %s: see the report.", numfmt.Seconds(rep.Seconds),
+				numfmt.Count(rep.Failures(), "failure", "failures")))
 		default:
 			v.status.SetText(fmt.Sprintf("Done in %s: every file is in place.", numfmt.Seconds(rep.Seconds)))
 		}
