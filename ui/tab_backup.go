@@ -583,7 +583,7 @@ func (v *backupView) refreshLocked() {
 	switch {
 	case v.cancelAsked:
 		// Not "flushing · 63.2 MiB/s now", which did not say the run is stopping.
-		st = "cancelling: the files in hand are finished, the rest resume next time"
+		st = "cancelling: a small file under way is finished, a big one dropped; the rest resume next time"
 	case p.ETA > 0:
 		st += fmt.Sprintf(" · %s/s now · ETA %s", numfmt.Bytes(int64(p.Throughput)), uptimeText(p.ETA)) // "1 m 09 s", as the Kill tab writes it
 	case p.Counting:
@@ -784,9 +784,10 @@ func (v *backupView) finish(r *backup.Run) {
 		if notCopied > 0 && rep.TooSmall() {
 			fmt.Fprintf(&sb, " %s not started.", numfmt.Count(notCopied, "file was", "files were"))
 		} else if notCopied > 0 && rep.StoppedForRoom() {
-			fmt.Fprintf(&sb, " %s not started: make room, then back up again to resume them.", numfmt.Count(notCopied, "file was", "files were"))
+			fmt.Fprintf(&sb, " %s not copied: make room, then back up again to resume them.", numfmt.Count(notCopied, "file was", "files were"))
 		} else if notCopied > 0 {
-			fmt.Fprintf(&sb, " %s not started: back up again to resume them.", numfmt.Count(notCopied, "file was", "files were"))
+			// Not "started": a big file a cancel cut short was under way, and is dropped.
+			fmt.Fprintf(&sb, " %s not copied: back up again to resume them.", numfmt.Count(notCopied, "file was", "files were"))
 		}
 		if rep.SearchCut {
 			sb.WriteString(" The search for files stopped too: these counts are what it had found, and the next run finds the rest.")
