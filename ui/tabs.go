@@ -74,6 +74,11 @@ type howLayout struct {
 	body *widget.Label
 
 	base, line float32 // a label's height without text, and each line's
+
+	// contentMin is the most the content has needed so far. The text is cut for that,
+	// not for what the content needs now: a report appearing, then going at the next
+	// keystroke, had moved every field 46 px up and back down under the pointer.
+	contentMin float32
 }
 
 // howContentRoom is what the content gets beyond its minimum before the text is cut:
@@ -99,7 +104,8 @@ func (l *howLayout) panelHeight(size fyne.Size, content fyne.CanvasObject) float
 	// A wrapped label's minimum height is for its current width.
 	l.body.Resize(fyne.NewSize(size.Width, l.body.Size().Height))
 	natural := l.body.MinSize().Height
-	room := size.Height - h - 2*theme.Padding() - content.MinSize().Height - howContentRoom
+	l.contentMin = max(l.contentMin, content.MinSize().Height)
+	room := size.Height - h - 2*theme.Padding() - l.contentMin - howContentRoom
 	if room >= natural {
 		return h + theme.Padding() + natural
 	}
