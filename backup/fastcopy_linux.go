@@ -79,8 +79,10 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 
 	// Exactly the size seen at open: a file that grows while read is caught below
 	// instead of being chased.
+	var holes int64
 	if sparse {
-		if rerr, werr := w.copySparse(in, out, pre.Size); errors.Is(rerr, errStopped) {
+		var rerr, werr error
+		if holes, rerr, werr = w.copySparse(in, out, pre.Size); errors.Is(rerr, errStopped) {
 			return fail(&FileError{Path: t.Rel, Kind: ErrNotCopied, Msg: "not copied: " + errStopped.Error()})
 		} else if rerr != nil {
 			return readErr(rerr)
@@ -147,7 +149,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 	if err := w.linkIn(out, dd, base, t.Rel); err != nil {
 		return fail(fileErr(t.Rel, &fs.PathError{Op: "link", Path: t.Rel, Err: err}, "cannot put it in place"))
 	}
-	return result{I: t.I, Copied: true, Bytes: pre.Size}, true
+	return result{I: t.I, Copied: true, Bytes: pre.Size, Holes: holes}, true
 }
 
 func fileModeBits(m fs.FileMode) fs.FileMode {
@@ -206,41 +208,43 @@ const sparseChunk = 4 << 20
 // copySparse copies the data of a file with holes and leaves the holes unwritten, so the
 // copy takes the room the source takes. It finds the data with SEEK_DATA and SEEK_HOLE,
 // copies it at the same offsets, and sets the length last (a hole may end the file).
-func (w *worker) copySparse(in, out int, size int64) (readErr, writeErr error) {
+// It returns how many bytes it left as holes.
+func (w *worker) copySparse(in, out int, size int64) (holes int64, readErr, writeErr error) {
+	written := int64(0)
 	for off := int64(0); off < size; {
 		data, err := unix.Seek(in, off, unix.SEEK_DATA)
 		if err == unix.ENXIO {
 			break // only a hole is left
 		}
 		if err != nil {
-			return err, nil
+			return 0, err, nil
 		}
 		hole, err := unix.Seek(in, data, unix.SEEK_HOLE)
 		if err != nil {
-			return err, nil
+			return 0, err, nil
 		}
 		for end := min(hole, size); data < end; {
 			if w.c.Stopping() {
-				return errStopped, nil
+				return 0, errStopped, nil
 			}
 			n := int(min(end-data, sparseChunk))
 			k, rerr, werr := w.copyAt(in, out, data, n)
 			if rerr != nil || werr != nil {
-				return rerr, werr
+				return 0, rerr, werr
 			}
 			if k == 0 {
-				return nil, nil // shrunk while read: the caller's check reports it
+				return 0, nil, nil // shrunk while read: the caller's check reports it
 			}
-			data += int64(k)
+			data, written = data+int64(k), written+int64(k)
 			w.curDone.Store(data)
 		}
 		off = max(data, hole)
 	}
 	if err := unix.Ftruncate(out, size); err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	w.curDone.Store(size)
-	return nil, nil
+	return size - written, nil, nil
 }
 
 // copyAt copies up to n bytes at offset off of in to the same offset of out; 0 at the

@@ -53,13 +53,15 @@ type Report struct {
 	FilesSkipped int       `json:"files_skipped"`
 	FilesFailed  int       `json:"files_failed"` // went wrong; not those a stopped run never reached
 	// The files a stopped run never reached: a rerun resumes them.
-	FilesNotCopied int     `json:"files_not_copied,omitempty"`
-	FilesPlanned   int     `json:"files_planned"`            // to copy (dry run: would copy)
-	FilesRepaired  int     `json:"files_repaired,omitempty"` // verify found the copy's bytes differed: copied again
-	Folders        int     `json:"folders"`
-	BytesCopied    int64   `json:"bytes_copied"`
-	Throughput     float64 `json:"bytes_per_second"`
-	Stopped        string  `json:"stopped,omitempty"` // why the run stopped early
+	FilesNotCopied int   `json:"files_not_copied,omitempty"`
+	FilesPlanned   int   `json:"files_planned"`            // to copy (dry run: would copy)
+	FilesRepaired  int   `json:"files_repaired,omitempty"` // verify found the copy's bytes differed: copied again
+	Folders        int   `json:"folders"`
+	BytesCopied    int64 `json:"bytes_copied"`
+	// Of BytesCopied, those in files with holes that were kept as holes: not written.
+	BytesInHoles int64   `json:"bytes_in_holes,omitempty"`
+	Throughput   float64 `json:"bytes_per_second"`  // bytes written a second: holes are not counted
+	Stopped      string  `json:"stopped,omitempty"` // why the run stopped early
 	// The run stopped before its search had found every file: the totals and the files
 	// not copied are what it had found; running again finds the rest.
 	SearchCut     bool          `json:"search_cut,omitempty"`
@@ -78,7 +80,7 @@ func (r *Report) setEnd(t time.Time) {
 	r.End = t
 	r.Seconds = t.Sub(r.Start).Seconds()
 	if r.Seconds > 0 {
-		r.Throughput = float64(r.BytesCopied) / r.Seconds
+		r.Throughput = float64(r.BytesCopied-r.BytesInHoles) / r.Seconds
 	}
 }
 
@@ -109,7 +111,7 @@ func (r *Report) Counts() string {
 // something about copying: a run of a few KiB in a few milliseconds is start-up and
 // flush, and "1.8 KiB/s" only looks slow.
 func (r *Report) AverageRate() (bytesPerSecond float64, ok bool) {
-	return r.Throughput, r.Throughput > 0 && (r.BytesCopied >= 8<<20 || r.Seconds >= 1)
+	return r.Throughput, r.Throughput > 0 && (r.BytesCopied-r.BytesInHoles >= 8<<20 || r.Seconds >= 1)
 }
 
 // StoppedForRoom reports a run stopped because its destination had, or would have had,
@@ -193,6 +195,10 @@ func (r *Report) Notes() []string {
 		notes = append(notes, fmt.Sprintf("Verify: each of the %s in place has the same SHA-256 as its source.",
 			numfmt.Count(n, "file", "files")))
 	}
+	if r.BytesInHoles > 0 {
+		notes = append(notes, fmt.Sprintf("Holes: %s of the bytes copied are holes in files with holes (disk images, databases), "+
+			"kept as holes: %s written.", numfmt.Bytes(r.BytesInHoles), numfmt.Bytes(r.BytesCopied-r.BytesInHoles)))
+	}
 	if r.Plan != nil && r.Plan.SourceMeta {
 		notes = append(notes, fmt.Sprintf("Not copied: the source's own %s folder (the run records of a backup made into it); "+
 			"this backup keeps its own there.", MetaDir))
@@ -212,6 +218,7 @@ type Summary struct {
 	FilesSkipped int         `json:"files_skipped"`
 	FilesFailed  int         `json:"files_failed"`
 	BytesCopied  int64       `json:"bytes_copied"`
+	BytesInHoles int64       `json:"bytes_in_holes,omitempty"` // of bytes_copied, kept as holes (not written)
 	Seconds      float64     `json:"seconds"`
 	Errors       []FileError `json:"errors"` // the failed files (the manifest lists every file)
 	// A stopped run: why, and how many files it never reached (running again resumes
@@ -228,18 +235,22 @@ type Summary struct {
 	DryRun       bool   `json:"dry_run,omitempty"`
 	FilesPlanned int    `json:"files_planned,omitempty"` // to copy or, with Verify, to compare
 	FilesToCheck int    `json:"files_to_compare,omitempty"`
-	NoRoom       string `json:"no_room,omitempty"` // why it would not fit
+	BytesPlanned int64  `json:"bytes_planned,omitempty"` // what files_planned hold
+	NoRoom       string `json:"no_room,omitempty"`       // why it would not fit
 }
 
 // Summary returns the short form.
 func (r *Report) Summary() Summary {
 	errs := r.head(0).Errors
 	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
-		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, Seconds: r.Seconds, Errors: errs,
+		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, BytesInHoles: r.BytesInHoles, Seconds: r.Seconds, Errors: errs,
 		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied, FilesRepaired: r.FilesRepaired,
 		SearchCut: r.SearchCut, WorkerDeaths: r.WorkerDeaths}
 	if r.DryRun {
 		sum.DryRun, sum.FilesPlanned, sum.NoRoom = true, r.FilesPlanned, r.NoRoom
+		if r.Plan != nil {
+			sum.BytesPlanned = r.Plan.BytesToCopy
+		}
 		_, sum.FilesToCheck, _, _ = r.Planned()
 	}
 	return sum
@@ -280,6 +291,7 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 			case res.Copied:
 				rec.Status = "copied"
 				r.BytesCopied += res.Bytes
+				r.BytesInHoles += res.Holes
 				if res.Repaired {
 					rec.Why = repairedWhy
 					r.FilesRepaired++

@@ -66,6 +66,7 @@ const (
 	resHash
 	resErr
 	resRepaired
+	resHoles
 )
 
 func encodeResults(m resultsMsg) []byte {
@@ -88,8 +89,14 @@ func encodeResults(m resultsMsg) []byte {
 		if r.Repaired {
 			flags |= resRepaired
 		}
+		if r.Holes != 0 {
+			flags |= resHoles
+		}
 		b = append(b, flags)
 		b = binary.AppendVarint(b, r.Bytes)
+		if r.Holes != 0 {
+			b = binary.AppendVarint(b, r.Holes)
+		}
 		if r.Hash != "" {
 			b = appendString(b, r.Hash)
 		}
@@ -111,6 +118,9 @@ func decodeResults(p []byte) (resultsMsg, error) {
 		flags := d.byte()
 		r.Copied, r.Repaired = flags&resCopied != 0, flags&resRepaired != 0
 		r.Bytes = d.varint()
+		if flags&resHoles != 0 {
+			r.Holes = d.varint()
+		}
 		if flags&resHash != 0 {
 			r.Hash = d.string()
 		}

@@ -18,6 +18,7 @@ func TestWireRoundTrip(t *testing.T) {
 	m := resultsMsg{Batch: 7, Done: true, Results: []result{
 		{I: 0, Copied: true, Bytes: 1234},
 		{I: 7, Copied: true, Repaired: true, Bytes: 5, Hash: "ab"},
+		{I: 8, Copied: true, Bytes: 1 << 30, Holes: 1<<30 - 4096},
 		{I: 99999, Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
 		{I: 3, Err: &FileError{Path: "x/y", Kind: ErrDiskFull, Msg: "the disk is full"}},
 	}}

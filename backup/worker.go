@@ -74,6 +74,7 @@ type result struct {
 	Copied   bool // written (false: verified equal, nothing written)
 	Repaired bool // the copy had the same size and time but other bytes: written again
 	Bytes    int64
+	Holes    int64 // of Bytes, those left as holes: a file with holes keeps them
 	Hash     string
 	Err      *FileError
 }
