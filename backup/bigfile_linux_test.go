@@ -113,3 +113,37 @@ func TestAFileSavedWhileItIsReadIsCopiedOnASecondRead(t *testing.T) {
 	}
 	noTemps(t, dst)
 }
+
+func TestABigFileShowsProgressWhileVerifyChecksIt(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	must(t, os.MkdirAll(src, 0o755))
+	emptyBigFile(t, filepath.Join(src, "big.img"), 512<<20)
+	dst := filepath.Join(t.TempDir(), "dst")
+	sup := newSup(t)
+	if rep := run(t, backup.Options{Src: src, Dst: dst, Sup: sup}); !rep.OK() {
+		t.Fatalf("first run: %+v", rep.Errors)
+	}
+	// Unchanged: Verify reads both copies, a GiB, and copies nothing.
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Verify: true, Workers: 1, Sup: sup})
+	must(t, err)
+	done := make(chan struct{})
+	var rep *backup.Report
+	go func() { defer close(done); rep, _ = r.Wait() }()
+	var most int64
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		case <-time.After(5 * time.Millisecond):
+			for _, w := range r.Progress().Workers {
+				most = max(most, w.FileDone)
+			}
+		}
+	}
+	if !rep.OK() || rep.FilesCopied != 0 || rep.FilesSkipped != 1 {
+		t.Fatalf("copied %d, skipped %d, errors %+v; want the file checked and left", rep.FilesCopied, rep.FilesSkipped, rep.Errors)
+	}
+	if most == 0 {
+		t.Fatal("the worker's bar never moved while it checked a 512 MiB file")
+	}
+}

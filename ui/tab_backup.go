@@ -580,6 +580,9 @@ func (v *backupView) refreshLocked() {
 	v.bytesBar.Refresh()
 	v.filesBar.Refresh()
 	st := string(p.Phase)
+	if p.Phase == backup.PhaseCopying && v.verify.Checked {
+		st = "copying and verifying" // most of a Verify run may be reading, not copying
+	}
 	switch {
 	case v.cancelAsked:
 		// Not "flushing · 63.2 MiB/s now", which did not say the run is stopping.
