@@ -491,9 +491,9 @@ func (v *backupView) openDestination() {
 	u := &url.URL{Scheme: "file", Path: filepath.ToSlash(v.lastDst)}
 	if err := v.env.App.OpenURL(u); err != nil {
 		// A dialog: the status line keeps saying how the run went.
-		why := err.Error()
+		why := "The system could not open it: " + err.Error()
 		if errors.Is(err, exec.ErrNotFound) {
-			why = "no program here opens folders (xdg-open is not installed)"
+			why = "No program here opens folders (xdg-open is not installed)"
 		}
 		dialog.ShowInformation("Cannot open the folder", fmt.Sprintf("%s.\n\nThe backup is in %s", why, v.lastDst), v.env.Window)
 	}
