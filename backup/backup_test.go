@@ -360,6 +360,7 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 	cases := []struct{ name, src, dst, want string }{
 		{"source inside the destination", filepath.Join(parent, "child"), parent, "inside the destination"},
 		{"missing source", filepath.Join(base, "nope"), filepath.Join(base, "d1"), "does not exist"},
+		{"missing source, a space at its end", src + " ", filepath.Join(base, "d1"), "ends with a space"},
 		{"source is a file", file, filepath.Join(base, "d2"), "is a file"},
 		{"destination is the source", src, src, "source folder itself"},
 		{"destination inside the source", src, filepath.Join(src, "deep", "backup"), "inside the source"},

@@ -148,6 +148,10 @@ func CheckInput(src, dst string) (absSrc, absDst string, err error) {
 	fi, err := os.Stat(absSrc)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		if name := filepath.Base(absSrc); name != strings.TrimSpace(name) {
+			// Quoted: a space at the end of the name is otherwise invisible.
+			return "", "", inputErr("source folder %q does not exist (its name starts or ends with a space); check the path", absSrc)
+		}
 		return "", "", inputErr("source folder %s does not exist; check the path", absSrc)
 	case err != nil:
 		return "", "", inputErr("cannot reach source folder %s: %v", absSrc, unwrapPath(err))
