@@ -173,6 +173,13 @@ func newBackupView(env *Env) *backupView {
 	v.cancelBtn.Disable()
 	v.openBtn = widget.NewButton("Open destination", v.openDestination)
 	v.openBtn.Disable()
+	// Enter in either folder field is Back up, as in a form; not while a run is on.
+	submit := func(string) {
+		if !v.runBtn.Disabled() {
+			v.start()
+		}
+	}
+	v.src.OnSubmitted, v.dst.OnSubmitted = submit, submit
 
 	v.bytesBar = newMeter()
 	v.filesBar = newMeter()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"dev.proclab/backup"
@@ -151,7 +152,8 @@ func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
 	v := newBackupView(env)
 	v.src.SetText(filepath.Join(t.TempDir(), "missing"))
 	v.dst.SetText(filepath.Join(t.TempDir(), "dst"))
-	test.Tap(v.runBtn)
+	// Enter in a folder field is Back up.
+	v.look(func() { v.dst.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
 	eventually(t, "the bad-input message", func() (ok bool) {
 		v.look(func() { ok = strings.Contains(v.status.Text, "does not exist") })
 		return ok
