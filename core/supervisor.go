@@ -675,7 +675,8 @@ func (c *Child) TerminateBecause(grace time.Duration, why string) {
 	c.info.KillAt = time.Now().Add(grace)
 	info := c.info
 	c.stopTimer = time.AfterFunc(grace, func() {
-		c.Kill("killed after " + graceText(grace) + " grace: ignored the stop request")
+		// Shown after the state: "killed: ignored the stop request for 3 s".
+		c.Kill("ignored the stop request for " + graceText(grace))
 	})
 	c.mu.Unlock()
 	c.sup.emit(Event{Kind: EvState, Child: info})

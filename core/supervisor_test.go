@@ -157,7 +157,7 @@ func TestTerminateEscalatesToKill(t *testing.T) {
 	if time.Since(start) < 300*time.Millisecond {
 		t.Fatalf("killed before the grace period ran out")
 	}
-	if !strings.Contains(i.Reason, "after 0.3 s grace") {
+	if !strings.Contains(i.Reason, "for 0.3 s") {
 		t.Fatalf("reason %q does not name the grace period", i.Reason)
 	}
 }

@@ -377,6 +377,8 @@ func groupTitle(g string) string {
 func (v *killView) onClearEnded() {
 	v.env.Sup.ClearEnded()
 	v.refresh()
+	// The note may describe a row just cleared.
+	v.say("Cleared the ended processes; running ones stay.")
 }
 
 func (v *killView) applyWatchdog() {
@@ -546,7 +548,13 @@ func (v *killView) refresh() {
 	}
 	// Uptimes move while anything runs; otherwise redraw only what changed.
 	if len(running) > 0 || !slices.Equal(rows, v.rows) {
+		// Fewer rows (Clear ended): from the top. Fyne keeps the scroll offset, and the
+		// table showed one half-hidden row beside "6 running".
+		shrank := len(rows) < len(v.rows)
 		v.rows = rows
+		if shrank {
+			v.table.ScrollToTop()
+		}
 		v.fitColumns()
 		v.table.Refresh()
 	}

@@ -167,7 +167,7 @@ func TestKillTabTerminateCountsDownThenKillsAChildThatIgnoresIt(t *testing.T) {
 	})
 	waitRows(t, v, "the kill after the grace period", func() bool { return cellText(v.table, 0, colState) == "killed" })
 	ui(func() {
-		if why := cellText(v.table, 0, colReason); why != "killed after 1 s grace: ignored the stop request" {
+		if why := cellText(v.table, 0, colReason); why != "ignored the stop request for 1 s" {
 			t.Fatalf("reason %q", why)
 		}
 		// The ended child can no longer be selected: its tick goes.
