@@ -35,6 +35,7 @@ type queueView struct {
 	content fyne.CanvasObject
 
 	producers, consumers, capacity, rate, work *widget.Select
+	form                                       *widget.Form
 	start, stop, kill                          *widget.Button
 
 	depth                        *meter
@@ -159,7 +160,7 @@ func newQueueView(env *Env) *queueView {
 		}
 	}
 
-	form := widget.NewForm(
+	v.form = widget.NewForm(
 		widget.NewFormItem("Producers", v.producers),
 		widget.NewFormItem("Consumers", v.consumers),
 		widget.NewFormItem("Capacity", v.capacity),
@@ -169,7 +170,7 @@ func newQueueView(env *Env) *queueView {
 	// Latency on a line of its own: the longest counter, cut in half a line.
 	counters := container.NewVBox(container.NewGridWithColumns(2,
 		v.produced, v.consumed, v.inflight, v.throughput), v.latency)
-	left := container.NewVBox(form,
+	left := container.NewVBox(v.form,
 		// Natural widths: a grid would make each as wide as the widest, and that (559 px)
 		// held the divider in place in a 900 px window.
 		container.NewHBox(v.start, v.stop, v.kill),
@@ -251,6 +252,9 @@ func (v *queueView) onStart() {
 // running queue keeps the producers, consumers and capacity it started with.
 func (v *queueView) setSettings(on bool) {
 	setEnabled(on, v.producers, v.consumers, v.capacity, v.rate, v.work)
+	// The form greys its labels only when it is itself refreshed: they had stayed grey
+	// after a run that ended while another tab was shown.
+	v.form.Refresh()
 }
 
 func (v *queueView) onStop() {
