@@ -5,8 +5,10 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"dev.proclab/core/queue"
 	"dev.proclab/internal/numfmt"
@@ -191,6 +193,28 @@ func TestQueueDividerMovesBothWaysInASmallWindow(t *testing.T) {
 		if narrower > at-30 || wider < at+30 {
 			t.Fatalf("the divider at %.0f px of 900 moves to %.0f and %.0f px: it should go at least 30 px either way",
 				at, narrower, wider)
+		}
+	})
+}
+
+// The settings' labels turn grey with their fields during a run and back after it.
+func TestQueueSettingsLabelsAreGreyOnlyWhileTheFieldsAreOff(t *testing.T) {
+	env := newTestEnv(t)
+	onUI(env, func() {
+		v := newQueueView(env)
+		test.NewTempWindow(t, v.content)
+		label := findObject(v.form, func(o fyne.CanvasObject) bool {
+			tx, ok := o.(*canvas.Text)
+			return ok && tx.Text == "Producers"
+		}).(*canvas.Text)
+		th, variant := fyne.CurrentApp().Settings().Theme(), fyne.CurrentApp().Settings().ThemeVariant()
+		v.setSettings(false)
+		if label.Color != th.Color(theme.ColorNameDisabled, variant) {
+			t.Fatalf("label colour %v while the fields are off; want the disabled colour", label.Color)
+		}
+		v.setSettings(true)
+		if label.Color != th.Color(theme.ColorNameForeground, variant) {
+			t.Fatalf("label colour %v after the fields are on again; want the foreground colour", label.Color)
 		}
 	})
 }
