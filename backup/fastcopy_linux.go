@@ -9,13 +9,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// fastCopy copies a regular file below bigFile without the copy library, with a third
+// fastCopy copies a regular file below bigFile, or one with holes of any size, without
+// the copy library, with a third
 // of its system calls: the source is opened and stat'ed once relative to a cached folder
 // descriptor (no path walk per call, no Lstat before and after), the copy is written to
 // an anonymous O_TMPFILE inode in its destination folder, gets owner, mode and times
 // through its descriptor, and is linked under its real name only when complete. The
 // copy library (os.Create of a temporary name, chmod, chown and utimes by path, a
-// rename) stays for links, big files (streamed with progress), file systems
+// rename) stays for links, big files without holes (streamed with progress), file systems
 // without O_TMPFILE and every case this path declines (handled false).
 func (w *worker) fastCopy(t task) (r result, handled bool) {
 	if t.Kind != KindFile || w.noTmpfile {
