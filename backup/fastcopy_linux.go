@@ -104,7 +104,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 		switch {
 		case err == unix.EINTR:
 			continue
-		case err == unix.EXDEV || err == unix.EINVAL || err == unix.ENOSYS || err == unix.EOPNOTSUPP:
+		case copyRangeRefused(err):
 			// Across file systems (or where the kernel cannot): read and write, for this
 			// file and every later one.
 			w.noCopyRange = true
@@ -257,7 +257,7 @@ func (w *worker) copyAt(in, out int, off int64, n int) (k int, readErr, writeErr
 		switch {
 		case err == unix.EINTR:
 			return w.copyAt(in, out, off, n)
-		case err == unix.EXDEV || err == unix.EINVAL || err == unix.ENOSYS || err == unix.EOPNOTSUPP:
+		case copyRangeRefused(err):
 			w.noCopyRange = true
 		case err != nil:
 			return 0, nil, err
@@ -280,6 +280,12 @@ func (w *worker) copyAt(in, out int, off int64, n int) (k int, readErr, writeErr
 		p, off = p[m:], off+int64(m)
 	}
 	return k, nil, nil
+}
+
+// copyRangeRefused says copy_file_range cannot copy between these two files at all:
+// across file systems, or a kernel or file system without it.
+func copyRangeRefused(err error) bool {
+	return err == unix.EXDEV || err == unix.EINVAL || err == unix.ENOSYS || err == unix.EOPNOTSUPP
 }
 
 // copyPlain copies n bytes with read and write where copy_file_range cannot.
