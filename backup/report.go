@@ -248,10 +248,9 @@ func (r *Report) Summary() Summary {
 		SearchCut: r.SearchCut, WorkerDeaths: r.WorkerDeaths}
 	if r.DryRun {
 		sum.DryRun, sum.FilesPlanned, sum.NoRoom = true, r.FilesPlanned, r.NoRoom
-		if r.Plan != nil {
-			sum.BytesPlanned = r.Plan.BytesToCopy
-		}
-		_, sum.FilesToCheck, _, _ = r.Planned()
+		var copyBytes, checkBytes int64
+		_, sum.FilesToCheck, copyBytes, checkBytes = r.Planned()
+		sum.BytesPlanned = copyBytes + checkBytes
 	}
 	return sum
 }
