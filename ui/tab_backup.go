@@ -360,13 +360,7 @@ func (v *backupView) confirmForeign(opt backup.Options, n int) {
 // busy locks the form while a run is checked or runs, so what it shows at the end is
 // what ran: a destination or Dry run changed mid-run sat beside the report of another.
 func (v *backupView) busy(on bool) {
-	for _, w := range []fyne.Disableable{v.runBtn, v.src, v.dst, v.srcPick, v.dstPick, v.workers, v.verify, v.dryRun, v.demoBtn} {
-		if on {
-			w.Disable()
-		} else {
-			w.Enable()
-		}
-	}
+	setEnabled(!on, v.runBtn, v.src, v.dst, v.srcPick, v.dstPick, v.workers, v.verify, v.dryRun, v.demoBtn)
 }
 
 // launch starts the engine (it checks the folders first: call it off the main goroutine).
@@ -483,11 +477,14 @@ func (v *backupView) showFailed() {
 	v.report.Refresh()
 }
 
+// cancellingText is the status from Cancel until the run has stopped.
+const cancellingText = "Cancelling: a small file under way is finished, a big one dropped; the rest resume next time."
+
 func (v *backupView) cancel() {
 	if r := v.current(); r != nil {
 		v.cancelAsked = true
 		r.Cancel()
-		v.status.SetText("Cancelling: files being copied are finished, the rest resume next time.")
+		v.status.SetText(cancellingText)
 	}
 }
 
@@ -593,7 +590,7 @@ func (v *backupView) refreshLocked() {
 	switch {
 	case v.cancelAsked:
 		// Not "flushing · 63.2 MiB/s now", which did not say the run is stopping.
-		st = "cancelling: a small file under way is finished, a big one dropped; the rest resume next time"
+		st = cancellingText
 	case p.ETA > 0:
 		st += fmt.Sprintf(" · %s/s now · ETA %s", numfmt.Bytes(int64(p.Throughput)), uptimeText(p.ETA)) // "1 m 09 s", as the Kill tab writes it
 	case p.Counting:
