@@ -54,6 +54,8 @@ type pworker struct {
 	child    *core.Child
 	inflight map[int][]int // batch ID → its task indices still without a result
 	status   statusMsg
+	since    time.Time // when status first named its file
+	from     int64     // its bytes done then
 	files    int
 	stopping bool // we asked it to stop: its exit is not a death
 	ended    bool
@@ -270,6 +272,9 @@ func (p *pool) onFrame(w *pworker, f ipc.Frame) {
 		var s statusMsg
 		if json.Unmarshal(f.Payload, &s) == nil {
 			p.mu.Lock()
+			if s.Rel != w.status.Rel || s.Done < w.status.Done {
+				w.since, w.from = time.Now(), s.Done
+			}
 			w.status = s
 			p.mu.Unlock()
 		}
@@ -467,8 +472,14 @@ func (p *pool) snapshot() (out []WorkerProgress, queued int) {
 		for _, idx := range w.inflight {
 			holds += len(idx)
 		}
+		var rate float64
+		// Under a third of a second says little of a file's speed.
+		if dt := time.Since(w.since).Seconds(); w.status.Rel != "" && dt > 0.3 {
+			rate = float64(w.status.Done-w.from) / dt
+		}
 		out = append(out, WorkerProgress{Worker: w.slot, PID: info.PID, Label: info.Label, State: info.State.String(),
-			Ended: w.ended, File: w.status.Rel, FileDone: w.status.Done, FileSize: w.status.Size, Files: w.files, Holds: holds})
+			Ended: w.ended, File: w.status.Rel, FileDone: w.status.Done, FileSize: w.status.Size, FileRate: rate,
+			Files: w.files, Holds: holds})
 	}
 	return out, len(p.queue)
 }

@@ -98,8 +98,9 @@ type WorkerProgress struct {
 	File     string // what it is copying now
 	FileDone int64  // bytes of File copied so far (big files only)
 	FileSize int64
-	Files    int // files it has finished
-	Holds    int // files it was sent and has not finished: its batches in hand
+	FileRate float64 // bytes a second of File since the worker began it; 0 until known
+	Files    int     // files it has finished
+	Holds    int     // files it was sent and has not finished: its batches in hand
 }
 
 // Progress is a snapshot of a run, cheap enough to take a few times a second.
@@ -288,23 +289,7 @@ func (r *Run) Progress() Progress {
 	// No ETA while the walk still counts: against totals that only grow it promised
 	// "1 s" for 10 s with 32 workers.
 	if pr.Phase == PhaseCopying && pr.Throughput > 0 && !pr.Counting {
-		// The share of the work done, half by bytes and half by files, and how fast it
-		// grows. Big files go first, so bytes alone promised far too soon, and files
-		// alone far too late (31 s for a run that needed 3).
-		var done, rate, parts float64
-		if pr.BytesToDo > 0 {
-			done += float64(pr.BytesDone) / float64(pr.BytesToDo)
-			rate += pr.Throughput / float64(pr.BytesToDo)
-			parts++
-		}
-		if pr.FilesToDo > 0 && filesRate > 0 {
-			done += float64(pr.FilesDone) / float64(pr.FilesToDo)
-			rate += filesRate / float64(pr.FilesToDo)
-			parts++
-		}
-		if parts > 0 && rate > 0 {
-			pr.ETA = time.Duration(max(0, 1-done/parts) / (rate / parts) * float64(time.Second))
-		}
+		pr.ETA = estimateETA(pr, filesRate)
 	} else if pr.Phase == PhaseDone {
 		pr.ETA = 0
 	}
@@ -314,6 +299,37 @@ func (r *Run) Progress() Progress {
 	default:
 	}
 	return pr
+}
+
+// estimateETA is the time left of a run that is copying at pr.Throughput bytes and
+// filesRate files a second, or -1 when there is nothing to go on.
+func estimateETA(pr Progress, filesRate float64) time.Duration {
+	// The share of the work done, half by bytes and half by files, and how fast it
+	// grows. Big files go first, so bytes alone promised far too soon, and files
+	// alone far too late (31 s for a run that needed 3).
+	var done, rate, parts float64
+	if pr.BytesToDo > 0 {
+		done += float64(pr.BytesDone) / float64(pr.BytesToDo)
+		rate += pr.Throughput / float64(pr.BytesToDo)
+		parts++
+	}
+	if pr.FilesToDo > 0 && filesRate > 0 {
+		done += float64(pr.FilesDone) / float64(pr.FilesToDo)
+		rate += filesRate / float64(pr.FilesToDo)
+		parts++
+	}
+	if parts == 0 || rate <= 0 {
+		return -1
+	}
+	eta := max(0, 1-done/parts) / (rate / parts)
+	// No run ends before its slowest big file in hand does. With many workers the
+	// small files' rate had hidden one big file's tail: "< 1 s" for 3 s.
+	for _, w := range pr.Workers {
+		if !w.Ended && w.FileRate > 0 && w.FileSize > w.FileDone {
+			eta = max(eta, float64(w.FileSize-w.FileDone)/w.FileRate)
+		}
+	}
+	return time.Duration(eta * float64(time.Second))
 }
 
 // rate is the throughput over the last three seconds of samples: bytes and files a
