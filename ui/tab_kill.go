@@ -14,7 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
+
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -141,6 +141,8 @@ func newKillView(env *Env) *killView {
 	v.memLimit.OnChanged = func(string) { v.applyWatchdog() }
 	v.timeLimit.OnChanged = func(string) { v.applyWatchdog() }
 	v.summary = widget.NewLabel("")
+	v.summary.Alignment = fyne.TextAlignTrailing
+	v.summary.Truncation = fyne.TextTruncateEllipsis
 	// Shown from the start: appearing at the first action, it moved the watchdog's row
 	// up under the pointer.
 	v.note = widget.NewLabel("Click running children's rows to select them; a click on an ended one shows its reason in full here.")
@@ -203,12 +205,19 @@ func newKillView(env *Env) *killView {
 }
 
 func (v *killView) content() fyne.CanvasObject {
-	startRow := container.NewHBox(boldLabel("Start"))
+	var all *fyne.Container
+	relayout := func() {
+		if all != nil {
+			all.Refresh()
+		}
+	}
+	// The start row wraps in a narrow window: in one line it made the window 894 px
+	// wide at least, and under 800 it ran into the next controls.
+	startRow := newFlow(relayout, boldLabel("Start"))
 	for _, b := range behaviours {
 		startRow.Add(v.starts[b.role])
 	}
-	startRow.Add(layout.NewSpacer())
-	startRow.Add(v.count)
+	startRow.Add(container.NewGridWrap(fyne.NewSize(90, v.count.MinSize().Height), v.count))
 	startRow.Add(container.NewGridWrap(fyne.NewSize(170, v.restart.MinSize().Height), v.restart))
 	limits := container.NewHBox(v.watch,
 		container.NewGridWrap(fyne.NewSize(96, v.memLimit.MinSize().Height), v.memLimit), widget.NewLabel("MiB or"),
@@ -217,9 +226,11 @@ func (v *killView) content() fyne.CanvasObject {
 		v.killAll, v.clearEnded)
 	top := container.NewVBox(startRow, actRow)
 	// The watchdog sits under the table with the totals it watches: on the action row it
-	// made the window at least 1,055 px wide, too wide for half of a 1920 px screen.
-	bottom := container.NewVBox(container.NewBorder(nil, nil, limits, v.summary), v.note)
-	return container.NewBorder(top, bottom, nil, nil, v.table)
+	// made the window at least 1,055 px wide, too wide for half of a 1920 px screen. The
+	// totals take the room left beside it, and lose their tail to "…" when there is none.
+	bottom := container.NewVBox(container.NewBorder(nil, nil, limits, nil, v.summary), v.note)
+	all = container.NewBorder(top, bottom, nil, nil, v.table)
+	return all
 }
 
 func (v *killView) startChildren(role, label string) {

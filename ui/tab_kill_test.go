@@ -374,3 +374,38 @@ func TestKillAllEndsAQueueRunWithoutReplacements(t *testing.T) {
 		t.Errorf("%d children started after Kill all (replacements)", n-started)
 	}
 }
+
+// In an 800 px window the start row wraps instead of running into the controls beside
+// and below it, and in a wide one it keeps one line.
+func TestKillTabFitsAnEightHundredPixelWindow(t *testing.T) {
+	v := newKillTest(t)
+	onUI(v.env, func() {
+		for _, width := range []float32{1100, 800, 700} {
+			v.env.Window.Resize(fyne.NewSize(width, 600))
+			content := v.env.Window.Content()
+			content.Refresh()
+			limit := content.Size().Width
+			var starts []fyne.CanvasObject
+			for _, b := range behaviours {
+				starts = append(starts, v.starts[b.role])
+			}
+			starts = append(starts, v.count, v.restart)
+			lowest := float32(0)
+			lines := map[float32]bool{}
+			for _, o := range starts {
+				at := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+				if at.X+o.Size().Width > limit+1 {
+					t.Errorf("at %v px: %T ends at x=%v, past the window's %v", width, o, at.X+o.Size().Width, limit)
+				}
+				lines[at.Y] = true
+				lowest = max(lowest, at.Y+o.Size().Height)
+			}
+			if width == 1100 && len(lines) != 1 {
+				t.Errorf("at 1100 px the start row took %d lines, want 1", len(lines))
+			}
+			if top := fyne.CurrentApp().Driver().AbsolutePositionForObject(v.terminate).Y; top < lowest {
+				t.Errorf("at %v px the Terminate button (y=%v) overlaps the start row, which reaches y=%v", width, top, lowest)
+			}
+		}
+	})
+}
