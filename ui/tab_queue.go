@@ -93,7 +93,7 @@ func newQueueView(env *Env) *queueView {
 
 	v.start = widget.NewButton("Start", v.onStart)
 	v.start.Importance = widget.HighImportance
-	v.stop = widget.NewButton("Stop (drain, poison pills)", v.onStop)
+	v.stop = widget.NewButton("Stop and drain", v.onStop)
 	v.kill = widget.NewButton("Kill a consumer", v.onKill)
 	v.stop.Disable()
 	v.kill.Disable()
@@ -170,10 +170,12 @@ func newQueueView(env *Env) *queueView {
 	// Latency on a line of its own: the longest counter, cut in half a line.
 	counters := container.NewVBox(container.NewGridWithColumns(2,
 		v.produced, v.consumed, v.inflight, v.throughput), v.latency)
-	left := container.NewVBox(v.form,
+	var left *fyne.Container
+	left = container.NewVBox(v.form,
 		// Natural widths: a grid would make each as wide as the widest, and that (559 px)
-		// held the divider in place in a 900 px window.
-		container.NewHBox(v.start, v.stop, v.kill),
+		// held the divider in place in a 900 px window. In a narrow pane they wrap: in
+		// one line the last two had been cut off at 800 px.
+		newFlow(func() { left.Refresh() }, v.start, v.stop, v.kill),
 		// The run's state under the buttons that change it: at the bottom, a small
 		// window scrolled "Stopping…" out of sight.
 		v.status, v.depth, counters)
@@ -183,7 +185,11 @@ func newQueueView(env *Env) *queueView {
 	procs := container.NewVScroll(container.NewVBox(boldLabel("Processes"), v.workers, v.notes))
 	right := container.NewVSplit(messages, procs)
 	right.Offset = 0.62
-	split := container.NewHSplit(container.NewVScroll(left), right)
+	leftView := container.NewVScroll(left)
+	// The pane asks for all it shows, so that "How it works" gives way in a small window:
+	// asking for nothing, it left the counters scrolled out of sight at 800×600.
+	leftView.SetMinSize(fyne.NewSize(0, left.MinSize().Height))
+	split := container.NewHSplit(leftView, right)
 	split.Offset = 0.45
 	v.content = split
 	v.showStats(queue.Stats{Capacity: 1000})

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/core/queue"
 	"dev.proclab/internal/numfmt"
@@ -215,6 +216,33 @@ func TestQueueSettingsLabelsAreGreyOnlyWhileTheFieldsAreOff(t *testing.T) {
 		v.setSettings(true)
 		if label.Color != th.Color(theme.ColorNameForeground, variant) {
 			t.Fatalf("label colour %v after the fields are on again; want the foreground colour", label.Color)
+		}
+	})
+}
+
+// At 800×600 the "How it works" text gives way to the run's counters, and the buttons
+// show their whole names.
+func TestQueueTabShowsItsCountersAtEightHundredBySixHundred(t *testing.T) {
+	env := newTestEnv(t)
+	onUI(env, func() {
+		v := newQueueView(env)
+		// As the window holds it, less the main menu's 30 px, which the test window lacks.
+		tabs := container.NewAppTabs(container.NewTabItem("Queue", framed(env, queueTab, v.content)))
+		env.Window.SetContent(container.NewBorder(nil, newStatusBar(env), nil, nil, tabs))
+		env.Window.Resize(fyne.NewSize(800, 570))
+		env.Window.Content().Refresh()
+		d := fyne.CurrentApp().Driver()
+		pane := v.content.(*container.Split).Leading
+		paneAt := d.AbsolutePositionForObject(pane)
+		for _, o := range []fyne.CanvasObject{v.throughput, v.inflight} {
+			if bottom := d.AbsolutePositionForObject(o).Y + o.Size().Height; bottom > paneAt.Y+pane.Size().Height {
+				t.Errorf("a counter ends at y=%v, below the pane's view, which ends at %v", bottom, paneAt.Y+pane.Size().Height)
+			}
+		}
+		for _, b := range []*widget.Button{v.start, v.stop, v.kill} {
+			if b.Size().Width < b.MinSize().Width || d.AbsolutePositionForObject(b).X+b.Size().Width > paneAt.X+pane.Size().Width {
+				t.Errorf("button %q is cut: %v wide of %v, ending past the pane", b.Text, b.Size().Width, b.MinSize().Width)
+			}
 		}
 	})
 }
