@@ -1160,8 +1160,10 @@ func TestEachBigFileGetsItsOwnWorker(t *testing.T) {
 	for _, name := range []string{"a.bin", "b.bin"} {
 		write(t, filepath.Join(src, name), bytes.Repeat([]byte(name[:1]), 9<<20), 0o644)
 	}
+	// A pause before each file gives the second worker time to start: without it, on a
+	// busy machine the first finished both 9 MiB files (rightly) before the second was up.
 	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"),
-		Workers: 2, Sup: newSup(t)})
+		Workers: 2, Sup: newSup(t), SlowMotion: time.Second})
 	must(t, err)
 	rep, err := r.Wait()
 	must(t, err)
