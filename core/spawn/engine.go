@@ -205,7 +205,7 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 	// However the run ends, no worker outlives it.
 	defer func() {
 		for _, c := range children {
-			c.TerminateBecause(2*time.Second, "its chunk is done")
+			c.TerminateBecause(2*time.Second, "pool closed: every result is in")
 		}
 		for _, c := range children {
 			<-c.Done()

@@ -61,7 +61,7 @@ func TestPrimesAcrossWorkerProcessesEqualTheSingleProcessCount(t *testing.T) {
 		t.Fatalf("%d workers still running after the run", n)
 	}
 	for _, c := range sup.List() {
-		if c.Group != "spawn" || c.State != core.Exited || c.Reason != "terminated (its chunk is done)" {
+		if c.Group != "spawn" || c.State != core.Exited || c.Reason != "terminated (pool closed: every result is in)" {
 			t.Fatalf("worker ended %s (%s) in group %q", c.State, c.Reason, c.Group)
 		}
 	}
