@@ -46,6 +46,7 @@ type Info struct {
 	Restart     Restart // the restart policy
 	Restarts    int     // how many times the spec was restarted before this process
 	RestartedAs string  // ID of the process that replaced this one after a crash
+	RestartOf   string  // ID of the process this one replaced after its crash
 }
 
 // Short is the first block of the uuid, enough to tell children apart on screen.

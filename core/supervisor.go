@@ -149,10 +149,10 @@ var ErrClosed = errors.New("supervisor is shutting down")
 // Start starts a child and returns once the OS has started it; use Child.WaitReady for
 // its hello. A child that says no hello in time is killed and marked failed.
 func (s *Supervisor) Start(spec Spec) (*Child, error) {
-	return s.start(spec, 0)
+	return s.start(spec, 0, "")
 }
 
-func (s *Supervisor) start(spec Spec, restarts int) (*Child, error) {
+func (s *Supervisor) start(spec Spec, restarts int, restartOf string) (*Child, error) {
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
@@ -166,7 +166,7 @@ func (s *Supervisor) start(spec Spec, restarts int) (*Child, error) {
 		done:  make(chan struct{}),
 		info: Info{
 			ID: newID(), Role: spec.Role, Label: spec.Label, Group: spec.Group,
-			State: Starting, ExitCode: -1, Restart: spec.Restart, Restarts: restarts,
+			State: Starting, ExitCode: -1, Restart: spec.Restart, Restarts: restarts, RestartOf: restartOf,
 		},
 	}
 	if c.info.Label == "" {
@@ -760,7 +760,7 @@ func (c *Child) SetRestart(r Restart) {
 // the policy says no or the limit is reached (then the reason says so).
 func (c *Child) restart() {
 	c.mu.Lock()
-	spec, n := c.spec, c.info.Restarts
+	spec, n, id := c.spec, c.info.Restarts, c.info.ID
 	limit := spec.MaxRestarts
 	if limit <= 0 {
 		limit = DefaultMaxRestarts
@@ -777,7 +777,7 @@ func (c *Child) restart() {
 	c.info.Reason += fmt.Sprintf("; restarting (%d of %d)", n+1, limit)
 	c.mu.Unlock()
 	time.Sleep(RestartDelay)
-	nc, err := c.sup.start(spec, n+1)
+	nc, err := c.sup.start(spec, n+1, id)
 	c.mu.Lock()
 	if err != nil {
 		c.info.Reason += "; restart failed: " + err.Error()

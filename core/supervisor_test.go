@@ -341,6 +341,9 @@ func TestCrashedChildRestartsUpToItsLimit(t *testing.T) {
 		if c.State != core.Failed || c.Restarts != i || c.Restart != core.RestartOnCrash || !strings.Contains(c.Reason, "crashed") {
 			t.Fatalf("child %d: %s, restarts %d, policy %s, %q", i, c.State, c.Restarts, c.Restart, c.Reason)
 		}
+		if i > 0 && c.RestartOf != l[i-1].ID {
+			t.Fatalf("child %d does not name the one it replaced: %+v", i, c)
+		}
 		if i < 2 && (c.RestartedAs != l[i+1].ID || !strings.Contains(c.Reason, fmt.Sprintf("restarting (%d of 2)", i+1))) {
 			t.Fatalf("child %d does not name its replacement: %+v", i, c)
 		}

@@ -535,19 +535,7 @@ func (v *killView) refresh() {
 		}
 	}
 	if v.sort == 0 {
-		// What can still be acted on comes first, in start order; below, the ended, the
-		// latest first, so what was just stopped is in view with its reason.
-		slices.SortStableFunc(rows, func(a, b killRow) int {
-			switch ea, eb := a.info.State.Ended(), b.info.State.Ended(); {
-			case ea && eb:
-				return b.info.Ended.Compare(a.info.Ended)
-			case ea == eb:
-				return 0
-			case eb:
-				return -1
-			}
-			return 1
-		})
+		defaultOrder(rows)
 	} else {
 		less := killCols[v.sort].less
 		slices.SortStableFunc(rows, func(a, b killRow) int {
@@ -570,6 +558,42 @@ func (v *killView) refresh() {
 		v.table.Refresh()
 	}
 	v.updateSummary()
+}
+
+// defaultOrder puts what can still be acted on first, in start order, and below it the
+// ended, the latest first, so what was just stopped is in view with its reason. A child
+// restarted after a crash takes the place of the one it replaces: at the end of the
+// running rows, it had moved every row under it up under the pointer at each crash.
+func defaultOrder(rows []killRow) {
+	byID := make(map[string]core.Info, len(rows))
+	for _, r := range rows {
+		byID[r.info.ID] = r.info
+	}
+	// Each running child's first start in its line of restarts, taken before the sort
+	// moves the rows.
+	since := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		inf := r.info
+		for n := 0; inf.RestartOf != "" && n < len(rows); n++ {
+			p, ok := byID[inf.RestartOf]
+			if !ok {
+				break
+			}
+			inf = p
+		}
+		since[r.info.ID] = inf.Started
+	}
+	slices.SortStableFunc(rows, func(a, b killRow) int {
+		switch ea, eb := a.info.State.Ended(), b.info.State.Ended(); {
+		case ea && eb:
+			return b.info.Ended.Compare(a.info.Ended)
+		case ea:
+			return 1
+		case eb:
+			return -1
+		}
+		return since[a.info.ID].Compare(since[b.info.ID])
+	})
 }
 
 func (v *killView) updateSummary() {

@@ -409,3 +409,26 @@ func TestKillTabFitsAnEightHundredPixelWindow(t *testing.T) {
 		}
 	})
 }
+
+// A child restarted after a crash takes its predecessor's place among the running rows,
+// so the rows under it stay where they were; the ended come after, the latest first.
+func TestKillTabRestartedChildKeepsItsRow(t *testing.T) {
+	t0 := time.Now()
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	rows := []killRow{
+		{info: core.Info{ID: "a", State: core.Failed, Started: at(0), Ended: at(3), RestartedAs: "a2"}},
+		{info: core.Info{ID: "b", State: core.Running, Started: at(1)}},
+		{info: core.Info{ID: "c", State: core.Running, Started: at(2)}},
+		{info: core.Info{ID: "a2", State: core.Failed, Started: at(4), Ended: at(7), RestartOf: "a", RestartedAs: "a3"}},
+		{info: core.Info{ID: "d", State: core.Exited, Started: at(5), Ended: at(6)}},
+		{info: core.Info{ID: "a3", State: core.Running, Started: at(8), RestartOf: "a2"}},
+	}
+	defaultOrder(rows)
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.info.ID)
+	}
+	if want := []string{"a3", "b", "c", "a2", "d", "a"}; !slices.Equal(got, want) {
+		t.Fatalf("rows in order %v, want %v", got, want)
+	}
+}
