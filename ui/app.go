@@ -88,19 +88,30 @@ func (e *Env) quit(why string) {
 	}
 }
 
-// askQuit is the user's quit (close button, menu, Ctrl+Q): while child processes run it
-// first asks, since quitting stops them (a backup is cancelled). A quit already under
-// way is forced at once, as quit does.
+// askQuit is the user's quit (close button, menu, Ctrl+Q): while child processes or
+// non-daemon tasks run it first asks, since quitting stops the children (a backup is
+// cancelled) and waits for the tasks; once the wait has begun, only Force quit is left.
+// A quit already under way is forced at once, as quit does.
 func (e *Env) askQuit(why string) {
-	n := e.Sup.Running()
-	if n == 0 || e.Window == nil || e.quitStarted() != (time.Time{}) {
+	n, tasks := e.Sup.Running(), len(e.Daemons.Pending())
+	if n == 0 && tasks == 0 || e.Window == nil || e.quitStarted() != (time.Time{}) {
 		e.quit(why)
 		return
 	}
-	msg := "1 child process is running: quitting stops it."
-	if n > 1 {
-		msg = fmt.Sprintf("%d child processes are running: quitting stops them.", n)
+	var lines []string
+	switch {
+	case n == 1:
+		lines = append(lines, "1 child process is running: quitting stops it.")
+	case n > 1:
+		lines = append(lines, fmt.Sprintf("%d child processes are running: quitting stops them.", n))
 	}
+	switch {
+	case tasks == 1:
+		lines = append(lines, "1 non-daemon task is running: the app waits for it to finish before it quits.")
+	case tasks > 1:
+		lines = append(lines, fmt.Sprintf("%d non-daemon tasks are running: the app waits for them to finish before it quits.", tasks))
+	}
+	msg := strings.Join(lines, "\n")
 	for _, c := range e.Sup.List() {
 		if c.Group == "backup" && !c.State.Ended() {
 			msg += "\nThe backup under way is cancelled; running it again resumes it."

@@ -20,7 +20,7 @@ import (
 var daemonsTab = Tab{
 	Name:  "daemons",
 	Title: "Daemons",
-	How:   `A daemon is background work the app abandons when it quits; a non-daemon task keeps the app alive until it finishes (Python: Thread(daemon=True) versus the default, which the interpreter joins at exit). ProcLab's own daemons are goroutines: the log writer (senders never wait: when it falls behind, records are counted as dropped), the process monitor and a heartbeat. Start a daemon task and a non-daemon task, then Quit: the app waits for the non-daemon one, with a countdown and Force quit, and abandons the daemon. The log below is the file the command line writes to as well.`,
+	How:   `A daemon is background work the app abandons when it quits; a non-daemon task keeps the app alive until it finishes (Python: Thread(daemon=True) versus the default, which the interpreter joins at exit). ProcLab's own daemons are goroutines: the log writer (senders never wait: when it falls behind, records are counted as dropped), the process monitor and a heartbeat. Start a daemon task and a non-daemon task, then Quit: the app asks first, then waits for the non-daemon one, with a countdown and Force quit, and abandons the daemon. The log below is the file the command line writes to as well.`,
 	Build: buildDaemons,
 }
 

@@ -296,3 +296,25 @@ func TestLogFollowKeepsTheNewestRecordInViewWhenTheListShrinks(t *testing.T) {
 		}
 	})
 }
+
+// Closing the window while a non-daemon task runs asks first too: once the quit has
+// begun its wait, the dialog offers only Force quit.
+func TestQuitAsksFirstWhileANonDaemonTaskRuns(t *testing.T) {
+	env := newTestEnv(t)
+	release := make(chan struct{})
+	defer close(release)
+	if _, err := env.Daemons.Go("copy files", daemon.NonDaemon, func(t *daemon.Task) { <-release }); err != nil {
+		t.Fatal(err)
+	}
+	onUI(env, func() {
+		env.askQuit("window closed")
+		top := env.Window.Canvas().Overlays().Top()
+		if top == nil || !hasLabel(top, "1 non-daemon task is running") {
+			t.Fatal("no question naming the non-daemon task before the quit waits for it")
+		}
+		answer(t, env.Window, "no question before waiting for a non-daemon task", "", "Keep running")
+	})
+	if !env.quitStarted().IsZero() {
+		t.Fatal("Keep running started the quit")
+	}
+}
