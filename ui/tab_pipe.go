@@ -94,24 +94,33 @@ func newPipeView(env *Env) *pipeView {
 			right := widget.NewLabel("")
 			right.Alignment = fyne.TextAlignTrailing
 			right.Truncation = fyne.TextTruncateEllipsis
-			return container.NewGridWithColumns(2, left, right)
+			// A note about the peer spans both columns: in the left one alone, "peer
+			// crashed: panic: …" was cut at half the width beside an empty half.
+			note := widget.NewLabel("")
+			note.Truncation = fyne.TextTruncateEllipsis
+			note.Importance = widget.WarningImportance
+			return container.NewStack(container.NewGridWithColumns(2, left, right), note)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			g := o.(*fyne.Container)
+			st := o.(*fyne.Container)
+			g, note := st.Objects[0].(*fyne.Container), st.Objects[1].(*widget.Label)
 			left, right := g.Objects[0].(*widget.Label), g.Objects[1].(*widget.Label)
 			if i >= len(v.rows) {
 				left.SetText("")
 				right.SetText("")
+				note.SetText("")
 				return
 			}
 			r := v.rows[i]
-			left.Importance, right.Importance = widget.MediumImportance, widget.MediumImportance
 			if r.note != "" {
-				left.Importance = widget.WarningImportance
-				left.SetText(r.note)
-				right.SetText("")
+				g.Hide()
+				note.SetText(r.note)
+				note.Show()
 				return
 			}
+			note.Hide()
+			g.Show()
+			left.Importance, right.Importance = widget.MediumImportance, widget.MediumImportance
 			left.SetText(r.sent())
 			switch {
 			case !r.done:

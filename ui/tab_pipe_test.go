@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 func (v *pipeView) look(fn func()) {
@@ -117,4 +119,26 @@ func TestPipeTabRepliesFindTheirRequests(t *testing.T) {
 	if r := v.waitReply(t, "sleep 0.5"); !strings.Contains(r.reply, "slept 500.0 ms") {
 		t.Fatalf("sleep 0.5 → %+v", r)
 	}
+}
+
+// A note about the peer spans the row; a request and its reply share it in two columns.
+func TestPipeNotesUseTheWholeRow(t *testing.T) {
+	env := newTestEnv(t)
+	onUI(env, func() {
+		v := newPipeView(env)
+		v.addNote("— peer PID 4242 crashed: panic: simulated crash: the peer was asked to crash —")
+		row := v.list.CreateItem()
+		row.Resize(fyne.NewSize(1000, row.MinSize().Height))
+		v.list.UpdateItem(0, row)
+		shown := findObject(row, func(o fyne.CanvasObject) bool {
+			l, ok := o.(*widget.Label)
+			return ok && l.Visible() && strings.Contains(l.Text, "peer PID 4242 crashed")
+		})
+		if shown == nil {
+			t.Fatal("the note is not shown in its row")
+		}
+		if w := shown.Size().Width; w < 900 {
+			t.Fatalf("the note is %v px wide in a 1000 px row; want the whole row", w)
+		}
+	})
 }
