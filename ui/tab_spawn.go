@@ -58,6 +58,7 @@ type spawnView struct {
 	cur      spawn.Job      // the job those rows belong to
 	jobStart time.Time      // when the board showed that job first: its time-left estimate
 	npts     int
+	others   float64 // CPUs kept busy by other work when the run started; -1 unknown
 	mu       sync.Mutex
 	stop     context.CancelFunc // cancels the running Start or Sweep
 	done     chan struct{}      // closed when it has ended
@@ -223,6 +224,12 @@ func (v *spawnView) launch(fn func(ctx context.Context, job spawn.Job, compare b
 	}
 	compare := v.compare.Checked
 	v.clearResults("…")
+	v.others = -1
+	if v.env.Mon != nil {
+		if n, ok := v.env.Mon.Others(); ok {
+			v.others = n
+		}
+	}
 	v.mu.Lock()
 	if v.stop != nil {
 		v.mu.Unlock()
@@ -385,7 +392,7 @@ func (v *spawnView) showError(err error) {
 
 func (v *spawnView) showReport(r spawn.Report) {
 	run, ref := r.Run, r.Reference
-	v.phase.SetText(fmt.Sprintf("Done: %d worker processes on %d CPUs.", run.Job.Workers, runtime.NumCPU()))
+	v.phase.SetText(fmt.Sprintf("Done: %d worker processes on %d CPUs.", run.Job.Workers, runtime.NumCPU()) + v.loadNote())
 	v.resResult.SetText(run.Text)
 	v.resCheck.SetText(checkText(r.Match(), ref))
 	wall := fmt.Sprintf("%s with %d processes", numfmt.Duration(run.Wall), run.Job.Workers)
@@ -410,8 +417,18 @@ func (v *spawnView) showReport(r spawn.Report) {
 	v.resSpeedup.SetText(sp)
 }
 
+// loadNote warns that other work had CPUs busy when the run started: the speedup then
+// measures the CPUs left over, and a busy loop from the Kill tab had halved it unsaid.
+func (v *spawnView) loadNote() string {
+	if v.others < 0.3 {
+		return ""
+	}
+	return fmt.Sprintf(" Other work (other programs, or this app's other children) kept about %.1f of %d CPUs busy when it started: the speedup is lower than this machine allows.",
+		v.others, runtime.NumCPU())
+}
+
 func (v *spawnView) showSweep(job spawn.Job, pts []spawn.Point, last []spawn.Outcome) {
-	v.phase.SetText(fmt.Sprintf("Sweep done: %s workers on %d CPUs.", countsText(spawn.SweepCounts(job.Workers)), runtime.NumCPU()))
+	v.phase.SetText(fmt.Sprintf("Sweep done: %s workers on %d CPUs.", countsText(spawn.SweepCounts(job.Workers)), runtime.NumCPU()) + v.loadNote())
 	match := true
 	var ref, best spawn.Outcome
 	var bestG *spawn.Outcome

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"dev.proclab/core"
+	"dev.proclab/core/procmon"
 	"dev.proclab/core/spawn"
 )
 
@@ -213,4 +215,32 @@ func TestSpawnChartAxisFollowsThePickedWorkerCountBeforeASweep(t *testing.T) {
 	if got, want := strings.Join(ticks(), " "), "1 2 4 8"; got != want {
 		t.Fatalf("x axis mid-sweep reads %q, want %q", got, want)
 	}
+}
+
+// A busy loop from the Kill tab takes a CPU the run would have had: the result says so.
+func TestSpawnTabWarnsOfOtherLoad(t *testing.T) {
+	v := newSpawnTest(t)
+	v.env.Mon = procmon.NewMonitor(v.env.Sup, 200*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go v.env.Mon.Run(ctx)
+	busy, err := v.env.Sup.Start(core.Spec{Role: "busy", Group: killGroup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Kill("test over")
+	eventually(t, "the monitor to see the busy loop", func() bool { n, ok := v.env.Mon.Others(); return ok && n >= 0.5 })
+	onUI(v.env, func() {
+		v.size.SetText("1,000,000")
+		v.workers.SetSelected("2")
+		test.Tap(v.start)
+	})
+	eventually(t, "the run to finish", func() bool { return !v.running() })
+	onUI(v.env, func() {
+		if !strings.Contains(v.phase.Text, "Other work") || !strings.Contains(v.phase.Text, "the speedup is lower") {
+			t.Fatalf("with a busy loop running, the result says %q; want a warning of the other load", v.phase.Text)
+		}
+	})
+	busy.Kill("test over")
+	<-busy.Done()
 }

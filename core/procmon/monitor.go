@@ -20,6 +20,7 @@ type Monitor struct {
 
 	mu       sync.Mutex
 	self     Stat
+	busy     float64 // CPUs the whole machine kept busy over the last interval; -1 unknown
 	children map[int]Stat
 	ticks    uint64
 	last     time.Time
@@ -83,8 +84,12 @@ func (m *Monitor) tick() {
 	}
 	stats := m.sampler.Sample(pids)
 	self, _ := m.sampler.Self()
+	busy, ok := m.sampler.System()
+	if !ok {
+		busy = -1
+	}
 	m.mu.Lock()
-	m.children, m.self = stats, self
+	m.children, m.self, m.busy = stats, self, busy
 	m.ticks++
 	m.last = time.Now()
 	lim := m.limits
@@ -125,6 +130,17 @@ func (m *Monitor) Self() Stat {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.self
+}
+
+// Others is how many CPUs were kept busy over the last interval by everything but the
+// app itself: other programs, and the app's own children. False before two samples.
+func (m *Monitor) Others() (float64, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.busy < 0 || m.ticks < 2 {
+		return 0, false
+	}
+	return max(0, m.busy-m.self.CPUPercent/100), true
 }
 
 // Child is the latest sample of one child's PID.

@@ -6,9 +6,11 @@ package procmon
 
 import (
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
+	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/shirou/gopsutil/v4/process"
 )
 
@@ -25,6 +27,8 @@ type Sampler struct {
 	mu      sync.Mutex
 	handles map[int]*handle
 	self    *handle
+	sys     cpu.TimesStat // the whole machine's CPU times at the last System call
+	sysAt   bool
 }
 
 type handle struct {
@@ -101,4 +105,25 @@ func (s *Sampler) Self() (Stat, bool) {
 		s.self = &handle{p: p}
 	}
 	return s.self.sample(pid)
+}
+
+// System is how many CPUs the whole machine kept busy since the previous call, this
+// process and its children included; false on the first call, or where the OS does not
+// say.
+func (s *Sampler) System() (float64, bool) {
+	t, err := cpu.Times(false)
+	if err != nil || len(t) == 0 {
+		return 0, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev, had := s.sys, s.sysAt
+	s.sys, s.sysAt = t[0], true
+	total := t[0].Total() - prev.Total()
+	if !had || total <= 0 {
+		return 0, false
+	}
+	busy := total - (t[0].Idle - prev.Idle) - (t[0].Iowait - prev.Iowait)
+	// Times are CPU-seconds over every CPU: busy/total is the busy share of them all.
+	return max(0, busy/total) * float64(runtime.NumCPU()), true
 }

@@ -108,3 +108,26 @@ func TestWatchdogOfOneGroupLeavesOtherGroupsAlone(t *testing.T) {
 	other.Kill("test over")
 	<-other.Done()
 }
+
+// A busy process outside the app counts as load the app did not make.
+func TestOthersCountsABusyProcess(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PROCMON_BUSY=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	m := NewMonitor(testsup.New(t), 300*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.Run(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if n, ok := m.Others(); ok && n >= 0.5 {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("others' load %.2f CPUs (known %v) with a busy loop running; want 0.5 or more", n, ok)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
