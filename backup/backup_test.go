@@ -740,27 +740,31 @@ func TestVanishedAndChangingFilesAreErrorsTheRestGoesOn(t *testing.T) {
 		write(t, filepath.Join(src, fmt.Sprintf("f%02d.txt", i)), []byte("steady"), 0o644)
 	}
 	write(t, filepath.Join(src, "gone.txt"), []byte("soon gone"), 0o644)
-	write(t, filepath.Join(src, "growing.log"), make([]byte, 20<<20), 0o644)
+	// Big enough that its copy takes a while on a loaded machine: a writer starved for
+	// the whole of a 20 MiB copy, twice, let it pass as unchanged.
+	write(t, filepath.Join(src, "growing.log"), make([]byte, 96<<20), 0o644)
 	dst := filepath.Join(t.TempDir(), "dst")
 	stopGrowing := make(chan struct{})
 	grown := make(chan struct{})
+	// The log grows from before the run: started at the plan's end, it began after the
+	// worker had taken the big file first, and the copy was clean.
+	growing, err := os.OpenFile(filepath.Join(src, "growing.log"), os.O_APPEND|os.O_WRONLY, 0)
+	must(t, err)
+	defer growing.Close()
+	go func() {
+		defer close(grown)
+		for {
+			select {
+			case <-stopGrowing:
+				return
+			default:
+				growing.Write([]byte("more\n"))
+			}
+		}
+	}()
 	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 1, SlowMotion: 10 * time.Millisecond, OnEvent: func(e backup.Event) {
 		if e.Kind == backup.EvPlanned {
-			// The plan is made: one file vanishes, another keeps growing while copied.
-			os.Remove(filepath.Join(src, "gone.txt"))
-			go func() {
-				defer close(grown)
-				f, _ := os.OpenFile(filepath.Join(src, "growing.log"), os.O_APPEND|os.O_WRONLY, 0)
-				defer f.Close()
-				for {
-					select {
-					case <-stopGrowing:
-						return
-					default:
-						f.Write([]byte("more\n"))
-					}
-				}
-			}()
+			os.Remove(filepath.Join(src, "gone.txt")) // the plan is made: a file vanishes
 		}
 		if e.Kind == backup.EvPhase && e.Phase == backup.PhaseFinishing {
 			close(stopGrowing)
