@@ -55,3 +55,26 @@ func TestDirFinisherLeavesUnfinished(t *testing.T) {
 		t.Fatalf("x finished with a file pending: %v", order)
 	}
 }
+
+// A worker gets a second batch to have one waiting, except when either is a big file.
+func TestPoolSendsNoSecondBatchBesideABigFile(t *testing.T) {
+	p := &pool{tasks: []task{{Size: 1 << 30}, {Size: 10}, {Size: 20}, {Size: 1 << 30}}}
+	onBig := &pworker{inflight: map[int][]int{1: {0}}}
+	onSmall := &pworker{inflight: map[int][]int{2: {1}}}
+	idle := &pworker{inflight: map[int][]int{}}
+	p.queue = []int{2}
+	if p.mayTake(onBig) {
+		t.Error("a worker copying a big file was sent small files to hold")
+	}
+	if !p.mayTake(onSmall) || !p.mayTake(idle) {
+		t.Error("a worker on small files, or one with nothing, was not sent the next batch")
+	}
+	p.queue = []int{3}
+	if p.mayTake(onSmall) || !p.mayTake(idle) {
+		t.Error("a big file went to a worker with a batch in hand, or not to an idle one")
+	}
+	p.queue = nil
+	if p.mayTake(idle) {
+		t.Error("a batch was sent from an empty queue")
+	}
+}

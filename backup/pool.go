@@ -203,11 +203,7 @@ func (p *pool) feed(w *pworker) {
 			p.mu.Lock()
 			return
 		}
-		// Two batches in hand, one copying and one waiting, except a big file: it waits
-		// for a worker with nothing in hand, or one worker took both of two 300 MB files
-		// while the other sat idle.
-		bigNext := len(p.queue) > 0 && p.tasks[p.queue[0]].Size >= bigFile
-		if len(p.queue) > 0 && (len(w.inflight) == 0 || len(w.inflight) == 1 && !bigNext) {
+		if p.mayTake(w) {
 			b := p.takeBatch(w)
 			p.mu.Unlock()
 			err := w.child.Send(tBatch, encodeBatch(b))
@@ -219,6 +215,29 @@ func (p *pool) feed(w *pworker) {
 		}
 		p.cond.Wait()
 	}
+}
+
+// mayTake says whether w is sent the next batch: two batches in hand, one copying and
+// one waiting, so a worker never idles for a round trip. But a big file waits for a
+// worker with nothing in hand, or one worker took both of two 300 MB files while the
+// other sat idle; and a worker on a big file takes no second batch: the small files in
+// it waited out a 2 GiB copy while seven workers sat idle, and a cancel left them not
+// copied.
+func (p *pool) mayTake(w *pworker) bool {
+	switch {
+	case len(p.queue) == 0:
+		return false
+	case len(w.inflight) == 0:
+		return true
+	case len(w.inflight) > 1 || p.tasks[p.queue[0]].Size >= bigFile:
+		return false
+	}
+	for _, idx := range w.inflight {
+		if len(idx) == 1 && p.tasks[idx[0]].Size >= bigFile {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *pool) takeBatch(w *pworker) batch {
