@@ -147,3 +147,42 @@ func TestABigFileShowsProgressWhileVerifyChecksIt(t *testing.T) {
 		t.Fatal("the worker's bar never moved while it checked a 512 MiB file")
 	}
 }
+
+// With Verify, a big file's copy is the first half of its bar and the check of the copy
+// the second: a copy just made had sat at 100% with "ETA < 1 s" through its whole check.
+func TestABigFilesCheckAfterItsCopyIsTheSecondHalfOfItsBar(t *testing.T) {
+	const size = 512 << 20
+	src := filepath.Join(t.TempDir(), "src")
+	must(t, os.MkdirAll(src, 0o755))
+	emptyBigFile(t, filepath.Join(src, "big.img"), size)
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"),
+		Verify: true, Workers: 1, Sup: newSup(t)})
+	must(t, err)
+	done := make(chan struct{})
+	var rep *backup.Report
+	go func() { defer close(done); rep, _ = r.Wait() }()
+	var copying, checking int64 // the most done seen in each part
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		case <-time.After(5 * time.Millisecond):
+			for _, w := range r.Progress().Workers {
+				if w.File == "big.img" && w.Checking {
+					checking = max(checking, w.FileDone)
+				} else if w.File == "big.img" {
+					copying = max(copying, w.FileDone)
+				}
+			}
+		}
+	}
+	if !rep.OK() || rep.FilesCopied != 1 {
+		t.Fatalf("copied %d, errors %+v", rep.FilesCopied, rep.Errors)
+	}
+	if copying > size/2 {
+		t.Errorf("the copy went to %d of %d bytes; want half at most, the check being the rest", copying, size)
+	}
+	if checking <= size/2 {
+		t.Errorf("the check showed %d of %d bytes done at most; want it past half, the copy being done", checking, size)
+	}
+}

@@ -237,14 +237,14 @@ func (w *worker) copySparse(in, out int, size int64) (holes int64, readErr, writ
 				return 0, nil, nil // shrunk while read: the caller's check reports it
 			}
 			data, written = data+int64(k), written+int64(k)
-			w.curDone.Store(data)
+			w.curDone.Store(w.copyShare(data))
 		}
 		off = max(data, hole)
 	}
 	if err := unix.Ftruncate(out, size); err != nil {
 		return 0, nil, err
 	}
-	w.curDone.Store(size)
+	w.curDone.Store(w.copyShare(size))
 	return size - written, nil, nil
 }
 

@@ -497,7 +497,7 @@ func (p *pool) snapshot() (out []WorkerProgress, queued int) {
 			rate = float64(w.status.Done-w.from) / dt
 		}
 		out = append(out, WorkerProgress{Worker: w.slot, PID: info.PID, Label: info.Label, State: info.State.String(),
-			Ended: w.ended, File: w.status.Rel, FileDone: w.status.Done, FileSize: w.status.Size, FileRate: rate,
+			Ended: w.ended, File: w.status.Rel, FileDone: w.status.Done, FileSize: w.status.Size, FileRate: rate, Checking: w.status.Check,
 			Files: w.files, Holds: holds})
 	}
 	return out, len(p.queue)

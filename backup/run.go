@@ -99,6 +99,7 @@ type WorkerProgress struct {
 	FileDone int64  // bytes of File copied so far (big files only)
 	FileSize int64
 	FileRate float64 // bytes a second of File since the worker began it; 0 until known
+	Checking bool    // File is being compared with its copy (Verify), not copied
 	Files    int     // files it has finished
 	Holds    int     // files it was sent and has not finished: its batches in hand
 }

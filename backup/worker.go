@@ -86,9 +86,10 @@ type resultsMsg struct {
 }
 
 type statusMsg struct {
-	Rel  string `json:"r"`
-	Done int64  `json:"d"`
-	Size int64  `json:"s"`
+	Rel   string `json:"r"`
+	Done  int64  `json:"d"`
+	Size  int64  `json:"s"`
+	Check bool   `json:"c,omitempty"` // comparing the file's SHA-256 with its copy's
 }
 
 // worker is the child side: it copies what it is sent, one file at a time.
@@ -100,9 +101,10 @@ type worker struct {
 	pending []result
 	batchID int
 
-	cur     atomic.Pointer[task] // the file being copied: an element of the batch, not a copy
-	curDone atomic.Int64
-	sent    statusMsg
+	cur      atomic.Pointer[task] // the file being copied: an element of the batch, not a copy
+	curDone  atomic.Int64
+	curCheck atomic.Bool // the current file is being compared, not copied
+	sent     statusMsg
 
 	// The fast path's state (fastcopy_linux.go): the folder whose descriptors are open,
 	// and what this file system or process turned out not to allow.
@@ -193,7 +195,7 @@ func (w *worker) reportLoop() {
 	defer t.Stop()
 	for range t.C {
 		if t := w.cur.Load(); t != nil {
-			m := statusMsg{Rel: t.Rel, Size: t.Size, Done: w.curDone.Load()}
+			m := statusMsg{Rel: t.Rel, Size: t.Size, Done: w.curDone.Load(), Check: w.curCheck.Load()}
 			if m != w.sent {
 				w.sent = m
 				if ipcjson.Send(w.c, tStatus, m) != nil {
@@ -224,7 +226,7 @@ var errKindChanged = errors.New("it changed kind (file, folder or link) while be
 
 func (w *worker) copyOne(t task) result {
 	if t.Op == OpVerify {
-		h, same, err := w.compare(t.Rel, true)
+		h, same, err := w.compare(t.Rel, 0, 2) // both files read: each byte of one counts half
 		if err != nil {
 			return result{I: t.I, Err: fileErr(t.Rel, err, "cannot compare it")}
 		}
@@ -284,7 +286,9 @@ func (w *worker) copyFileOnce(t task) result {
 	if t.Size >= bigFile {
 		// A plain buffer instead of copy_file_range, so the bytes can be counted.
 		opt.CopyBufferSize = 1 << 20
-		opt.WrapReader = func(r io.Reader) io.Reader { return &countingReader{r: r, n: &w.curDone, stop: w.c.Stopping} }
+		opt.WrapReader = func(r io.Reader) io.Reader {
+			return &countingReader{r: r, n: &w.curDone, stop: w.c.Stopping, half: w.cfg.Verify}
+		}
 	}
 	err := copylib.Copy(src, tmp, opt)
 	fail := func(fe *FileError) result {
@@ -321,22 +325,31 @@ func (w *worker) copyFileOnce(t task) result {
 }
 
 // compare hashes rel's source and copy (SHA-256) and says whether they are the same.
-// With progress, the file's bytes done are those read of both, halved: a big file's bar
-// moves while it is checked (it had sat at 0% for the 4 s of a 3 GiB check). A copy
-// just made is checked without: its bar is full already.
-func (w *worker) compare(rel string, progress bool) (hash string, same bool, err error) {
-	count := func(int) {}
-	if progress {
-		var read int64
-		count = func(n int) { read += int64(n); w.curDone.Store(read / 2) }
-	}
+// The file's bytes done move while it is checked, from `from` by the bytes read of both
+// over div: an unchanged 3 GiB file had sat at 0% for the 4 s of its check, and a copy
+// just made at 100% with "ETA < 1 s" for the whole of its check.
+func (w *worker) compare(rel string, from, div int64) (hash string, same bool, err error) {
+	var read int64
+	count := func(n int) { read += int64(n); w.curDone.Store(from + read/div) }
+	w.curCheck.Store(true)
+	defer w.curCheck.Store(false)
 	return sameContent(filepath.Join(w.cfg.Src, rel), filepath.Join(w.cfg.Dst, rel), count)
+}
+
+// copyShare is the progress of a file whose first done bytes are copied: all of it, or
+// with Verify half, the check of the copy being the other half.
+func (w *worker) copyShare(done int64) int64 {
+	if w.cfg.Verify {
+		return done / 2
+	}
+	return done
 }
 
 // verified compares a copied file with its source when the run verifies.
 func (w *worker) verified(t task, r result) result {
 	if r.Err == nil && w.cfg.Verify && t.Kind == KindFile {
-		h, same, err := w.compare(t.Rel, false)
+		// The copy was the first half of the file's progress; both reads are the second.
+		h, same, err := w.compare(t.Rel, t.Size/2, 4)
 		switch {
 		case err != nil:
 			r.Err = fileErr(t.Rel, err, "cannot verify it")
@@ -380,6 +393,7 @@ type countingReader struct {
 	r    io.Reader
 	n    *atomic.Int64
 	stop func() bool
+	half bool // the copy is half the file's work: the check after it is the other half
 }
 
 // errStopped ends a big file's copy when the run stops.
@@ -390,7 +404,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		return 0, errStopped
 	}
 	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
+	if c.half {
+		c.n.Add(int64(n) / 2)
+	} else {
+		c.n.Add(int64(n))
+	}
 	return n, err
 }
 

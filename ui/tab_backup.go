@@ -667,6 +667,9 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress, drained bool) {
 			frac = float64(w.FileDone) / float64(w.FileSize)
 			// The figure first: a long name is cut at the bar's end, and took it along.
 			text = fmt.Sprintf("%.0f%% · %s", frac*100, numfmt.Visible(filepath.Base(w.File)))
+			if w.Checking {
+				text = fmt.Sprintf("%.0f%% · checking %s", frac*100, numfmt.Visible(filepath.Base(w.File)))
+			}
 		case w.File != "":
 			frac, text = 1, numfmt.Visible(filepath.Base(w.File))
 		}
