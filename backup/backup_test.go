@@ -1276,4 +1276,11 @@ func TestAFailedFolderAloneIsAFailureNotUpToDate(t *testing.T) {
 		t.Fatalf("ok %v, up to date %v, failures %d, files failed %d, errors %+v; want one failure, the folder, and not up to date",
 			rep.OK(), rep.UpToDate(), rep.Failures(), rep.FilesFailed, rep.Errors)
 	}
+	if got := rep.FailuresText(); got != "1 failure (0 files, 1 folder)" {
+		t.Fatalf("failures in words %q; want the folder named", got)
+	}
+	if sum := rep.Summary(); sum.FoldersFailed != 1 || sum.FilesFailed != 0 || len(sum.Errors) != 1 {
+		t.Fatalf("--json: %d files and %d folders failed, %d errors; want the folder counted beside its error",
+			sum.FilesFailed, sum.FoldersFailed, len(sum.Errors))
+	}
 }

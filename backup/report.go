@@ -176,6 +176,17 @@ func (r *Report) UpToDate() bool {
 // it out). The files a stopped run never reached are not failures.
 func (r *Report) Failures() int { return len(r.Errors) - r.FilesNotCopied }
 
+// FailuresText counts the failures in words, naming the folders among them: "2
+// failures" beside "1 failed of 4 files" had read as a slip.
+func (r *Report) FailuresText() string {
+	n := r.Failures()
+	s := numfmt.Count(n, "failure", "failures")
+	if dirs := n - r.FilesFailed; dirs > 0 {
+		s += fmt.Sprintf(" (%s, %s)", numfmt.Count(r.FilesFailed, "file", "files"), numfmt.Count(dirs, "folder", "folders"))
+	}
+	return s
+}
+
 // Notes are the lines a summary adds after its counts: the copies Verify repaired, and
 // each worker that died.
 func (r *Report) Notes() []string {
@@ -212,15 +223,18 @@ func (r *Report) Notes() []string {
 
 // Summary is the command line's --json object.
 type Summary struct {
-	RunID        string      `json:"run_id"`
-	FilesTotal   int         `json:"files_total"`
-	FilesCopied  int         `json:"files_copied"`
-	FilesSkipped int         `json:"files_skipped"`
-	FilesFailed  int         `json:"files_failed"`
-	BytesCopied  int64       `json:"bytes_copied"`
-	BytesInHoles int64       `json:"bytes_in_holes,omitempty"` // of bytes_copied, kept as holes (not written)
-	Seconds      float64     `json:"seconds"`
-	Errors       []FileError `json:"errors"` // the failed files (the manifest lists every file)
+	RunID        string `json:"run_id"`
+	FilesTotal   int    `json:"files_total"`
+	FilesCopied  int    `json:"files_copied"`
+	FilesSkipped int    `json:"files_skipped"`
+	FilesFailed  int    `json:"files_failed"`
+	// Folders that could not be read, made or given their mode and times: with
+	// files_failed, what errors lists ("1 failed" beside two errors had read as a slip).
+	FoldersFailed int         `json:"folders_failed,omitempty"`
+	BytesCopied   int64       `json:"bytes_copied"`
+	BytesInHoles  int64       `json:"bytes_in_holes,omitempty"` // of bytes_copied, kept as holes (not written)
+	Seconds       float64     `json:"seconds"`
+	Errors        []FileError `json:"errors"` // the failed files (the manifest lists every file)
 	// A stopped run: why, and how many files it never reached (running again resumes
 	// them). Not in files_failed or errors: a stop after 10 of 50,000 files is one
 	// reason, not 49,990 errors.
@@ -243,7 +257,7 @@ type Summary struct {
 func (r *Report) Summary() Summary {
 	errs := r.head(0).Errors
 	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
-		FilesFailed: r.FilesFailed, BytesCopied: r.BytesCopied, BytesInHoles: r.BytesInHoles, Seconds: r.Seconds, Errors: errs,
+		FilesFailed: r.FilesFailed, FoldersFailed: r.Failures() - r.FilesFailed, BytesCopied: r.BytesCopied, BytesInHoles: r.BytesInHoles, Seconds: r.Seconds, Errors: errs,
 		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied, FilesRepaired: r.FilesRepaired,
 		SearchCut: r.SearchCut, WorkerDeaths: r.WorkerDeaths}
 	if r.DryRun {

@@ -198,7 +198,7 @@ func printBackupReport(w io.Writer, r *backup.Report) {
 		// Not "backed up" either: the failures were printed above, each with what to do
 		// (a folder's too, which "failed" among the files does not count).
 		fmt.Fprintf(w, "Backup %s → %s finished in %s with %s: %s of %s%s.\n", r.Source, r.Destination, numfmt.Seconds(r.Seconds),
-			numfmt.Count(r.Failures(), "failure", "failures"), r.Counts(), numfmt.Count(r.FilesTotal, "file", "files"), rate)
+			r.FailuresText(), r.Counts(), numfmt.Count(r.FilesTotal, "file", "files"), rate)
 	default:
 		fmt.Fprintf(w, "Backed up %s → %s in %s: %s of %s%s.\n", r.Source, r.Destination, numfmt.Seconds(r.Seconds), r.Counts(),
 			numfmt.Count(r.FilesTotal, "file", "files"), rate)

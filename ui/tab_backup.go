@@ -756,8 +756,7 @@ func (v *backupView) finish(r *backup.Run) {
 			v.status.SetText(fmt.Sprintf("Done in %s, but %s could not be backed up: see the report.", numfmt.Seconds(rep.Seconds),
 				numfmt.Count(rep.FilesFailed, "file", "files")))
 		case rep.Failures() > 0: // a folder among them
-			v.status.SetText(fmt.Sprintf("Done in %s, but with %s: see the report.", numfmt.Seconds(rep.Seconds),
-				numfmt.Count(rep.Failures(), "failure", "failures")))
+			v.status.SetText(fmt.Sprintf("Done in %s, but with %s: see the report.", numfmt.Seconds(rep.Seconds), rep.FailuresText()))
 		default:
 			v.status.SetText(fmt.Sprintf("Done in %s: every file is in place.", numfmt.Seconds(rep.Seconds)))
 		}
