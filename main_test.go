@@ -181,3 +181,25 @@ func TestBackupJSONReportsBadInputOnStdout(t *testing.T) {
 		t.Fatalf("stdout %q (%v), want the error as JSON", out, err)
 	}
 }
+
+// With --json, a wrong command line answers on stdout too, wherever --json stands.
+func TestBackupJSONReportsBadArgumentsOnStdout(t *testing.T) {
+	for args, want := range map[string]string{
+		"backup --json --workers 0 a b": "out of range",
+		"backup --json onlyone":         "needs a source and a destination",
+		"backup --bogus --json a b":     "not defined",
+	} {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "PROCLAB_TEST_CLI="+args)
+		out, err := cmd.Output()
+		var ee *exec.ExitError
+		var res struct {
+			Error    string `json:"error"`
+			ExitCode int    `json:"exit_code"`
+		}
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || json.Unmarshal(out, &res) != nil ||
+			!strings.Contains(res.Error, want) || res.ExitCode != 2 {
+			t.Errorf("%s: exit %v, stdout %q; want exit 2 and an error object naming %q", args, err, out, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -135,7 +136,7 @@ func newFlags(env *Env, usage, summary string) *flag.FlagSet {
 	// -help on stdout, and the error with a short hint after a bad flag.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	flagSets[fs] = flagSetInfo{stderr: env.Stderr, help: func(w io.Writer) {
+	flagSets[fs] = flagSetInfo{stderr: env.Stderr, stdout: env.Stdout, help: func(w io.Writer) {
 		fmt.Fprintf(w, "Usage: proclab %s\n%s\n", usage, summary)
 		var defaults strings.Builder
 		fs.SetOutput(&defaults)
@@ -156,8 +157,8 @@ func newFlags(env *Env, usage, summary string) *flag.FlagSet {
 var longFlag = regexp.MustCompile(`(^|\s)-([a-z][a-z0-9-])`)
 
 type flagSetInfo struct {
-	help   func(io.Writer)
-	stderr io.Writer
+	help           func(io.Writer)
+	stderr, stdout io.Writer
 }
 
 var flagSets = map[*flag.FlagSet]flagSetInfo{}
@@ -185,6 +186,7 @@ func parse(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) 
 				}
 			}
 			fmt.Fprintf(info.stderr, "proclab: %s\nRun '%s --help' for usage.\n", msg, fs.Name())
+			jsonUsage(fs, args, msg)
 			return nil, exitUsage, true
 		}
 		args = fs.Args()
@@ -214,7 +216,31 @@ func parseNoArgs(env *Env, fs *flag.FlagSet, args []string) (code int, done bool
 func usageError(env *Env, fs *flag.FlagSet, format string, a ...any) int {
 	fmt.Fprintf(env.Stderr, "proclab: "+format+"\n", a...)
 	fmt.Fprintf(env.Stderr, "Run '%s --help' for usage.\n", fs.Name())
+	jsonUsage(fs, nil, fmt.Sprintf(format, a...))
 	return exitUsage
+}
+
+// jsonUsage answers a wrong command line with an error object on stdout too when --json
+// was asked for (set, or among args when the parse stopped before it): a script reading
+// stdout had got nothing for "--workers 0".
+func jsonUsage(fs *flag.FlagSet, args []string, msg string) {
+	f := fs.Lookup("json")
+	if f == nil {
+		return
+	}
+	want := f.Value.String() == "true"
+	for _, a := range args {
+		want = want || a == "--json" || a == "-json" || a == "--json=true" || a == "-json=true"
+	}
+	if !want {
+		return
+	}
+	b, _ := json.Marshal(struct {
+		Error      string `json:"error"`
+		InputError bool   `json:"input_error"`
+		ExitCode   int    `json:"exit_code"`
+	}{msg, true, exitUsage})
+	fmt.Fprintln(flagSets[fs].stdout, string(b))
 }
 
 func init() {
