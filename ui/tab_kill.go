@@ -133,13 +133,17 @@ func newKillView(env *Env) *killView {
 	v.memLimit.SetText("200")
 	v.timeLimit = widget.NewEntry()
 	v.timeLimit.SetText("60")
-	v.watch = widget.NewCheck("Watchdog: kill over", func(bool) { v.applyWatchdog() })
+	v.watch = widget.NewCheck("Watchdog: kill over", func(bool) { v.applyWatchdog(askFirst) })
 	// The fields are marked when their text is not a limit (the mark needs the
 	// fields a little wider: see content).
 	v.memLimit.Validator = func(s string) error { _, err := parseMemLimit(s); return err }
 	v.timeLimit.Validator = func(s string) error { _, err := parseTimeLimit(s); return err }
-	v.memLimit.OnChanged = func(string) { v.applyWatchdog() }
-	v.timeLimit.OnChanged = func(string) { v.applyWatchdog() }
+	// Typing "120" passes through "1" and "12": limits that would end running children
+	// at once wait for Enter, and then a question.
+	v.memLimit.OnChanged = func(string) { v.applyWatchdog(holdIfKills) }
+	v.timeLimit.OnChanged = func(string) { v.applyWatchdog(holdIfKills) }
+	v.memLimit.OnSubmitted = func(string) { v.applyWatchdog(askFirst) }
+	v.timeLimit.OnSubmitted = func(string) { v.applyWatchdog(askFirst) }
 	v.summary = widget.NewLabel("")
 	v.summary.Alignment = fyne.TextAlignTrailing
 	v.summary.Truncation = fyne.TextTruncateEllipsis
@@ -392,7 +396,14 @@ func (v *killView) onClearEnded() {
 	v.say("Cleared the ended processes; running ones stay.")
 }
 
-func (v *killView) applyWatchdog() {
+// How applyWatchdog treats limits that running children are over already.
+const (
+	askFirst    = iota // the box was ticked, or Enter pressed: ask, then kill them
+	holdIfKills        // a limit is being typed: keep the limits as they were
+	confirmed          // the user said yes
+)
+
+func (v *killView) applyWatchdog(how int) {
 	if !v.watch.Checked {
 		v.env.Mon.SetLimits(procmon.Limits{})
 		v.say("Watchdog off.")
@@ -403,6 +414,34 @@ func (v *killView) applyWatchdog() {
 	if err := errors.Join(err1, err2); err != nil {
 		v.env.Mon.SetLimits(procmon.Limits{})
 		v.say("Watchdog off until the limits are fixed: " + err.Error())
+		return
+	}
+	if victims := v.overLimits(mem, secs); len(victims) > 0 && how != confirmed {
+		// Ticking the box had killed every child older than 60 s at once, unasked.
+		what := fmt.Sprintf("%s of this tab's running processes are over these limits already (%s)", numfmt.Thousands(len(victims)), strings.Join(victims, ", "))
+		if len(victims) == 1 {
+			what = fmt.Sprintf("A running process of this tab is over these limits already (%s)", victims[0])
+		}
+		if how == holdIfKills {
+			if v.env.Mon.Limits() == (procmon.Limits{}) {
+				v.say(what + ": press Enter in a limit field to arm the watchdog and kill it.")
+			} else {
+				v.say(what + ": press Enter in a limit field to apply them; the limits before stay until then.")
+			}
+			return
+		}
+		d := dialog.NewConfirm("Arm the watchdog?", what+".\nArming it kills them now.", func(ok bool) {
+			if ok {
+				v.applyWatchdog(confirmed)
+			} else if v.env.Mon.Limits() == (procmon.Limits{}) {
+				v.watch.SetChecked(false)
+			} else {
+				v.say("The watchdog keeps its limits as they were.")
+			}
+		}, v.env.Window)
+		d.SetConfirmText("Arm and kill")
+		d.SetDismissText("Cancel")
+		d.Show()
 		return
 	}
 	// This tab's children only: a Spawn or Backup run elsewhere is not this tab's to end
@@ -420,6 +459,25 @@ func (v *killView) applyWatchdog() {
 		return
 	}
 	v.say("Watchdog on: any process this tab started " + strings.Join(over, " or ") + " is killed; other tabs' are left alone.")
+}
+
+// overLimits names this tab's running children that limits of mem MiB and secs
+// seconds (0: none) would kill at once.
+func (v *killView) overLimits(mem uint64, secs float64) []string {
+	var out []string
+	now := time.Now()
+	for _, r := range v.rows {
+		if r.info.State.Ended() || r.info.Group != killGroup {
+			continue
+		}
+		if secs > 0 && r.info.Uptime(now).Seconds() > secs || mem > 0 && r.sampled && r.stat.RSS > mem<<20 {
+			out = append(out, fmt.Sprintf("%s, PID %d", r.info.Label, r.info.PID))
+		}
+	}
+	if len(out) > 5 {
+		out = append(out[:5], fmt.Sprintf("and %d more", len(out)-5))
+	}
+	return out
 }
 
 // parseMemLimit reads the watchdog's memory limit: whole MiB, 0 for none.

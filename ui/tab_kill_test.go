@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/core"
+	"dev.proclab/core/procmon"
 )
 
 // cellText reads a cell of a tab's table the way the table draws it.
@@ -431,4 +432,40 @@ func TestKillTabRestartedChildKeepsItsRow(t *testing.T) {
 	if want := []string{"a3", "b", "c", "a2", "d", "a"}; !slices.Equal(got, want) {
 		t.Fatalf("rows in order %v, want %v", got, want)
 	}
+}
+
+// Limits a running child is over already kill it only after a question: typing one
+// keeps the limits as they were, and ticking the box asks first.
+func TestKillTabWatchdogAsksBeforeKillingRunningChildren(t *testing.T) {
+	v := newKillTest(t)
+	ui := func(fn func()) { onUI(v.env, fn) }
+	ui(func() { test.Tap(v.starts["idle"]) })
+	waitRows(t, v, "a worker running for over a second", func() bool {
+		return len(v.rows) == 1 && !v.rows[0].info.State.Ended() && v.rows[0].info.Uptime(time.Now()) > 1200*time.Millisecond
+	})
+	ui(func() {
+		v.memLimit.SetText("0")
+		v.timeLimit.SetText("60")
+		v.watch.SetChecked(true) // armed: nothing is over a minute old
+		v.timeLimit.SetText("1")
+		if v.env.Mon.Limits().MaxAge != time.Minute || !strings.Contains(v.note.Text, "press Enter") {
+			t.Errorf("typing a limit the worker is over: limits %+v, note %q; want the minute kept, and how to apply the new one", v.env.Mon.Limits(), v.note.Text)
+		}
+		v.timeLimit.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		answer(t, v.env.Window, "Enter applied a limit that kills a running worker unasked", "over these limits already", "Cancel")
+		if !v.watch.Checked || v.env.Mon.Limits().MaxAge != time.Minute {
+			t.Errorf("after Cancel: box %v, limits %+v; want the minute kept", v.watch.Checked, v.env.Mon.Limits())
+		}
+		v.watch.SetChecked(false)
+		v.watch.SetChecked(true)
+		answer(t, v.env.Window, "ticking the watchdog killed a running worker unasked", "over these limits already", "Cancel")
+		if v.watch.Checked || v.env.Mon.Limits() != (procmon.Limits{}) {
+			t.Errorf("after Cancel: box %v, limits %+v; want the watchdog off", v.watch.Checked, v.env.Mon.Limits())
+		}
+		v.watch.SetChecked(true)
+		answer(t, v.env.Window, "no question the second time", "", "Arm and kill")
+	})
+	waitRows(t, v, "the watchdog kill", func() bool {
+		return len(v.rows) == 1 && strings.Contains(v.rows[0].info.Reason, "killed by watchdog")
+	})
 }
