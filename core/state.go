@@ -47,6 +47,7 @@ type Info struct {
 	Restarts    int     // how many times the spec was restarted before this process
 	RestartedAs string  // ID of the process that replaced this one after a crash
 	RestartOf   string  // ID of the process this one replaced after its crash
+	Restarting  bool    // ended, and its replacement starts after the restart delay
 }
 
 // Short is the first block of the uuid, enough to tell children apart on screen.

@@ -775,10 +775,12 @@ func (c *Child) restart() {
 		return
 	}
 	c.info.Reason += fmt.Sprintf("; restarting (%d of %d)", n+1, limit)
+	c.info.Restarting = true
 	c.mu.Unlock()
 	time.Sleep(RestartDelay)
 	nc, err := c.sup.start(spec, n+1, id)
 	c.mu.Lock()
+	c.info.Restarting = false
 	if err != nil {
 		c.info.Reason += "; restart failed: " + err.Error()
 	} else {

@@ -618,7 +618,7 @@ func (v *killView) refresh() {
 	v.updateSummary()
 }
 
-// defaultOrder puts what can still be acted on first, in start order, and below it the
+// defaultOrder puts what runs first, in start order, and below it the
 // ended, the latest first, so what was just stopped is in view with its reason. A child
 // restarted after a crash takes the place of the one it replaces: at the end of the
 // running rows, it had moved every row under it up under the pointer at each crash.
@@ -641,8 +641,20 @@ func defaultOrder(rows []killRow) {
 		}
 		since[r.info.ID] = inf.Started
 	}
+	// A crashed child waiting the restart delay for its replacement keeps its place too:
+	// dropping to the ended rows, it moved the rows under it up for half a second, and
+	// back down when the replacement came.
+	replaced := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		if r.info.RestartOf != "" {
+			replaced[r.info.RestartOf] = true
+		}
+	}
+	ended := func(inf core.Info) bool {
+		return inf.State.Ended() && !(inf.Restarting && !replaced[inf.ID])
+	}
 	slices.SortStableFunc(rows, func(a, b killRow) int {
-		switch ea, eb := a.info.State.Ended(), b.info.State.Ended(); {
+		switch ea, eb := ended(a.info), ended(b.info); {
 		case ea && eb:
 			return b.info.Ended.Compare(a.info.Ended)
 		case ea:

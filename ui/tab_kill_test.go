@@ -424,13 +424,30 @@ func TestKillTabRestartedChildKeepsItsRow(t *testing.T) {
 		{info: core.Info{ID: "d", State: core.Exited, Started: at(5), Ended: at(6)}},
 		{info: core.Info{ID: "a3", State: core.Running, Started: at(8), RestartOf: "a2"}},
 	}
-	defaultOrder(rows)
-	var got []string
-	for _, r := range rows {
-		got = append(got, r.info.ID)
+	order := func() []string {
+		defaultOrder(rows)
+		var got []string
+		for _, r := range rows {
+			got = append(got, r.info.ID)
+		}
+		return got
 	}
-	if want := []string{"a3", "b", "c", "a2", "d", "a"}; !slices.Equal(got, want) {
+	if got, want := order(), []string{"a3", "b", "c", "a2", "d", "a"}; !slices.Equal(got, want) {
 		t.Fatalf("rows in order %v, want %v", got, want)
+	}
+	// b crashes and waits the restart delay: it stays where it was until its
+	// replacement comes, and then that takes its place.
+	for i := range rows {
+		if rows[i].info.ID == "b" {
+			rows[i].info.State, rows[i].info.Ended, rows[i].info.Restarting = core.Failed, at(9), true
+		}
+	}
+	if got, want := order(), []string{"a3", "b", "c", "a2", "d", "a"}; !slices.Equal(got, want) {
+		t.Fatalf("while b restarts: rows in order %v, want %v", got, want)
+	}
+	rows = append(rows, killRow{info: core.Info{ID: "b2", State: core.Running, Started: at(10), RestartOf: "b"}})
+	if got, want := order(), []string{"a3", "b2", "c", "b", "a2", "d", "a"}; !slices.Equal(got, want) {
+		t.Fatalf("once b's replacement runs: rows in order %v, want %v", got, want)
 	}
 }
 
