@@ -423,8 +423,8 @@ func (v *spawnView) loadNote() string {
 	if v.others < 0.3 {
 		return ""
 	}
-	return fmt.Sprintf(" Other work (other programs, or this app's other children) kept about %.1f of %d CPUs busy when it started: the speedup is lower than this machine allows.",
-		v.others, runtime.NumCPU())
+	// Short: the phase line is cut at the window's edge ("the speedup is lowe…" at 1100 px).
+	return fmt.Sprintf(" Other work had %.1f of %d CPUs busy: the speedup is understated.", v.others, runtime.NumCPU())
 }
 
 func (v *spawnView) showSweep(job spawn.Job, pts []spawn.Point, last []spawn.Outcome) {

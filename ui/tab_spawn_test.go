@@ -237,7 +237,7 @@ func TestSpawnTabWarnsOfOtherLoad(t *testing.T) {
 	})
 	eventually(t, "the run to finish", func() bool { return !v.running() })
 	onUI(v.env, func() {
-		if !strings.Contains(v.phase.Text, "Other work") || !strings.Contains(v.phase.Text, "the speedup is lower") {
+		if !strings.Contains(v.phase.Text, "Other work had") || !strings.Contains(v.phase.Text, "the speedup is understated") {
 			t.Fatalf("with a busy loop running, the result says %q; want a warning of the other load", v.phase.Text)
 		}
 	})
