@@ -39,6 +39,26 @@ func emptyBigFile(t *testing.T, p string, size int64) {
 	}
 }
 
+// watch runs a backup and shows each worker's progress to see every 5 ms until it ends.
+func watch(t *testing.T, opt backup.Options, see func(backup.WorkerProgress)) *backup.Report {
+	t.Helper()
+	r, err := backup.Start(context.Background(), opt)
+	must(t, err)
+	done := make(chan struct{})
+	var rep *backup.Report
+	go func() { defer close(done); rep, _ = r.Wait() }()
+	for {
+		select {
+		case <-done:
+			return rep
+		case <-time.After(5 * time.Millisecond):
+			for _, w := range r.Progress().Workers {
+				see(w)
+			}
+		}
+	}
+}
+
 func allocated(t *testing.T, p string) int64 {
 	t.Helper()
 	fi, err := os.Stat(p)
@@ -124,22 +144,10 @@ func TestABigFileShowsProgressWhileVerifyChecksIt(t *testing.T) {
 		t.Fatalf("first run: %+v", rep.Errors)
 	}
 	// Unchanged: Verify reads both copies, a GiB, and copies nothing.
-	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Verify: true, Workers: 1, Sup: sup})
-	must(t, err)
-	done := make(chan struct{})
-	var rep *backup.Report
-	go func() { defer close(done); rep, _ = r.Wait() }()
 	var most int64
-	for running := true; running; {
-		select {
-		case <-done:
-			running = false
-		case <-time.After(5 * time.Millisecond):
-			for _, w := range r.Progress().Workers {
-				most = max(most, w.FileDone)
-			}
-		}
-	}
+	rep := watch(t, backup.Options{Src: src, Dst: dst, Verify: true, Workers: 1, Sup: sup}, func(w backup.WorkerProgress) {
+		most = max(most, w.FileDone)
+	})
 	if !rep.OK() || rep.FilesCopied != 0 || rep.FilesSkipped != 1 {
 		t.Fatalf("copied %d, skipped %d, errors %+v; want the file checked and left", rep.FilesCopied, rep.FilesSkipped, rep.Errors)
 	}
@@ -155,27 +163,15 @@ func TestABigFilesCheckAfterItsCopyIsTheSecondHalfOfItsBar(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	must(t, os.MkdirAll(src, 0o755))
 	emptyBigFile(t, filepath.Join(src, "big.img"), size)
-	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"),
-		Verify: true, Workers: 1, Sup: newSup(t)})
-	must(t, err)
-	done := make(chan struct{})
-	var rep *backup.Report
-	go func() { defer close(done); rep, _ = r.Wait() }()
 	var copying, checking int64 // the most done seen in each part
-	for running := true; running; {
-		select {
-		case <-done:
-			running = false
-		case <-time.After(5 * time.Millisecond):
-			for _, w := range r.Progress().Workers {
-				if w.File == "big.img" && w.Checking {
-					checking = max(checking, w.FileDone)
-				} else if w.File == "big.img" {
-					copying = max(copying, w.FileDone)
-				}
+	rep := watch(t, backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "dst"), Verify: true, Workers: 1, Sup: newSup(t)},
+		func(w backup.WorkerProgress) {
+			if w.File == "big.img" && w.Checking {
+				checking = max(checking, w.FileDone)
+			} else if w.File == "big.img" {
+				copying = max(copying, w.FileDone)
 			}
-		}
-	}
+		})
 	if !rep.OK() || rep.FilesCopied != 1 {
 		t.Fatalf("copied %d, errors %+v", rep.FilesCopied, rep.Errors)
 	}

@@ -13,13 +13,19 @@ import (
 	"dev.proclab/core"
 )
 
-func TestSampleSeesABusyProcessAndForgetsTheDead(t *testing.T) {
+// startBusy starts this test binary as a busy loop, killed and reaped when the test ends.
+func startBusy(t *testing.T) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "PROCMON_BUSY=1")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
+}
+
+func TestSampleSeesABusyProcessAndForgetsTheDead(t *testing.T) {
+	cmd := startBusy(t)
 	s := New()
 	pid := cmd.Process.Pid
 	s.Sample([]int{pid})
@@ -111,12 +117,7 @@ func TestWatchdogOfOneGroupLeavesOtherGroupsAlone(t *testing.T) {
 
 // A busy process outside the app counts as load the app did not make.
 func TestOthersCountsABusyProcess(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PROCMON_BUSY=1")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	startBusy(t)
 	m := NewMonitor(testsup.New(t), 300*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
