@@ -87,12 +87,7 @@ func runBackup(env *Env, args []string) int {
 		}
 		fmt.Fprintf(env.Stderr, "proclab: %s%v\n", prefix, err)
 		if *asJSON {
-			b, _ := json.Marshal(struct {
-				Error      string `json:"error"`
-				InputError bool   `json:"input_error"`
-				ExitCode   int    `json:"exit_code"`
-			}{err.Error(), code == exitUsage, code})
-			fmt.Fprintln(env.Stdout, string(b))
+			printJSONError(env.Stdout, err.Error(), code)
 		}
 		return code
 	}

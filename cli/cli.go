@@ -235,12 +235,18 @@ func jsonUsage(fs *flag.FlagSet, args []string, msg string) {
 	if !want {
 		return
 	}
+	printJSONError(flagSets[fs].stdout, msg, exitUsage)
+}
+
+// printJSONError is --json's answer when a command cannot run: the error, whether the
+// input was at fault (exit code 2), and the exit code.
+func printJSONError(w io.Writer, msg string, code int) {
 	b, _ := json.Marshal(struct {
 		Error      string `json:"error"`
 		InputError bool   `json:"input_error"`
 		ExitCode   int    `json:"exit_code"`
-	}{msg, true, exitUsage})
-	fmt.Fprintln(flagSets[fs].stdout, string(b))
+	}{msg, code == exitUsage, code})
+	fmt.Fprintln(w, string(b))
 }
 
 func init() {
