@@ -287,7 +287,7 @@ func (w *worker) copyFileOnce(t task) result {
 		// A plain buffer instead of copy_file_range, so the bytes can be counted.
 		opt.CopyBufferSize = 1 << 20
 		opt.WrapReader = func(r io.Reader) io.Reader {
-			return &countingReader{r: r, n: &w.curDone, stop: w.c.Stopping, half: w.cfg.Verify}
+			return &countingReader{r: r, done: func(n int64) { w.curDone.Store(w.copyShare(n)) }, stop: w.c.Stopping}
 		}
 	}
 	err := copylib.Copy(src, tmp, opt)
@@ -391,9 +391,9 @@ func (w *worker) classify(rel, src string, err error) *FileError {
 // rest of a big file (the temporary copy is removed, and the file resumes next run).
 type countingReader struct {
 	r    io.Reader
-	n    *atomic.Int64
+	read int64
+	done func(read int64) // told the bytes read so far
 	stop func() bool
-	half bool // the copy is half the file's work: the check after it is the other half
 }
 
 // errStopped ends a big file's copy when the run stops.
@@ -404,11 +404,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		return 0, errStopped
 	}
 	n, err := c.r.Read(p)
-	if c.half {
-		c.n.Add(int64(n) / 2)
-	} else {
-		c.n.Add(int64(n))
-	}
+	c.read += int64(n)
+	c.done(c.read)
 	return n, err
 }
 
