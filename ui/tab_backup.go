@@ -666,10 +666,11 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress, drained bool) {
 		case w.File != "" && w.FileSize >= 8<<20:
 			frac = float64(w.FileDone) / float64(w.FileSize)
 			// The figure first: a long name is cut at the bar's end, and took it along.
-			text = fmt.Sprintf("%.0f%% · %s", frac*100, numfmt.Visible(filepath.Base(w.File)))
+			name := numfmt.Visible(filepath.Base(w.File))
 			if w.Checking {
-				text = fmt.Sprintf("%.0f%% · checking %s", frac*100, numfmt.Visible(filepath.Base(w.File)))
+				name = "checking " + name
 			}
+			text = fmt.Sprintf("%.0f%% · %s", frac*100, name)
 		case w.File != "":
 			frac, text = 1, numfmt.Visible(filepath.Base(w.File))
 		}

@@ -624,8 +624,12 @@ func (v *killView) refresh() {
 // running rows, it had moved every row under it up under the pointer at each crash.
 func defaultOrder(rows []killRow) {
 	byID := make(map[string]core.Info, len(rows))
+	replaced := make(map[string]bool, len(rows)) // IDs whose replacement has started
 	for _, r := range rows {
 		byID[r.info.ID] = r.info
+		if r.info.RestartOf != "" {
+			replaced[r.info.RestartOf] = true
+		}
 	}
 	// Each running child's first start in its line of restarts, taken before the sort
 	// moves the rows.
@@ -644,12 +648,6 @@ func defaultOrder(rows []killRow) {
 	// A crashed child waiting the restart delay for its replacement keeps its place too:
 	// dropping to the ended rows, it moved the rows under it up for half a second, and
 	// back down when the replacement came.
-	replaced := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		if r.info.RestartOf != "" {
-			replaced[r.info.RestartOf] = true
-		}
-	}
 	ended := func(inf core.Info) bool {
 		return inf.State.Ended() && !(inf.Restarting && !replaced[inf.ID])
 	}

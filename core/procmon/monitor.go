@@ -55,7 +55,7 @@ func NewMonitor(sup *core.Supervisor, interval time.Duration) *Monitor {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	return &Monitor{sup: sup, sampler: New(), interval: interval, children: map[int]Stat{}}
+	return &Monitor{sup: sup, sampler: New(), interval: interval, children: map[int]Stat{}, busy: -1}
 }
 
 // Run samples until ctx ends. It is meant to run as a goroutine for the app's life.
@@ -133,11 +133,12 @@ func (m *Monitor) Self() Stat {
 }
 
 // Others is how many CPUs were kept busy over the last interval by everything but the
-// app itself: other programs, and the app's own children. False before two samples.
+// app itself: other programs, and the app's own children. False before two samples
+// (the first only starts the machine's count).
 func (m *Monitor) Others() (float64, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.busy < 0 || m.ticks < 2 {
+	if m.busy < 0 {
 		return 0, false
 	}
 	return max(0, m.busy-m.self.CPUPercent/100), true
