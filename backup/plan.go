@@ -130,20 +130,19 @@ func IsInputError(err error) bool {
 	return errors.As(err, &ie)
 }
 
-// CheckInput resolves src and dst to absolute, clean paths and refuses what cannot be
-// backed up, with a message that says what to do. It writes nothing.
-func CheckInput(src, dst string) (absSrc, absDst string, err error) {
+// CheckSource refuses a source that cannot be backed up (missing, not a folder,
+// unreadable), with a message that says what to do, before a destination is known.
+func CheckSource(src string) error {
+	_, _, err := checkSource(src)
+	return err
+}
+
+func checkSource(src string) (absSrc, realSrc string, err error) {
 	if strings.TrimSpace(src) == "" {
 		return "", "", inputErr("no source folder given; pick the folder to back up")
 	}
-	if strings.TrimSpace(dst) == "" {
-		return "", "", inputErr("no destination folder given; pick where the backup goes")
-	}
 	if absSrc, err = filepath.Abs(src); err != nil {
 		return "", "", inputErr("source %s: %v", src, err)
-	}
-	if absDst, err = filepath.Abs(dst); err != nil {
-		return "", "", inputErr("destination %s: %v", dst, err)
 	}
 	fi, err := os.Stat(absSrc)
 	switch {
@@ -169,9 +168,24 @@ func CheckInput(src, dst string) (absSrc, absDst string, err error) {
 	if err != nil {
 		return "", "", inputErr("cannot read source folder %s: %v; check its permissions", absSrc, unwrapPath(err))
 	}
-	realSrc, err := filepath.EvalSymlinks(absSrc)
-	if err != nil {
+	if realSrc, err = filepath.EvalSymlinks(absSrc); err != nil {
 		return "", "", inputErr("cannot resolve source folder %s: %v", absSrc, unwrapPath(err))
+	}
+	return absSrc, realSrc, nil
+}
+
+// CheckInput resolves src and dst to absolute, clean paths and refuses what cannot be
+// backed up, with a message that says what to do. It writes nothing.
+func CheckInput(src, dst string) (absSrc, absDst string, err error) {
+	absSrc, realSrc, err := checkSource(src)
+	if err != nil {
+		return "", "", err
+	}
+	if strings.TrimSpace(dst) == "" {
+		return "", "", inputErr("no destination folder given; pick where the backup goes")
+	}
+	if absDst, err = filepath.Abs(dst); err != nil {
+		return "", "", inputErr("destination %s: %v", dst, err)
 	}
 	// The destination may not exist yet: resolve its nearest existing ancestor.
 	existing, rest := absDst, ""

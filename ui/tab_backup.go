@@ -125,17 +125,19 @@ type backupView struct {
 	workersCard        *widget.Card
 
 	srcPick, dstPick *widget.Button
-	cancelAsked      bool // Cancel was pressed during the current run
+	srcErr, dstErr   error // what the typed folders' check found, marked on their fields
+	cancelAsked      bool  // Cancel was pressed during the current run
 
 	// uiMu serialises widget updates. In the app they all run on the main goroutine
 	// anyway; under Fyne's test driver fyne.Do runs inline on whichever goroutine calls it.
 	uiMu sync.Mutex
 
-	mu      sync.Mutex
-	run     *backup.Run
-	shown   bool // the current run's report is on screen
-	slow    time.Duration
-	lastDst string
+	mu       sync.Mutex
+	checkGen int // the typed folders' latest check: an older one's answer is stale
+	run      *backup.Run
+	shown    bool // the current run's report is on screen
+	slow     time.Duration
+	lastDst  string
 }
 
 func newBackupView(env *Env) *backupView {
@@ -147,6 +149,8 @@ func newBackupView(env *Env) *backupView {
 	v.dst = widget.NewEntry()
 	v.dst.SetPlaceHolder("Where the backup goes")
 	v.dst.SetText(prefs.String(prefDst))
+	// A folder that cannot be backed up gets the error mark as soon as it is typed.
+	v.src.AlwaysShowValidationError, v.dst.AlwaysShowValidationError = true, true
 	pick := func(e *widget.Entry, title, pref string) *widget.Button {
 		return widget.NewButton("Choose…", func() {
 			pickFolder(env, title, e.Text, func(p string) {
@@ -251,6 +255,7 @@ func newBackupView(env *Env) *backupView {
 	// New folders make the last run's report someone else's: it goes.
 	v.src.OnChanged = func(string) { v.folderChanged() }
 	v.dst.OnChanged = func(string) { v.folderChanged() }
+	v.folderChanged() // the remembered folders: say what they lack, or what is wrong with them
 	env.OnKillAll(func(string) {
 		if r := v.current(); r != nil {
 			r.CancelBecause("its workers were killed from the Kill tab") // no replacement starts
@@ -285,6 +290,9 @@ func (v *backupView) start() {
 		}
 	}
 	v.resetRun()
+	v.mu.Lock()
+	v.checkGen++ // the run checks the folders itself, and its lines must stay
+	v.mu.Unlock()
 	src, err1 := fullPath(v.src.Text)
 	dst, err2 := fullPath(v.dst.Text)
 	if err := cmp.Or(err1, err2); err != nil {
@@ -423,6 +431,59 @@ func (v *backupView) folderChanged() {
 	default:
 		v.status.SetText("Press Back up to back up these folders.")
 	}
+	v.checkFoldersSoon()
+}
+
+// checkDelay: the typed folders are checked this long after the last keystroke.
+const checkDelay = 300 * time.Millisecond
+
+// checkFoldersSoon says what is wrong with the typed folders (missing, a file, the
+// destination inside the source…) before Back up is pressed: in the status line, and as
+// the error mark on the field to mend. The check touches the disk, so it runs off the
+// main goroutine, once typing pauses.
+func (v *backupView) checkFoldersSoon() {
+	v.mu.Lock()
+	v.checkGen++
+	gen := v.checkGen
+	v.mu.Unlock()
+	srcText, dstText := v.src.Text, v.dst.Text
+	current := func() bool {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		return gen == v.checkGen && (v.run == nil || v.shown)
+	}
+	time.AfterFunc(checkDelay, func() {
+		if !current() {
+			return
+		}
+		srcErr, dstErr := checkTyped(srcText, dstText)
+		v.env.Do(func() {
+			v.uiMu.Lock()
+			defer v.uiMu.Unlock()
+			if !current() {
+				return
+			}
+			v.srcErr, v.dstErr = srcErr, dstErr
+			v.src.SetValidationError(srcErr)
+			v.dst.SetValidationError(dstErr)
+			if err := cmp.Or(srcErr, dstErr); err != nil {
+				v.status.SetText("Cannot back up: " + err.Error())
+			}
+		})
+	})
+}
+
+// checkTyped checks the folders as typed; an empty one is no error yet.
+func checkTyped(srcText, dstText string) (srcErr, dstErr error) {
+	src, srcErr := fullPath(srcText)
+	dst, dstErr := fullPath(dstText)
+	if srcErr == nil && src != "" {
+		srcErr = backup.CheckSource(src)
+	}
+	if srcErr == nil && dstErr == nil && src != "" && dst != "" {
+		_, _, dstErr = backup.CheckInput(src, dst)
+	}
+	return srcErr, dstErr
 }
 
 // resetRun clears what the last run left on screen: a new run starts from nothing.

@@ -12,8 +12,11 @@ import (
 	"dev.proclab/backup"
 )
 
-// look runs fn as the tab's own updates do: never beside a refresh.
+// look runs fn as the tab's own updates do: never beside a refresh, nor beside another
+// view's update (an earlier test's folder check may still land: Fyne's caches are global).
 func (v *backupView) look(fn func()) {
+	uiSerial.Lock()
+	defer uiSerial.Unlock()
 	v.uiMu.Lock()
 	defer v.uiMu.Unlock()
 	fn()
@@ -181,6 +184,48 @@ func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
 	})
 	if o := env.Window.Canvas().Overlays().Top(); o != nil {
 		t.Fatal("a dialog opened for the source as destination")
+	}
+}
+
+// A folder that cannot be backed up is named as it is typed, before Back up is pressed,
+// and the field to mend gets the error mark; mending it clears both.
+func TestBackupTabSaysWhatIsWrongWithTypedFoldersBeforeBackUp(t *testing.T) {
+	env := newTestEnv(t)
+	v := newBackupView(env)
+	env.Window.SetContent(v.content)
+	statusSays := func(what, want string) {
+		t.Helper()
+		eventually(t, what, func() (ok bool) {
+			v.look(func() { ok = strings.Contains(v.status.Text, want) })
+			return ok
+		})
+	}
+	src := t.TempDir()
+	v.look(func() { v.src.SetText(filepath.Join(src, "missing")) })
+	statusSays("the missing source named with no destination yet", "does not exist")
+	v.look(func() {
+		if v.srcErr == nil || v.dstErr != nil {
+			t.Errorf("error marks: source %v, destination %v; want the source's only", v.srcErr, v.dstErr)
+		}
+	})
+	v.look(func() {
+		v.src.SetText(src)
+		v.dst.SetText(filepath.Join(src, "backup"))
+	})
+	statusSays("the destination inside the source", "inside the source")
+	v.look(func() {
+		if v.srcErr != nil || v.dstErr == nil {
+			t.Errorf("error marks: source %v, destination %v; want the destination's only", v.srcErr, v.dstErr)
+		}
+	})
+	v.look(func() { v.dst.SetText(filepath.Join(t.TempDir(), "backup")) })
+	statusSays("the mended form", "Press Back up")
+	eventually(t, "the destination's error mark cleared", func() (ok bool) {
+		v.look(func() { ok = v.dstErr == nil })
+		return ok
+	})
+	if len(env.Sup.List()) != 0 {
+		t.Fatal("checking typed folders started workers")
 	}
 }
 
