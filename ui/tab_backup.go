@@ -710,7 +710,9 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress, drained bool) {
 		if d := died[s]; len(d) > 0 {
 			pid += fmt.Sprintf(", replaced %d", d[len(d)-1])
 		}
-		text := fmt.Sprintf("Worker %d · %s · %s", s, pid, numfmt.Count(files[s], "file", "files"))
+		// "#1", not "Worker 1": under the card's "Worker processes" title the word only
+		// took the room that an 800 px window needs for the count.
+		text := fmt.Sprintf("#%d · %s · %s", s, pid, numfmt.Count(files[s], "file", "files"))
 		setText(row.label, text)
 		// The bar is the current file: big files stream their progress; a small one is
 		// copied in one call, so it shows as whole.
