@@ -249,6 +249,10 @@ func (v *pipeView) startPeer() (*pipe.Peer, error) {
 	v.mu.Lock()
 	v.starting = false
 	if err == nil {
+		// The request numbers go on from the last peer's, not from #1 again.
+		if v.peer != nil {
+			p.NumberAfter(v.peer.LastID())
+		}
 		v.peer = p
 	}
 	v.mu.Unlock()

@@ -260,6 +260,22 @@ func (p *Peer) onFrame(f ipc.Frame) {
 	c.done(r)
 }
 
+// NumberAfter makes the next request's ID last+1 (when last is higher than the
+// peer's own count): a caller that replaces a dead peer keeps one series of request
+// IDs, so "#3" names one request, not one per peer.
+func (p *Peer) NumberAfter(last uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next = max(p.next, last)
+}
+
+// LastID is the ID of the latest request sent (0 before the first).
+func (p *Peer) LastID() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.next
+}
+
 // register reserves an ID; it fails once the peer is gone.
 func (p *Peer) register(c *call) (uint64, error) {
 	p.mu.Lock()
