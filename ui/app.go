@@ -124,6 +124,8 @@ func (e *Env) askQuit(why string) {
 		}
 	}, e.Window)
 	d.SetConfirmText("Quit")
+	// Red, not the blue of a suggested answer: quitting stops work under way.
+	d.SetConfirmImportance(widget.DangerImportance)
 	d.SetDismissText("Keep running")
 	d.Show()
 }

@@ -137,6 +137,10 @@ func (e *Env) startDaemons() {
 		if st.LastErr != nil {
 			act += ": " + st.LastErr.Error()
 		}
+		// It ticks only when records come: say so, or "12 s ago" reads as stuck.
+		if time.Since(st.LastWrite) >= 2*time.Second {
+			act = "idle until a record comes; " + act
+		}
 		return daemon.Probe{Ticks: st.Written, Last: st.LastWrite, Activity: act}
 	})
 	e.Daemons.Watch("monitor", func() daemon.Probe {

@@ -108,11 +108,10 @@ func (v *daemonsView) taskTable() fyne.CanvasObject {
 			case 2:
 				text = t.State.String()
 				switch t.State {
-				case daemon.Running:
+				case daemon.Finished:
+					imp = widget.SuccessImportance // grey read as disabled, not as done
 				case daemon.Abandoned, daemon.Stopped:
 					imp = widget.WarningImportance
-				default:
-					imp = widget.LowImportance
 				}
 			case 3:
 				text = fmt.Sprint(t.Ticks)
