@@ -1,9 +1,14 @@
 package ui
 
 import (
+	"image/color"
+	"strings"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // flowLayout places objects left to right at their natural size and starts a new line
@@ -81,4 +86,12 @@ func (f *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	}
 	_, h, _ := f.place(objs, max(width, w))
 	return fyne.NewSize(w, h)
+}
+
+// linesTall is an empty object as tall as a label of n lines: stacked under a label, it
+// keeps the label's room when its text is shorter, so what is below does not jump.
+func linesTall(n int) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(0, widget.NewLabel(strings.Repeat("M\n", n-1)+"M").MinSize().Height))
+	return r
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -178,7 +179,9 @@ func newQueueView(env *Env) *queueView {
 		newFlow(func() { left.Refresh() }, v.start, v.stop, v.kill),
 		// The run's state under the buttons that change it: at the bottom, a small
 		// window scrolled "Stopping…" out of sight.
-		v.status, v.depth, counters)
+		// Two lines, always: a status that grew from one to two lines, or to three, had
+		// moved the bar and the counters down and pushed Latency out of the pane.
+		container.NewStack(linesTall(2), v.status), v.depth, counters)
 	v.msgTitle = boldLabel("Latest messages")
 	messages := container.NewBorder(container.NewBorder(nil, nil, nil, v.follow, v.msgTitle),
 		detail, nil, nil, followed(v.list, func() bool { return v.follow.Checked }))
@@ -267,7 +270,7 @@ func (v *queueView) onStop() {
 	if q := v.current(); q != nil {
 		v.stop.Disable()
 		v.kill.Disable()
-		v.status.SetText("Stopping: producers finish, the queue drains, then one poison pill per consumer; every message is checked at the end…")
+		v.status.SetText("Stopping: the queue drains, then each consumer takes a poison pill…")
 		q.Stop()
 	}
 }
@@ -327,12 +330,14 @@ func (v *queueView) tick() {
 			v.status.SetText("The run failed: " + r.Err.Error())
 		} else {
 			v.status.Importance = widget.SuccessImportance
+			// Short enough for two lines in the narrowest pane; the list above says which
+			// messages went back.
 			redelivered := "."
 			if r.Redelivered > 0 {
-				redelivered = fmt.Sprintf("; %s redelivered after a consumer died.", numfmt.Thousands(r.Redelivered))
+				redelivered = fmt.Sprintf("; %s redelivered.", numfmt.Thousands(r.Redelivered))
 			}
-			v.status.SetText(fmt.Sprintf("Done in %s: %s produced, %s consumed, every (producer, sequence number) exactly once%s",
-				numfmt.Duration(r.Elapsed), numfmt.Thousands(r.Produced), numfmt.Thousands(r.Consumed), redelivered))
+			v.status.SetText(fmt.Sprintf("Done in %s: %s messages, each consumed exactly once%s",
+				numfmt.Duration(r.Elapsed), numfmt.Thousands(r.Consumed), redelivered))
 		}
 	}
 }
@@ -406,6 +411,11 @@ func (v *queueView) showStats(s queue.Stats) {
 		return
 	}
 	var b strings.Builder
+	// The live ones first: killed consumers had stayed at the top, their replacements
+	// at the bottom, out of sight in a small pane.
+	live := func(w queue.WorkerStat) bool { return !w.Ended }
+	sortFirst(s.Producers, live)
+	sortFirst(s.Consumers, live)
 	for _, p := range s.Producers {
 		fmt.Fprintf(&b, "Producer P%d (PID %d): %s, %s made\n", p.ID, p.PID, p.State, numfmt.Thousands(p.Count))
 	}
@@ -438,4 +448,17 @@ func roundDur(d time.Duration) string {
 		return "–" // not measured yet
 	}
 	return numfmt.Duration(d)
+}
+
+// sortFirst moves the items for which first holds to the front, each group in its order.
+func sortFirst[T any](items []T, first func(T) bool) {
+	slices.SortStableFunc(items, func(a, b T) int {
+		switch fa, fb := first(a), first(b); {
+		case fa && !fb:
+			return -1
+		case fb && !fa:
+			return 1
+		}
+		return 0
+	})
 }

@@ -74,6 +74,21 @@ func TestQueueTabRunsKillsAConsumerAndBalances(t *testing.T) {
 		v.look(func() { notes = v.notes.Text })
 		return strings.Contains(notes, "went back to the queue")
 	})
+	v.look(func() {
+		// The killed consumer is listed below the live ones.
+		killedAt, lastLive := -1, -1
+		for i, line := range strings.Split(v.workers.Text, "\n") {
+			switch {
+			case strings.HasPrefix(line, "Consumer") && strings.Contains(line, "killed"):
+				killedAt = i
+			case strings.HasPrefix(line, "Consumer"):
+				lastLive = i
+			}
+		}
+		if killedAt < 0 || lastLive < 0 || killedAt < lastLive {
+			t.Errorf("processes list:\n%s\nwant the killed consumer below the live ones", v.workers.Text)
+		}
+	})
 	v.look(func() { test.Tap(v.stop) })
 	eventually(t, "the run to balance", func() bool {
 		var status string
@@ -220,16 +235,21 @@ func TestQueueSettingsLabelsAreGreyOnlyWhileTheFieldsAreOff(t *testing.T) {
 	})
 }
 
-// At 800×600 the "How it works" text gives way to the run's counters, and the buttons
-// show their whole names.
-func TestQueueTabShowsItsCountersAtEightHundredBySixHundred(t *testing.T) {
+// In a window 800 px wide and as short as the window allows, the "How it works" text
+// gives way to the run's counters, and the buttons show their whole names. That least
+// height (the Queue tab is the tallest) stays within a 768 px screen less a taskbar.
+func TestQueueTabShowsItsCountersInTheShortestWindow(t *testing.T) {
 	env := newTestEnv(t)
 	onUI(env, func() {
 		v := newQueueView(env)
-		// As the window holds it, less the main menu's 30 px, which the test window lacks.
 		tabs := container.NewAppTabs(container.NewTabItem("Queue", framed(env, queueTab, v.content)))
 		env.Window.SetContent(container.NewBorder(nil, newStatusBar(env), nil, nil, tabs))
-		env.Window.Resize(fyne.NewSize(800, 570))
+		// The main menu's 30 px are not in the test window.
+		least := env.Window.Content().MinSize().Height
+		if least+30 > 680 {
+			t.Errorf("the window needs %v px of height with its menu, more than a 768 px screen has room for", least+30)
+		}
+		env.Window.Resize(fyne.NewSize(800, least))
 		env.Window.Content().Refresh()
 		d := fyne.CurrentApp().Driver()
 		pane := v.content.(*container.Split).Leading

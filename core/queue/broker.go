@@ -110,6 +110,7 @@ type WorkerStat struct {
 	State string // "producing", "blocked on full queue", "consuming", "idle", "finished"…
 	Count int64  // produced or consumed
 	Held  int    // consumer: messages delivered and not acknowledged
+	Ended bool   // its process has ended (finished, killed, crashed)
 }
 
 // Stats is a snapshot of the run.
@@ -878,6 +879,7 @@ func (q *Queue) statsLocked() (Stats, []time.Duration) {
 		if p.child != nil {
 			w.PID = p.child.PID()
 		}
+		w.Ended = p.ended
 		switch {
 		case p.ended:
 			w.State = "finished"
@@ -900,6 +902,7 @@ func (q *Queue) statsLocked() (Stats, []time.Duration) {
 		if c.child != nil {
 			w.PID = c.child.PID()
 		}
+		w.Ended = c.ended
 		switch {
 		case c.ended:
 			w.State = "finished"
