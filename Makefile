@@ -8,6 +8,7 @@ TAGS    := migrated_fynedo
 BIN     := proclab
 # Debian packages for Fyne's cgo build (GL and X11 headers), and Xvfb for the window smoke run.
 DEB_PKGS := gcc libgl1-mesa-dev xorg-dev xvfb
+TEST_PKGS := dosfstools fusefat
 SHELL   := /bin/bash
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Packages whose code differs per OS: they must compile (with their tests) for each OS.
@@ -17,7 +18,7 @@ export LANG := en_US.UTF-8
 FYNE    := $(shell $(GO) env GOPATH 2>/dev/null)/bin/fyne
 FYNE_TOOL_VERSION := v1.7.4
 
-.PHONY: all run build test deps check-go vet race cross shots smoke clean fyne-tool package install-user windows
+.PHONY: all run build test deps test-deps install-pkgs check-go vet race cross shots smoke clean fyne-tool package install-user windows
 
 all: build
 
@@ -28,10 +29,17 @@ check-go:
 		echo "ProcLab needs Go 1.21 or newer (found '$$($(GO) version 2>/dev/null)'); Go 1.21+ then fetches the 1.26 toolchain itself." >&2; exit 1; fi
 
 deps: check-go
-	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory install-pkgs PKGS="$(DEB_PKGS)" WHY="Fyne's cgo build"
+
+# The tests also back up onto a FAT disk image, mounted through FUSE.
+test-deps: deps
+	@$(MAKE) --no-print-directory install-pkgs PKGS="$(TEST_PKGS)" WHY="the FAT disk tests"
+
+install-pkgs:
+	@missing=""; for p in $(PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		if ! command -v apt-get >/dev/null; then echo "Install these packages (or your system's equivalents) and run make again:$$missing" >&2; exit 1; fi; \
-		echo "Installing system packages for Fyne's cgo build:$$missing"; \
+		echo "Installing system packages for $(WHY):$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
@@ -46,7 +54,7 @@ vet: deps
 
 # The full verbose log goes to dist/test.log; the terminal gets package results, failures,
 # and one closing count.
-race: deps
+race: test-deps
 	@mkdir -p dist
 	@set -o pipefail; $(GO) test -race -tags $(TAGS) -timeout 20m -v ./... 2>&1 | tee dist/test.log \
 		| grep -E '^(ok|FAIL|panic:|fatal error:|--- FAIL|\s+--- FAIL|\s+\S+_test\.go:[0-9]+:)'; rc=$$?; \

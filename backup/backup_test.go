@@ -1284,3 +1284,63 @@ func TestAFailedFolderAloneIsAFailureNotUpToDate(t *testing.T) {
 			sum.FilesFailed, sum.FoldersFailed, len(sum.Errors))
 	}
 }
+
+// fatDisk mounts a small FAT file system for the test, through FUSE (this kernel has no
+// vfat; Debian's fusefat and dosfstools): a USB stick's file system, which holds no
+// modes or owners.
+func fatDisk(t *testing.T) string {
+	for _, tool := range []string{"mkfs.vfat", "fusefat", "fusermount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s to make a FAT disk with (apt-get install dosfstools fusefat)", tool)
+		}
+	}
+	dir := t.TempDir()
+	img, mnt := filepath.Join(dir, "fat.img"), filepath.Join(dir, "mnt")
+	must(t, os.Mkdir(mnt, 0o755))
+	if out, err := exec.Command("mkfs.vfat", "-C", img, "32768").CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.vfat: %v %s", err, out)
+	}
+	if out, err := exec.Command("fusefat", "-o", "rw+", img, mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a FAT image through FUSE here (needs /dev/fuse): %v %s", err, out)
+	}
+	t.Cleanup(func() {
+		for range 100 {
+			if exec.Command("fusermount", "-u", mnt).Run() == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		exec.Command("fusermount", "-u", "-z", mnt).Run()
+	})
+	return mnt
+}
+
+// A FAT stick holds no modes or owners: the files are backed up all the same, with
+// their contents, and the report says what the destination could not keep.
+func TestFATDestinationTakesTheFilesAndSaysModesAreNotKept(t *testing.T) {
+	dst := filepath.Join(fatDisk(t), "backup")
+	src := t.TempDir()
+	write(t, filepath.Join(src, "notes.txt"), []byte("plain"), 0o644)
+	write(t, filepath.Join(src, "run.sh"), []byte("#!/bin/sh\necho hi\n"), 0o755)
+	write(t, filepath.Join(src, "private", "key.pem"), []byte("secret"), 0o600)
+	write(t, filepath.Join(src, "private", "big.bin"), bytes.Repeat([]byte("b"), 9<<20), 0o640)
+	must(t, os.Chmod(filepath.Join(src, "private"), 0o750))
+	rep := run(t, backup.Options{Src: src, Dst: dst})
+	if !rep.OK() || rep.FilesCopied != 4 {
+		t.Fatalf("onto FAT: %s; errors %v", rep.Counts(), rep.Errors)
+	}
+	if rep.ModesNotKept == 0 {
+		t.Errorf("no entry counted whose mode the FAT disk could not hold")
+	}
+	if notes := strings.Join(rep.Notes(), "\n"); !strings.Contains(notes, "cannot hold permissions") {
+		t.Errorf("notes %q do not say the permissions were not kept", notes)
+	}
+	for _, rel := range []string{"notes.txt", "run.sh", "private/key.pem", "private/big.bin"} {
+		a, err1 := os.ReadFile(filepath.Join(src, rel))
+		b, err2 := os.ReadFile(filepath.Join(dst, rel))
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s: the copy differs from the source (%v, %v)", rel, err1, err2)
+		}
+	}
+	noTemps(t, dst)
+}

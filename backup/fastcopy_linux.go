@@ -117,15 +117,21 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 		}
 	}
 
-	// Owner before mode: a chown clears set-user-ID and set-group-ID bits.
+	// Owner before mode: a chown clears set-user-ID and set-group-ID bits. A file
+	// system that holds neither keeps the contents and times (counted, not failed).
 	uid, gid := int(pre.Uid), int(pre.Gid)
+	var lost byte
 	if keepOwner && t.Owner && (uid != myUID || gid != myGID || w.dstSetgid) {
-		if err := rawFchown(out, uid, gid); err != nil {
+		if err := rawFchown(out, uid, gid); attrRefused(err, true) {
+			lost |= lostOwner
+		} else if err != nil {
 			return writeErr(err)
 		}
 	}
 	if mode := fs.FileMode(pre.Mode & 0o7777); mode != fileModeBits(createPerm) {
-		if err := rawFchmod(out, uint32(pre.Mode&0o7777)); err != nil {
+		if err := rawFchmod(out, uint32(pre.Mode&0o7777)); attrRefused(err, true) {
+			lost |= lostMode
+		} else if err != nil {
 			return writeErr(err)
 		}
 	}
@@ -150,7 +156,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 	if err := w.linkIn(out, dd, base, t.Rel); err != nil {
 		return fail(fileErr(t.Rel, &fs.PathError{Op: "link", Path: t.Rel, Err: err}, "cannot put it in place"))
 	}
-	return result{I: t.I, Copied: true, Bytes: pre.Size, Holes: holes}, true
+	return result{I: t.I, Copied: true, Bytes: pre.Size, Holes: holes, Lost: lost}, true
 }
 
 func fileModeBits(m fs.FileMode) fs.FileMode {

@@ -59,9 +59,13 @@ type Report struct {
 	Folders        int   `json:"folders"`
 	BytesCopied    int64 `json:"bytes_copied"`
 	// Of BytesCopied, those in files with holes that were kept as holes: not written.
-	BytesInHoles int64   `json:"bytes_in_holes,omitempty"`
-	Throughput   float64 `json:"bytes_per_second"`  // bytes written a second: holes are not counted
-	Stopped      string  `json:"stopped,omitempty"` // why the run stopped early
+	BytesInHoles int64 `json:"bytes_in_holes,omitempty"`
+	// Files and folders whose mode or owner the destination's file system cannot hold
+	// (FAT, exFAT, many network shares): their contents and times are in place.
+	ModesNotKept  int     `json:"modes_not_kept,omitempty"`
+	OwnersNotKept int     `json:"owners_not_kept,omitempty"`
+	Throughput    float64 `json:"bytes_per_second"`  // bytes written a second: holes are not counted
+	Stopped       string  `json:"stopped,omitempty"` // why the run stopped early
 	// The run stopped before its search had found every file: the totals and the files
 	// not copied are what it had found; running again finds the rest.
 	SearchCut     bool          `json:"search_cut,omitempty"`
@@ -210,6 +214,18 @@ func (r *Report) Notes() []string {
 		notes = append(notes, fmt.Sprintf("Holes: %s of the bytes copied are holes in files with holes (disk images, databases), "+
 			"kept as holes: %s written.", numfmt.Bytes(r.BytesInHoles), numfmt.Bytes(r.BytesCopied-r.BytesInHoles)))
 	}
+	if r.ModesNotKept > 0 || r.OwnersNotKept > 0 {
+		what := "permissions"
+		switch {
+		case r.ModesNotKept == 0:
+			what = "owners"
+		case r.OwnersNotKept > 0:
+			what = "permissions or owners"
+		}
+		notes = append(notes, fmt.Sprintf("Not kept: the destination's file system cannot hold %s (FAT, exFAT and many network "+
+			"shares cannot); %s have the destination's own. Their contents and times are backed up; back up to a Linux "+
+			"or macOS file system to keep them too.", what, numfmt.Count(max(r.ModesNotKept, r.OwnersNotKept), "entry", "entries")))
+	}
 	if r.Plan != nil && r.Plan.SourceMeta {
 		notes = append(notes, fmt.Sprintf("Not copied: the source's own %s folder (the run records of a backup made into it); "+
 			"this backup keeps its own there.", MetaDir))
@@ -233,6 +249,8 @@ type Summary struct {
 	FoldersFailed int         `json:"folders_failed,omitempty"`
 	BytesCopied   int64       `json:"bytes_copied"`
 	BytesInHoles  int64       `json:"bytes_in_holes,omitempty"` // of bytes_copied, kept as holes (not written)
+	ModesNotKept  int         `json:"modes_not_kept,omitempty"` // the destination cannot hold them (FAT…)
+	OwnersNotKept int         `json:"owners_not_kept,omitempty"`
 	Seconds       float64     `json:"seconds"`
 	Errors        []FileError `json:"errors"` // the failed files (the manifest lists every file)
 	// A stopped run: why, and how many files it never reached (running again resumes
@@ -257,7 +275,7 @@ type Summary struct {
 func (r *Report) Summary() Summary {
 	errs := r.head(0).Errors
 	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
-		FilesFailed: r.FilesFailed, FoldersFailed: r.Failures() - r.FilesFailed, BytesCopied: r.BytesCopied, BytesInHoles: r.BytesInHoles, Seconds: r.Seconds, Errors: errs,
+		FilesFailed: r.FilesFailed, FoldersFailed: r.Failures() - r.FilesFailed, BytesCopied: r.BytesCopied, BytesInHoles: r.BytesInHoles, ModesNotKept: r.ModesNotKept, OwnersNotKept: r.OwnersNotKept, Seconds: r.Seconds, Errors: errs,
 		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied, FilesRepaired: r.FilesRepaired,
 		SearchCut: r.SearchCut, WorkerDeaths: r.WorkerDeaths}
 	if r.DryRun {
@@ -305,6 +323,12 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 				rec.Status = "copied"
 				r.BytesCopied += res.Bytes
 				r.BytesInHoles += res.Holes
+				if res.Lost&lostMode != 0 {
+					r.ModesNotKept++
+				}
+				if res.Lost&lostOwner != 0 {
+					r.OwnersNotKept++
+				}
 				if res.Repaired {
 					rec.Why = repairedWhy
 					r.FilesRepaired++

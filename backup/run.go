@@ -134,18 +134,21 @@ type Run struct {
 	done     chan struct{}
 	start    time.Time
 
-	phase      atomic.Value // Phase
-	toDo       atomic.Int64
-	bytesToDo  atomic.Int64
-	counted    atomic.Bool // the walk has found every file: the totals are final
-	filesDone  atomic.Int64
-	bytesDone  atomic.Int64
-	copied     atomic.Int64
-	skipped    atomic.Int64
-	failed     atomic.Int64
-	poolPtr    atomic.Pointer[pool]
-	rateMu     sync.Mutex
-	rateSample []sample
+	phase     atomic.Value // Phase
+	toDo      atomic.Int64
+	bytesToDo atomic.Int64
+	counted   atomic.Bool // the walk has found every file: the totals are final
+	filesDone atomic.Int64
+	bytesDone atomic.Int64
+	copied    atomic.Int64
+	skipped   atomic.Int64
+	failed    atomic.Int64
+	poolPtr   atomic.Pointer[pool]
+	// Entries whose mode or owner the destination could not hold (fixed or finished
+	// here; the workers report their files' own).
+	modesLost, ownersLost atomic.Int64
+	rateMu                sync.Mutex
+	rateSample            []sample
 
 	mu     sync.Mutex
 	deaths []WorkerDeath
@@ -532,6 +535,8 @@ func (r *Run) execute() (*Report, error) {
 			return result{}
 		}
 		rep.fill(plan, outcome, append(dirErrs, s.metaErrs...))
+		rep.ModesNotKept += int(r.modesLost.Load())
+		rep.OwnersNotKept += int(r.ownersLost.Load())
 		files <- rep.encodeFiles()
 	}()
 	var flushErr error
@@ -819,13 +824,23 @@ func dirMode(m fs.FileMode) fs.FileMode { return m.Perm() | 0o700 }
 // fixMeta sets mode and owner of a file whose content is unchanged.
 func (r *Run) fixMeta(it *Item) *FileError {
 	path := filepath.Join(r.dst, it.Rel)
-	if err := os.Chmod(path, it.Mode&chmodBits); err != nil {
+	if err := os.Chmod(path, it.Mode&chmodBits); attrRefused(err, ownedByMe(path)) {
+		r.modesLost.Add(1)
+	} else if err != nil {
 		return fileErr(it.Rel, err, "cannot set its mode")
 	}
 	if keepOwner && it.HasOwn {
-		os.Lchown(path, it.UID, it.GID)
+		r.keepOwner(path, it.UID, it.GID)
 	}
 	return nil
+}
+
+// keepOwner gives path its owner, as root; a destination that holds no owners is
+// counted. Other failures are left to the mode set after it, which then fails too.
+func (r *Run) keepOwner(path string, uid, gid int) {
+	if err := os.Lchown(path, uid, gid); attrRefused(err, true) {
+		r.ownersLost.Add(1)
+	}
 }
 
 func dirsTouched(p *Plan) bool {
@@ -888,12 +903,13 @@ func (r *Run) finishDir(d *Item) *FileError {
 	path := filepath.Join(r.dst, d.Rel)
 	if !d.madeExact {
 		if keepOwner && d.HasOwn {
-			os.Lchown(path, d.UID, d.GID)
+			r.keepOwner(path, d.UID, d.GID)
 		}
-		if err := os.Chmod(path, d.Mode&chmodBits); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // not made; already reported
-			}
+		if err := os.Chmod(path, d.Mode&chmodBits); errors.Is(err, fs.ErrNotExist) {
+			return nil // not made; already reported
+		} else if attrRefused(err, ownedByMe(path)) {
+			r.modesLost.Add(1)
+		} else if err != nil {
 			return fileErr(d.Rel, err, "cannot set this folder's mode")
 		}
 	}

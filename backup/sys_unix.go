@@ -93,3 +93,28 @@ func isBadName(err error) bool {
 }
 
 func isSymlinkRefused(err error) bool { return false }
+
+// attrRefused reports whether a chmod or chown of a destination entry failed because
+// its file system cannot hold modes or owners (FAT, exFAT, many network and FUSE file
+// systems), not for want of rights: there the copy keeps its contents and times, and
+// the report counts what it could not keep. EPERM means that only for an entry the run
+// may change anyway: as root, or one of its own (ours).
+func attrRefused(err error, ours bool) bool {
+	switch {
+	case errors.Is(err, syscall.ENOSYS), errors.Is(err, syscall.EOPNOTSUPP):
+		return true
+	case errors.Is(err, syscall.EPERM):
+		return ours || keepOwner
+	}
+	return false
+}
+
+// ownedByMe reports whether path belongs to this process's user.
+func ownedByMe(path string) bool {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return false
+	}
+	uid, _, ok := owner(fi)
+	return ok && uid == myUID
+}

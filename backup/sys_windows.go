@@ -64,3 +64,9 @@ func diskSpace(dir string) (space, bool) {
 	}
 	return space{free: int64(avail), size: int64(total), block: 4096}, true
 }
+
+// attrRefused: Windows keeps no Unix modes or owners to refuse; a chmod there sets only
+// the read-only attribute.
+func attrRefused(err error, ours bool) bool { return false }
+
+func ownedByMe(path string) bool { return true }

@@ -67,6 +67,8 @@ const (
 	resErr
 	resRepaired
 	resHoles
+	resModeLost  // the destination could not hold the file's mode
+	resOwnerLost // nor its owner
 )
 
 func encodeResults(m resultsMsg) []byte {
@@ -91,6 +93,12 @@ func encodeResults(m resultsMsg) []byte {
 		}
 		if r.Holes != 0 {
 			flags |= resHoles
+		}
+		if r.Lost&lostMode != 0 {
+			flags |= resModeLost
+		}
+		if r.Lost&lostOwner != 0 {
+			flags |= resOwnerLost
 		}
 		b = append(b, flags)
 		b = binary.AppendVarint(b, r.Bytes)
@@ -117,6 +125,12 @@ func decodeResults(p []byte) (resultsMsg, error) {
 		r := result{I: d.int()}
 		flags := d.byte()
 		r.Copied, r.Repaired = flags&resCopied != 0, flags&resRepaired != 0
+		if flags&resModeLost != 0 {
+			r.Lost |= lostMode
+		}
+		if flags&resOwnerLost != 0 {
+			r.Lost |= lostOwner
+		}
 		r.Bytes = d.varint()
 		if flags&resHoles != 0 {
 			r.Holes = d.varint()

@@ -77,7 +77,13 @@ type result struct {
 	Holes    int64 // of Bytes, those left as holes: a file with holes keeps them
 	Hash     string
 	Err      *FileError
+	Lost     byte // lostMode, lostOwner: what the destination could not hold
 }
+
+const (
+	lostMode  = 1 << iota // the destination's file system keeps no modes
+	lostOwner             // nor owners
+)
 
 type resultsMsg struct {
 	Batch   int
@@ -266,21 +272,43 @@ func (w *worker) copyFileOnce(t task) result {
 	final := filepath.Join(w.cfg.Dst, t.Rel)
 	tmp := tempPath(final, w.cfg.Tag)
 	var pre fs.FileInfo
+	var lost byte
 	opt := copylib.Options{
 		OnSymlink: func(string) copylib.SymlinkAction { return copylib.Shallow },
+		// Owner and mode here, not by the library's PreserveOwner: owner before mode (a
+		// chown clears set-user-ID and set-group-ID bits), and a destination that holds
+		// neither (a FAT stick) gets the contents and times instead of a failure.
 		PermissionControl: func(info fs.FileInfo, dest string) (func(*error), error) {
 			pre = info
 			if info.IsDir() {
 				return func(*error) {}, errKindChanged
 			}
-			if info.Mode()&chmodBits == createPerm {
-				return copylib.DoNothing(info, dest) // created with this mode already
-			}
-			return copylib.PerservePermission(info, dest)
+			return func(reported *error) {
+				keep := func(err error, flag byte) {
+					if attrRefused(err, true) {
+						lost |= flag
+					} else if *reported == nil {
+						*reported = err
+					}
+				}
+				// Always: even a file of ours gets another group in a set-group-ID folder.
+				if keepOwner && t.Owner {
+					uid, gid := t.UID, t.GID
+					if u, g, ok := owner(info); ok {
+						uid, gid = u, g // as it was read, not as it was planned
+					}
+					if err := os.Lchown(dest, uid, gid); err != nil {
+						keep(err, lostOwner)
+					}
+				}
+				if info.Mode()&chmodBits != createPerm { // else created with this mode already
+					if err := os.Chmod(dest, info.Mode()&chmodBits); err != nil {
+						keep(err, lostMode)
+					}
+				}
+			}, nil
 		},
 		PreserveTimes: true,
-		// Always: even a file of ours gets another group in a set-group-ID folder.
-		PreserveOwner: keepOwner && t.Owner,
 		Sync:          w.cfg.Fsync,
 	}
 	if t.Size >= bigFile {
@@ -317,7 +345,7 @@ func (w *worker) copyFileOnce(t task) result {
 	if err := os.Rename(tmp, final); err != nil {
 		return fail(fileErr(t.Rel, err, "cannot put it in place"))
 	}
-	r := result{I: t.I, Copied: true}
+	r := result{I: t.I, Copied: true, Lost: lost}
 	if pre != nil {
 		r.Bytes = pre.Size()
 	}
