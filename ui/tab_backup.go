@@ -448,6 +448,11 @@ func (v *backupView) checkFoldersSoon() {
 	v.mu.Unlock()
 	srcText, dstText := v.src.Text, v.dst.Text
 	current := func() bool {
+		select {
+		case <-v.env.Quitting():
+			return false // the window goes: nothing to say (a test's next app may be drawing)
+		default:
+		}
 		v.mu.Lock()
 		defer v.mu.Unlock()
 		return gen == v.checkGen && (v.run == nil || v.shown)
