@@ -275,14 +275,19 @@ func (w *worker) copyFileOnce(t task) result {
 	var lost byte
 	opt := copylib.Options{
 		OnSymlink: func(string) copylib.SymlinkAction { return copylib.Shallow },
-		// Owner and mode here, not by the library's PreserveOwner: owner before mode (a
-		// chown clears set-user-ID and set-group-ID bits), and a destination that holds
-		// neither (a FAT stick) gets the contents and times instead of a failure.
+		// The owner here, not by the library's PreserveOwner, and before the library's
+		// mode (a chown clears set-user-ID and set-group-ID bits); a destination that
+		// holds neither (a FAT stick) gets the contents and times instead of a failure.
 		PermissionControl: func(info fs.FileInfo, dest string) (func(*error), error) {
 			pre = info
 			if info.IsDir() {
 				return func(*error) {}, errKindChanged
 			}
+			chmod := copylib.DoNothing // created with this mode already
+			if info.Mode()&chmodBits != createPerm {
+				chmod = copylib.PerservePermission
+			}
+			setMode, err := chmod(info, dest)
 			return func(reported *error) {
 				keep := func(err error, flag byte) {
 					if attrRefused(err, true) {
@@ -301,12 +306,11 @@ func (w *worker) copyFileOnce(t task) result {
 						keep(err, lostOwner)
 					}
 				}
-				if info.Mode()&chmodBits != createPerm { // else created with this mode already
-					if err := os.Chmod(dest, info.Mode()&chmodBits); err != nil {
-						keep(err, lostMode)
-					}
+				var err error
+				if setMode(&err); err != nil {
+					keep(err, lostMode)
 				}
-			}, nil
+			}, err
 		},
 		PreserveTimes: true,
 		Sync:          w.cfg.Fsync,
