@@ -824,9 +824,12 @@ func dirMode(m fs.FileMode) fs.FileMode { return m.Perm() | 0o700 }
 // fixMeta sets mode and owner of a file whose content is unchanged.
 func (r *Run) fixMeta(it *Item) *FileError {
 	path := filepath.Join(r.dst, it.Rel)
-	if err := os.Chmod(path, it.Mode&chmodBits); attrRefused(err, ownedByMe(path)) {
+	// Who owns it is asked only of a refusal: not a stat more per file that takes its mode.
+	switch err := os.Chmod(path, it.Mode&chmodBits); {
+	case err == nil:
+	case attrRefused(err, ownedByMe(path)):
 		r.modesLost.Add(1)
-	} else if err != nil {
+	default:
 		return fileErr(it.Rel, err, "cannot set its mode")
 	}
 	if keepOwner && it.HasOwn {
@@ -905,11 +908,13 @@ func (r *Run) finishDir(d *Item) *FileError {
 		if keepOwner && d.HasOwn {
 			r.keepOwner(path, d.UID, d.GID)
 		}
-		if err := os.Chmod(path, d.Mode&chmodBits); errors.Is(err, fs.ErrNotExist) {
+		switch err := os.Chmod(path, d.Mode&chmodBits); {
+		case err == nil:
+		case errors.Is(err, fs.ErrNotExist):
 			return nil // not made; already reported
-		} else if attrRefused(err, ownedByMe(path)) {
+		case attrRefused(err, ownedByMe(path)): // the owner asked only of a refusal
 			r.modesLost.Add(1)
-		} else if err != nil {
+		default:
 			return fileErr(d.Rel, err, "cannot set this folder's mode")
 		}
 	}
