@@ -306,9 +306,9 @@ func (w *worker) copyFileOnce(t task) result {
 						keep(err, lostOwner)
 					}
 				}
-				var err error
-				if setMode(&err); err != nil {
-					keep(err, lostMode)
+				var modeErr error
+				if setMode(&modeErr); modeErr != nil {
+					keep(modeErr, lostMode)
 				}
 			}, err
 		},
