@@ -96,7 +96,9 @@ type killView struct {
 	sel    map[string]bool // selected child IDs
 	sort   int             // column index; 0: running first in start order, then the latest ended
 	fitted map[int]float32 // the fitted columns' widths now
-	desc   bool
+	// fittedFor is the table's width the columns were fitted for: a resize refits them.
+	fittedFor float32
+	desc      bool
 
 	count, grace, restart *widget.Select
 	watch                 *widget.Check
@@ -498,32 +500,55 @@ func parseTimeLimit(s string) (float64, error) {
 }
 
 // fittedCols are the columns that widen to their longest text: the ID (hex digits
-// differ in width), the role ("backup worker 3 (replacement)") and the exit reason, so
-// the table's horizontal scroll reaches the end of every one ("…; gave up after 5
-// restarts").
-var fittedCols = []int{colID, colRole, colReason}
+// differ in width) and the role ("backup worker 3 (replacement)").
+var fittedCols = []int{colID, colRole}
+
+// minReasonWidth is the exit reason's least width: below it the table scrolls sideways.
+const minReasonWidth = 160
 
 // fitColumns widens the fitted columns to their longest text (never below their
 // starting width). The label's padding on both sides, and a padding's slack: a
 // column exactly the label's width still cuts the text on screen.
+//
+// The exit reason, the last column, takes the rest of the table's width: a longer
+// reason ends in "…" and a click shows it in full. Widened to its longest reason, it
+// made the table scroll sideways, and a click on a reason scrolled the selection and
+// ID columns out of sight.
 func (v *killView) fitColumns() {
 	style := fyne.TextStyle{}
-	for _, c := range fittedCols {
-		w := killCols[c].width
-		for _, r := range v.rows {
-			if t := v.cellText(r, c); t != "" {
-				w = max(w, fyne.MeasureText(t, theme.TextSize(), style).Width+2*theme.InnerPadding()+theme.Padding())
-			}
-		}
+	pad := theme.Padding()
+	used := float32(0)
+	for c := range killCols {
 		if c == colReason {
-			// The last column: the scroll bar and its margin lie over its end, and the
-			// table's scroll stopped short of it by about a label's padding.
-			w += theme.ScrollBarSize() + theme.Padding() + 2*theme.InnerPadding()
+			continue
 		}
-		if w != v.fitted[c] {
-			v.fitted[c] = w
-			v.table.SetColumnWidth(c, w)
+		w := killCols[c].width
+		if slices.Contains(fittedCols, c) {
+			for _, r := range v.rows {
+				if t := v.cellText(r, c); t != "" {
+					w = max(w, fyne.MeasureText(t, theme.TextSize(), style).Width+2*theme.InnerPadding()+pad)
+				}
+			}
+			v.setColumnWidth(c, w)
 		}
+		used += w + pad
+	}
+	v.fittedFor = v.table.Size().Width
+	v.setColumnWidth(colReason, max(minReasonWidth, v.fittedFor-used))
+}
+
+// columnWidth is column c's width now.
+func (v *killView) columnWidth(c int) float32 {
+	if w, ok := v.fitted[c]; ok {
+		return w
+	}
+	return killCols[c].width
+}
+
+func (v *killView) setColumnWidth(c int, w float32) {
+	if w != v.fitted[c] {
+		v.fitted[c] = w
+		v.table.SetColumnWidth(c, w)
 	}
 }
 
@@ -603,7 +628,7 @@ func (v *killView) refresh() {
 		})
 	}
 	// Uptimes move while anything runs; otherwise redraw only what changed.
-	if len(running) > 0 || !slices.Equal(rows, v.rows) {
+	if len(running) > 0 || !slices.Equal(rows, v.rows) || v.table.Size().Width != v.fittedFor {
 		// Fewer rows (Clear ended): from the top. Fyne keeps the scroll offset, and the
 		// table showed one half-hidden row beside "6 running".
 		shrank := len(rows) < len(v.rows)

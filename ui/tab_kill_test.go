@@ -411,6 +411,42 @@ func TestKillTabFitsAnEightHundredPixelWindow(t *testing.T) {
 	})
 }
 
+// A long exit reason ends in "…" inside the table's width: widened to fit it, the column
+// made the table scroll sideways, and a click on the reason scrolled the selection and
+// ID columns out of sight.
+func TestKillTabLongReasonFitsTheTableWidth(t *testing.T) {
+	v := newKillTest(t)
+	c, err := v.env.Sup.Start(core.Spec{Role: "idle", Label: "worker", Group: killGroup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "killed: " + strings.Repeat("a reason far longer than the window is wide, ", 6)
+	c.Kill(long)
+	c.Wait()
+	waitRows(t, v, "the ended row", func() bool { return len(v.rows) == 1 && v.rows[0].info.State.Ended() })
+	onUI(v.env, func() {
+		for _, width := range []float32{1280, 1100} { // the window opens at 1100 px
+			v.env.Window.Resize(fyne.NewSize(width, 600))
+			v.refresh()
+			last, right := v.table.Size().Width, float32(0)
+			for c := range killCols {
+				right += v.columnWidth(c) + theme.Padding()
+			}
+			right -= theme.Padding()
+			if right > last+0.5 {
+				t.Errorf("at %v px the columns end at %v, past the table's %v: it scrolls sideways", width, right, last)
+			}
+			if v.columnWidth(colReason) < minReasonWidth {
+				t.Errorf("at %v px the reason column is %v wide", width, v.columnWidth(colReason))
+			}
+			v.table.Select(widget.TableCellID{Row: 0, Col: colReason})
+			if !strings.Contains(v.note.Text, strings.TrimSpace(long)) {
+				t.Errorf("the click showed %q, not the whole reason", v.note.Text)
+			}
+		}
+	})
+}
+
 // A child restarted after a crash takes its predecessor's place among the running rows,
 // so the rows under it stay where they were; the ended come after, the latest first.
 func TestKillTabRestartedChildKeepsItsRow(t *testing.T) {
