@@ -150,7 +150,7 @@ func newKillView(env *Env) *killView {
 	v.summary.Truncation = fyne.TextTruncateEllipsis
 	// Shown from the start: appearing at the first action, it moved the watchdog's row
 	// up under the pointer.
-	v.note = widget.NewLabel("Click running children's rows to select them; a click on an ended one shows its reason in full here.")
+	v.note = widget.NewLabel(killHint)
 	v.note.Truncation = fyne.TextTruncateEllipsis
 
 	v.table = widget.NewTable(
@@ -238,7 +238,13 @@ func (v *killView) content() fyne.CanvasObject {
 	return all
 }
 
+// killHint is the note under the table until an action has something to say, and again
+// at the next start or selection: "Select running children first" had stayed beside
+// six children just started.
+const killHint = "Click running children's rows to select them; a click on an ended one shows its reason in full here."
+
 func (v *killView) startChildren(role, label string) {
+	v.say(killHint)
 	n, _ := strconv.Atoi(strings.TrimPrefix(v.count.Selected, "×"))
 	n = max(n, 1)
 	policy := core.RestartNever
@@ -567,6 +573,7 @@ func (v *killView) onHeader(col int) {
 }
 
 func (v *killView) toggle(id string) {
+	v.say(killHint)
 	if v.sel[id] {
 		delete(v.sel, id)
 	} else {
@@ -578,6 +585,7 @@ func (v *killView) toggle(id string) {
 
 // toggleAll selects every running child, or clears the selection if all are selected.
 func (v *killView) toggleAll() {
+	v.say(killHint)
 	all := true
 	for _, r := range v.rows {
 		if !r.info.State.Ended() && !v.sel[r.info.ID] {

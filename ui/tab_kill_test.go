@@ -522,3 +522,26 @@ func TestKillTabWatchdogAsksBeforeKillingRunningChildren(t *testing.T) {
 		return len(v.rows) == 1 && strings.Contains(v.rows[0].info.Reason, "killed by watchdog")
 	})
 }
+
+// A note answers the last action only: the next start or selection puts the hint back.
+func TestKillTabNoteDoesNotOutliveItsAction(t *testing.T) {
+	v := newKillTest(t)
+	onUI(v.env, func() {
+		test.Tap(v.terminate)
+		if !strings.HasPrefix(v.note.Text, "Select running children first") {
+			t.Fatalf("Terminate with nothing selected said %q", v.note.Text)
+		}
+		test.Tap(v.starts["idle"])
+		if v.note.Text != killHint {
+			t.Errorf("after a start the note still says %q", v.note.Text)
+		}
+	})
+	waitRows(t, v, "the worker's row", func() bool { return len(v.rows) == 1 })
+	onUI(v.env, func() {
+		test.Tap(v.kill)
+		v.table.Select(widget.TableCellID{Row: 0, Col: colRole})
+		if v.note.Text != killHint {
+			t.Errorf("after a selection the note still says %q", v.note.Text)
+		}
+	})
+}
