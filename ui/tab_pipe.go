@@ -10,9 +10,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"dev.proclab/core"
 	"dev.proclab/core/pipe"
 	"dev.proclab/internal/numfmt"
 )
@@ -60,20 +60,34 @@ type pipeView struct {
 
 	// tickMu is uncontended in the app (ticks and taps share the main goroutine); on
 	// Fyne's test driver ticks run on their own goroutine, and tests take it to look.
-	tickMu   sync.Mutex
-	mu       sync.Mutex
-	peer     *pipe.Peer
-	starting bool
-	updates  []func() // engine news for the next tick
+	tickMu sync.Mutex
+	mu     sync.Mutex
+	peer   *pipe.Peer
+	// userKilled is the peer the Kill peer button ended, shown without alarm.
+	userKilled *pipe.Peer
+	starting   bool
+	updates    []func() // engine news for the next tick
 }
 
 func newPipeView(env *Env) *pipeView {
 	v := &pipeView{env: env}
 	v.cmd = widget.NewSelectEntry(pipe.Commands)
-	v.cmd.SetPlaceHolder("type a command or pick one: square 12, primes 1000000, sha256 TEXT, sleep 2, echo TEXT, crash")
+	// Short enough for the least window: the list beside it holds every command. The
+	// whole list here had made the field scroll its own placeholder.
+	v.cmd.SetPlaceHolder("Type a command, such as square 12, or pick one")
 	v.cmd.OnSubmitted = func(string) { v.onSend() }
 	v.send = widget.NewButton("Send", v.onSend)
 	v.send.Importance = widget.HighImportance
+	// Nothing to send, nothing to press: an empty send had put an error among the
+	// requests and replies for good.
+	v.send.Disable()
+	v.cmd.OnChanged = func(s string) {
+		if strings.TrimSpace(s) == "" {
+			v.send.Disable()
+		} else {
+			v.send.Enable()
+		}
+	}
 	v.restart = widget.NewButton("Start new peer", v.onRestart)
 	v.kill = widget.NewButton("Kill peer", v.onKill)
 	v.kill.Disable()
@@ -81,6 +95,8 @@ func newPipeView(env *Env) *pipeView {
 	v.pingN.SetSelected("1,000")
 	v.ping = widget.NewButton("Ping-pong", v.onPing)
 	v.peerState = widget.NewLabel("No peer yet: sending a command starts one.")
+	// Wrapped beside the buttons: in one line it ran under them in a narrow window.
+	v.peerState.Wrapping = fyne.TextWrapWord
 	v.pingResult = widget.NewLabel("Round trips: not measured yet.")
 	// Cut at the row's end, not widening the window; a failure's whole reason is also a
 	// line in the list.
@@ -137,7 +153,7 @@ func newPipeView(env *Env) *pipeView {
 
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, v.send, v.cmd),
-		container.NewHBox(v.peerState, layout.NewSpacer(), v.restart, v.kill),
+		container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(v.restart, v.kill)), v.peerState),
 		container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel("Ping-pong over"), v.pingN, widget.NewLabel("messages"), v.ping),
 			nil, v.pingResult),
 		container.NewGridWithColumns(2,
@@ -206,7 +222,12 @@ func (v *pipeView) tick() {
 	switch {
 	case p == nil:
 	case isDone(p.Done()):
-		v.showPeerState(widget.DangerImportance, fmt.Sprintf("Peer PID %d %s. The next command starts a new peer.", p.PID(), p.Child().Info().Reason))
+		// Red for a peer that failed; one the user killed or restarted ended as asked.
+		imp := widget.DangerImportance
+		if p.Child().Info().State != core.Failed && p == v.endedByUser() {
+			imp = widget.MediumImportance
+		}
+		v.showPeerState(imp, fmt.Sprintf("Peer PID %d %s. The next command starts a new peer.", p.PID(), p.Child().Info().Reason))
 		v.kill.Disable()
 	default:
 		v.showPeerState(widget.SuccessImportance, fmt.Sprintf("Peer PID %d running, %s waiting", p.PID(), numfmt.Count(p.Pending(), "request", "requests")))
@@ -292,9 +313,7 @@ func (v *pipeView) addNote(text string) { v.rows = append(v.rows, pipeRow{note: 
 func (v *pipeView) onSend() {
 	cmd := strings.TrimSpace(v.cmd.Text)
 	if cmd == "" {
-		v.addNote("Type a command first, or pick one from the list.")
-		v.list.Refresh()
-		return
+		return // Enter in the empty field
 	}
 	// Cleared, as a terminal's prompt is: the next command typed must not run on from
 	// this one ("square 12sleep 2"). The list keeps what was sent.
@@ -373,8 +392,18 @@ func (v *pipeView) onRestart() {
 	}()
 }
 
+// endedByUser is the last peer the Kill peer button ended.
+func (v *pipeView) endedByUser() *pipe.Peer {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.userKilled
+}
+
 func (v *pipeView) onKill() {
 	if p := v.current(); p != nil {
+		v.mu.Lock()
+		v.userKilled = p
+		v.mu.Unlock()
 		p.Kill("killed by user from the Pipe tab")
 	}
 }

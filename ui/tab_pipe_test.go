@@ -46,6 +46,11 @@ func TestPipeTabConversationCrashAndNewPeer(t *testing.T) {
 	v := newPipeView(env)
 	env.Window.SetContent(v.content)
 
+	v.look(func() {
+		if !v.send.Disabled() {
+			t.Error("Send is enabled with no command typed")
+		}
+	})
 	v.sendText("square 12")
 	if r := v.waitReply(t, "square 12"); r.err || !strings.Contains(r.reply, "144") {
 		t.Fatalf("square 12 → %+v", r)
@@ -53,6 +58,9 @@ func TestPipeTabConversationCrashAndNewPeer(t *testing.T) {
 	v.look(func() {
 		if v.cmd.Text != "" {
 			t.Errorf("after a send the command field holds %q; the next command typed would run on from it", v.cmd.Text)
+		}
+		if !v.send.Disabled() {
+			t.Error("Send is enabled in the emptied field")
 		}
 	})
 	v.sendText("sleep 30")
@@ -67,6 +75,11 @@ func TestPipeTabConversationCrashAndNewPeer(t *testing.T) {
 		var s string
 		v.look(func() { s = v.peerState.Text })
 		return strings.Contains(s, "crashed") && strings.Contains(s, "next command starts a new peer")
+	})
+	v.look(func() {
+		if v.peerState.Importance != widget.DangerImportance {
+			t.Errorf("a crashed peer's line has importance %v, want danger", v.peerState.Importance)
+		}
 	})
 	dead := v.current().PID()
 	v.sendText("square 4") // as at the start: a command starts a peer when none is alive
@@ -87,6 +100,17 @@ func TestPipeTabConversationCrashAndNewPeer(t *testing.T) {
 	if r := v.waitReply(t, "echo after the crash"); r.err || !strings.Contains(r.reply, "after the crash") {
 		t.Fatalf("echo on the new peer → %+v", r)
 	}
+	v.look(func() { test.Tap(v.kill) })
+	eventually(t, "the killed peer's line", func() bool {
+		var s string
+		v.look(func() { s = v.peerState.Text })
+		return strings.Contains(s, "killed by user")
+	})
+	v.look(func() {
+		if v.peerState.Importance != widget.MediumImportance {
+			t.Errorf("a peer the user killed is shown with importance %v, as if it had failed", v.peerState.Importance)
+		}
+	})
 	v.look(func() {
 		v.pingN.SetSelected("100")
 		test.Tap(v.ping)
