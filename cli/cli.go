@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"regexp"
@@ -91,10 +92,16 @@ func withLog(env *Env, source string, args []string, run func() int) int {
 	}
 	env.AppLog, env.Log = lg, lg.Logger()
 	slog.SetDefault(env.Log)
+	// After SetDefault, which sends the log package's lines to the same log: Fyne's
+	// errors come that way, each in three lines that make one warning.
+	std := applog.StdLog(env.Log)
+	log.SetOutput(std)
+	log.SetFlags(0)
 	start := time.Now()
 	env.Log.Info("proclab started", "version", env.Meta.Version, "args", strings.Join(args, " "))
 	code := run()
 	env.Log.Info("proclab exiting", "code", code, "ran", time.Since(start).Round(time.Millisecond).String())
+	std.Flush()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := lg.Close(ctx); err != nil {
