@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/applog"
@@ -165,7 +166,7 @@ func (v *daemonsView) refreshTasks() {
 func (v *daemonsView) demoBar() fyne.CanvasObject {
 	startDaemon := widget.NewButton("Start a daemon task", func() { v.startDaemonTask() })
 	startWorker := widget.NewButton("Start a non-daemon task (10 s)", func() { v.startNonDaemonTask(10 * time.Second) })
-	quit := widget.NewButton("Quit the app…", func() { v.env.askQuit("Quit button on the Daemons tab") })
+	quit := widget.NewButton("Quit the app", func() { v.env.askQuit("Quit button on the Daemons tab") })
 	quit.Importance = widget.DangerImportance
 	return container.NewHBox(startDaemon, startWorker, layout.NewSpacer(), quit)
 }
@@ -245,7 +246,8 @@ func (v *daemonsView) logView() fyne.CanvasObject {
 	level.SetSelected(logLevels[0].name)
 	v.levelSel = level
 	search := widget.NewEntry()
-	search.SetPlaceHolder("Search the log (message, child ID, any attribute)")
+	// Short: in a narrow window a longer placeholder scrolled inside the field.
+	search.SetPlaceHolder("Search messages, child IDs, attributes")
 	search.OnChanged = func(s string) {
 		v.query = strings.ToLower(strings.TrimSpace(s))
 		v.refilter()
@@ -264,7 +266,9 @@ func (v *daemonsView) logView() fyne.CanvasObject {
 	}
 	v.summary = widget.NewLabel("")
 	v.summary.Truncation = fyne.TextTruncateEllipsis
-	bar := container.NewBorder(nil, nil, level, container.NewHBox(follow, open), search)
+	// As wide as its longest choice: at its own least width it showed "Warnings a…".
+	levelBox := container.NewGridWrap(fyne.NewSize(selectWidth(names), level.MinSize().Height), level)
+	bar := container.NewBorder(nil, nil, levelBox, container.NewHBox(follow, open), search)
 	// Long records are cut at the list's width.
 	var show func(string)
 	v.detail, show = fullLine()
@@ -275,6 +279,16 @@ func (v *daemonsView) logView() fyne.CanvasObject {
 	}
 	return container.NewBorder(container.NewVBox(bar, v.summary), v.detail, nil, nil,
 		followed(v.list, func() bool { return v.follow }))
+}
+
+// selectWidth is the width a Select needs to show the longest of its options whole:
+// the text, the drop-down icon and the paddings around both.
+func selectWidth(options []string) float32 {
+	w := float32(0)
+	for _, o := range options {
+		w = max(w, fyne.MeasureText(o, theme.TextSize(), fyne.TextStyle{}).Width)
+	}
+	return w + theme.IconInlineSize() + 4*theme.InnerPadding()
 }
 
 func levelImportance(l slog.Level) widget.Importance {
