@@ -48,6 +48,10 @@ var pickFolder = func(env *Env, title, from string, done func(path string)) {
 		}
 	}, env.Window)
 	d.SetTitleText(title)
+	// Most of the window: at Fyne's default size a folder of long names showed four
+	// columns of names broken mid-word.
+	ws := env.Window.Canvas().Size()
+	d.Resize(fyne.NewSize(max(ws.Width*0.85, min(ws.Width, 700)), max(ws.Height*0.85, min(ws.Height, 500))))
 	if p, err := fullPath(from); err == nil && p != "" {
 		if l, err := storage.ListerForURI(storage.NewFileURI(p)); err == nil {
 			d.SetLocation(l)
@@ -296,7 +300,10 @@ func (v *backupView) start() {
 	src, err1 := fullPath(v.src.Text)
 	dst, err2 := fullPath(v.dst.Text)
 	if err := cmp.Or(err1, err2); err != nil {
-		v.status.SetText("Cannot back up: " + err.Error())
+		v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
+		v.srcErr, v.dstErr = err1, err2
+		v.src.SetValidationError(err1)
+		v.dst.SetValidationError(err2)
 		return
 	}
 	v.src.SetText(src)
@@ -308,13 +315,14 @@ func (v *backupView) start() {
 		DryRun: v.dryRun.Checked, Sup: v.env.Sup, SlowMotion: v.slow}
 	v.busy(true)
 	v.barsSay("checking the folders")
-	v.status.SetText("Checking the folders…")
+	v.say(widget.MediumImportance, "Checking the folders…")
 	// Checking the folders touches the disk: off the main goroutine.
 	go func() {
 		// Bad input first: "back up into this folder?" must never be asked of the
 		// source itself, or of a folder around it.
 		if _, _, err := backup.CheckInput(src, dst); err != nil {
-			v.notStarted(err)
+			srcErr, dstErr := checkTyped(src, dst)
+			v.notStarted(err, srcErr, dstErr)
 			return
 		}
 		if n := foreignFiles(dst); n > 0 && !opt.DryRun && src != "" {
@@ -358,7 +366,7 @@ func (v *backupView) confirmForeign(opt backup.Options, n int) {
 		defer v.uiMu.Unlock()
 		v.busy(false)
 		v.barsSay("not started")
-		v.status.SetText("Not started. Pick an empty or new destination folder, or one that holds an earlier backup.")
+		v.say(widget.MediumImportance, "Not started. Pick an empty or new destination folder, or one that holds an earlier backup.")
 	}, v.env.Window)
 	d.SetConfirmText("Back up into it")
 	d.SetDismissText("Cancel")
@@ -375,7 +383,7 @@ func (v *backupView) busy(on bool) {
 func (v *backupView) launch(opt backup.Options) {
 	r, err := backup.Start(context.Background(), opt)
 	if err != nil {
-		v.notStarted(err)
+		v.notStarted(err, nil, nil)
 		return
 	}
 	v.env.Do(func() {
@@ -390,15 +398,31 @@ func (v *backupView) launch(opt backup.Options) {
 	})
 }
 
-// notStarted says why a run could not start; it runs off the main goroutine.
-func (v *backupView) notStarted(err error) {
+// notStarted says why a run could not start, and marks the field to mend when the
+// folders' check names one (srcErr, dstErr); it runs off the main goroutine.
+func (v *backupView) notStarted(err, srcErr, dstErr error) {
 	v.env.Do(func() {
 		v.uiMu.Lock()
 		defer v.uiMu.Unlock()
 		v.busy(false)
 		v.barsSay("not started")
-		v.status.SetText("Cannot back up: " + err.Error())
+		v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
+		if srcErr != nil || dstErr != nil {
+			v.srcErr, v.dstErr = srcErr, dstErr
+			v.src.SetValidationError(srcErr)
+			v.dst.SetValidationError(dstErr)
+		}
 	})
+}
+
+// say puts text in the status line under the bars, in the colour of what it reports:
+// a refusal had read like any other line.
+func (v *backupView) say(imp widget.Importance, text string) {
+	if v.status.Importance != imp {
+		v.status.Importance = imp
+		v.status.Refresh()
+	}
+	v.status.SetText(text)
 }
 
 const pickFoldersText = "Pick a source and a destination folder, then press Back up."
@@ -423,13 +447,13 @@ func (v *backupView) folderChanged() {
 	// The line under the bars says what is missing, until both folders are there.
 	switch src, dst := strings.TrimSpace(v.src.Text), strings.TrimSpace(v.dst.Text); {
 	case src == "" && dst == "":
-		v.status.SetText(pickFoldersText)
+		v.say(widget.MediumImportance, pickFoldersText)
 	case src == "":
-		v.status.SetText("Pick the folder to back up (Source), then press Back up.")
+		v.say(widget.MediumImportance, "Pick the folder to back up (Source), then press Back up.")
 	case dst == "":
-		v.status.SetText("Pick where the backup goes (Destination), then press Back up.")
+		v.say(widget.MediumImportance, "Pick where the backup goes (Destination), then press Back up.")
 	default:
-		v.status.SetText("Press Back up to back up these folders.")
+		v.say(widget.MediumImportance, "Press Back up to back up these folders.")
 	}
 	v.checkFoldersSoon()
 }
@@ -472,7 +496,7 @@ func (v *backupView) checkFoldersSoon() {
 			v.src.SetValidationError(srcErr)
 			v.dst.SetValidationError(dstErr)
 			if err := cmp.Or(srcErr, dstErr); err != nil {
-				v.status.SetText("Cannot back up: " + err.Error())
+				v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
 			}
 		})
 	})
@@ -550,7 +574,7 @@ func (v *backupView) cancel() {
 	if r := v.current(); r != nil {
 		v.cancelAsked = true
 		r.Cancel()
-		v.status.SetText(cancellingText)
+		v.say(widget.MediumImportance, cancellingText)
 	}
 }
 
@@ -596,7 +620,7 @@ func generateDemoNear(dir string, o backup.DemoOptions) (string, error) {
 
 func (v *backupView) generateDemo() {
 	v.demoBtn.Disable()
-	v.status.SetText("Generating a demo source folder…")
+	v.say(widget.MediumImportance, "Generating a demo source folder…")
 	go func() {
 		src, err := generateDemoNear(demoDir("demo-source"), backup.DemoOptions{Files: 1500, Bytes: 96 << 20})
 		v.env.Do(func() {
@@ -604,7 +628,7 @@ func (v *backupView) generateDemo() {
 			defer v.uiMu.Unlock()
 			v.demoBtn.Enable()
 			if err != nil {
-				v.status.SetText("Cannot generate the demo source: " + err.Error())
+				v.say(widget.DangerImportance, "Cannot generate the demo source: "+err.Error())
 				return
 			}
 			// The demo's own destination: backing it up into the last real one would mix
@@ -613,7 +637,7 @@ func (v *backupView) generateDemo() {
 			v.dst.SetText(demoDir("demo-backup"))
 			v.folderChanged() // the same paths as last time change no text: clear the last run all the same
 			// 1,503 files to back up: the samples, a link and its file, and the marker.
-			v.status.SetText("Demo source ready: 1,500 sample files (96 MiB), a link and its file, and the demo's marker; it backs up into the demo destination. Press Back up.")
+			v.say(widget.MediumImportance, "Demo source ready: 1,500 sample files (96 MiB), a link and its file, and the demo's marker; it backs up into the demo destination. Press Back up.")
 		})
 	}()
 }
@@ -726,6 +750,9 @@ func (v *backupView) showWorkers(ws []backup.WorkerProgress, drained bool) {
 			text = "idle: nothing left to hand out" // the others finish the last files
 		}
 		switch {
+		case w.Ended && w.State == "exited":
+			// Its part done: a full bar, not an empty grey one that read as failed.
+			frac, text = 1, "finished"
 		case w.Ended:
 			text = w.State
 		case w.File == "" && w.Holds > 0:
@@ -766,7 +793,7 @@ func (v *backupView) finish(r *backup.Run) {
 	go debug.FreeOSMemory()
 	rep, err := r.Wait()
 	if err != nil {
-		v.status.SetText("The backup stopped: " + err.Error())
+		v.say(widget.DangerImportance, "The backup stopped: "+err.Error())
 		v.summary.SetText("The backup stopped: " + err.Error())
 		return
 	}
@@ -791,10 +818,10 @@ func (v *backupView) finish(r *backup.Run) {
 	switch {
 	case rep.DryRun:
 		v.reportAlone(true)
-		v.status.SetText("Dry run done: nothing was written.")
+		v.say(widget.MediumImportance, "Dry run done: nothing was written.")
 		fmt.Fprintf(&sb, "Dry run: %s; nothing written.", rep.DryRunLine())
 		if rep.NoRoom != "" {
-			v.status.SetText("Dry run done, nothing written: the backup would not fit there (see the report).")
+			v.say(widget.MediumImportance, "Dry run done, nothing written: the backup would not fit there (see the report).")
 			fmt.Fprintf(&sb, "\nIt would not fit: %s.", rep.NoRoom)
 		}
 		nCopy, nCheck, bCopy, bCheck := rep.Planned()
@@ -808,7 +835,7 @@ func (v *backupView) finish(r *backup.Run) {
 		v.bytesBar.SetValue(0) // nothing was copied: empty bars, not full ones
 		v.filesBar.SetValue(0)
 	case rep.UpToDate():
-		v.status.SetText(fmt.Sprintf("Already up to date: nothing to copy (checked in %s).", numfmt.Seconds(rep.Seconds)))
+		v.say(widget.SuccessImportance, fmt.Sprintf("Already up to date: nothing to copy (checked in %s).", numfmt.Seconds(rep.Seconds)))
 		fmt.Fprintf(&sb, "Already up to date: all %s unchanged since the last backup.", numfmt.Count(rep.FilesSkipped, "file", "files"))
 		setBar(v.bytesBar, 0, 0, "nothing to copy")
 		setBar(v.filesBar, 0, 0, "nothing to copy")
@@ -816,18 +843,18 @@ func (v *backupView) finish(r *backup.Run) {
 	default:
 		switch {
 		case rep.Stopped != "" && rep.TooSmall():
-			v.status.SetText(fmt.Sprintf("Stopped after %s: %s.", numfmt.Seconds(rep.Seconds), rep.Stopped))
+			v.say(widget.WarningImportance, fmt.Sprintf("Stopped after %s: %s.", numfmt.Seconds(rep.Seconds), rep.Stopped))
 		case rep.Stopped != "" && rep.StoppedForRoom():
-			v.status.SetText(fmt.Sprintf("Stopped after %s: %s. Then back up again to resume.", numfmt.Seconds(rep.Seconds), rep.Stopped))
+			v.say(widget.WarningImportance, fmt.Sprintf("Stopped after %s: %s. Then back up again to resume.", numfmt.Seconds(rep.Seconds), rep.Stopped))
 		case rep.Stopped != "":
-			v.status.SetText(fmt.Sprintf("Stopped after %s: %s. Back up again to resume.", numfmt.Seconds(rep.Seconds), rep.Stopped))
+			v.say(widget.MediumImportance, fmt.Sprintf("Stopped after %s: %s. Back up again to resume.", numfmt.Seconds(rep.Seconds), rep.Stopped))
 		case rep.Failures() > 0 && rep.Failures() == rep.FilesFailed:
-			v.status.SetText(fmt.Sprintf("Done in %s, but %s could not be backed up: see the report.", numfmt.Seconds(rep.Seconds),
+			v.say(widget.WarningImportance, fmt.Sprintf("Done in %s, but %s could not be backed up: see the report.", numfmt.Seconds(rep.Seconds),
 				numfmt.Count(rep.FilesFailed, "file", "files")))
 		case rep.Failures() > 0: // a folder among them
-			v.status.SetText(fmt.Sprintf("Done in %s, but with %s: see the report.", numfmt.Seconds(rep.Seconds), rep.FailuresText()))
+			v.say(widget.WarningImportance, fmt.Sprintf("Done in %s, but with %s: see the report.", numfmt.Seconds(rep.Seconds), rep.FailuresText()))
 		default:
-			v.status.SetText(fmt.Sprintf("Done in %s: every file is in place.", numfmt.Seconds(rep.Seconds)))
+			v.say(widget.SuccessImportance, fmt.Sprintf("Done in %s: every file is in place.", numfmt.Seconds(rep.Seconds)))
 		}
 		fmt.Fprintf(&sb, "%s of %s · %s in %s", rep.Counts(), numfmt.Count(rep.FilesTotal, "file", "files"), numfmt.Bytes(rep.BytesCopied), numfmt.Seconds(rep.Seconds))
 		if bps, ok := rep.AverageRate(); ok {
@@ -845,7 +872,7 @@ func (v *backupView) finish(r *backup.Run) {
 			bytesText = numfmt.Bytes(rep.Plan.BytesToCopy) + " checked by SHA-256, " + numfmt.Bytes(rep.BytesCopied) + " copied"
 		} else if rep.Verify {
 			// Stopped: not every file was checked.
-			bytesText = "stopped: " + numfmt.Bytes(rep.BytesCopied) + " copied of " + numfmt.Bytes(rep.Plan.BytesToCopy) + " to check by SHA-256"
+			bytesText = numfmt.Bytes(rep.BytesCopied) + " of " + numfmt.Bytes(rep.Plan.BytesToCopy) + " copied and checked by SHA-256 before the stop"
 		}
 		setBar(v.bytesBar, bytesDone, rep.Plan.BytesToCopy, bytesText)
 		filesText := numfmt.Thousands(rep.FilesCopied) + " of " + numfmt.Count(toCopy, "file", "files") + " copied"
@@ -916,7 +943,7 @@ func (v *backupView) demo() time.Duration {
 	os.RemoveAll(dst)
 	src, err := generateDemoNear(src, backup.DemoOptions{Files: 1200, Bytes: 24 << 20, Seed: 7})
 	if err != nil {
-		v.status.SetText("Cannot generate the demo source: " + err.Error())
+		v.say(widget.DangerImportance, "Cannot generate the demo source: "+err.Error())
 		return 0
 	}
 	v.src.SetText(src)

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"dev.proclab/backup"
 )
@@ -185,6 +186,14 @@ func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
 	if o := env.Window.Canvas().Overlays().Top(); o != nil {
 		t.Fatal("a dialog opened for the source as destination")
 	}
+	v.look(func() {
+		if v.status.Importance != widget.DangerImportance {
+			t.Errorf("the refusal is shown with importance %v, like any other line", v.status.Importance)
+		}
+		if v.dstErr == nil {
+			t.Error("the refused destination has no error mark")
+		}
+	})
 }
 
 // A folder that cannot be backed up is named as it is typed, before Back up is pressed,
