@@ -256,6 +256,15 @@ func TestCopyIsIdenticalThenSecondRunCopiesNothing(t *testing.T) {
 		t.Fatalf("second run started %d workers with nothing to copy", starts.Load())
 	}
 	sameTree(t, src, dst)
+
+	// What the window says of a remembered destination: its latest run.
+	last, err := backup.LastRun(dst)
+	if err != nil || last == nil || last.RunID != rep.RunID || last.Source != src || last.FilesSkipped != rep.FilesTotal {
+		t.Fatalf("LastRun: %+v, %v; want the second run (%s) of %s", last, err, rep.RunID, src)
+	}
+	if last, err := backup.LastRun(src); last != nil || err != nil {
+		t.Fatalf("LastRun of a folder with no backup: %+v, %v", last, err)
+	}
 }
 
 func TestChangedFilesAreCopiedAgain(t *testing.T) {

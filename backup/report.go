@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -463,4 +466,39 @@ func (r *Report) encodeFiles() []byte {
 		b.Truncate(b.Len() - 1) // Encode's newline
 	}
 	return b.Bytes()
+}
+
+// LastRun is the summary of the latest run recorded in dst (the last line of its
+// .proclab/runs.jsonl; errors cut to the first few), or nil when dst holds no ProcLab
+// backup. The window says from it what a remembered destination already holds.
+func LastRun(dst string) (*Report, error) {
+	f, err := os.Open(filepath.Join(dst, MetaDir, "runs.jsonl"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	// A line holds at most runsLineErrors errors: the file's end has the last one whole.
+	const tail = 1 << 20
+	from := max(st.Size()-tail, 0)
+	buf := make([]byte, st.Size()-from)
+	if _, err := f.ReadAt(buf, from); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	lines := bytes.Split(bytes.TrimRight(buf, "\n"), []byte("\n"))
+	last := lines[len(lines)-1]
+	if len(last) == 0 {
+		return nil, nil
+	}
+	var r Report
+	if err := json.Unmarshal(last, &r); err != nil {
+		return nil, fmt.Errorf("%s: the last run's line is damaged: %w", f.Name(), err)
+	}
+	return &r, nil
 }

@@ -486,6 +486,12 @@ func (v *backupView) checkFoldersSoon() {
 			return
 		}
 		srcErr, dstErr := checkTyped(srcText, dstText)
+		var last *backup.Report
+		src, _ := fullPath(srcText)
+		dst, _ := fullPath(dstText)
+		if srcErr == nil && dstErr == nil && src != "" && dst != "" {
+			last, _ = backup.LastRun(dst) // a damaged line only loses the remark
+		}
 		v.env.Do(func() {
 			v.uiMu.Lock()
 			defer v.uiMu.Unlock()
@@ -497,9 +503,41 @@ func (v *backupView) checkFoldersSoon() {
 			v.dst.SetValidationError(dstErr)
 			if err := cmp.Or(srcErr, dstErr); err != nil {
 				v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
+			} else if last != nil {
+				v.say(lastRunText(last, src, time.Now()))
+				v.barsSay("ready") // not "no backup yet" beside the one the line describes
 			}
+			// A destination that holds a backup can be opened before any run.
+			if v.lastDst = ""; last != nil {
+				v.lastDst = dst
+			}
+			setEnabled(last != nil, v.openBtn)
 		})
 	})
+}
+
+// lastRunText says what a destination already holds, from its latest run: the same
+// folder's backup, brought up to date by Back up, or another folder's, which Back up
+// would mix with this one.
+func lastRunText(last *backup.Report, src string, now time.Time) (widget.Importance, string) {
+	when := last.End.Local().Format("2 Jan 2006 at 15:04")
+	if y, m, d := now.Date(); last.End.Local().Format("2006-01-02") == fmt.Sprintf("%04d-%02d-%02d", y, m, d) {
+		when = "today at " + last.End.Local().Format("15:04")
+	}
+	if filepath.Clean(last.Source) != filepath.Clean(src) {
+		return widget.WarningImportance, fmt.Sprintf("The destination holds a backup of another folder, %s (%s): Back up puts this folder's files beside its.", last.Source, when)
+	}
+	how := "every file in place"
+	switch {
+	case last.Stopped != "":
+		how = "stopped early: " + last.Stopped
+	case last.FilesFailed > 0:
+		how = numfmt.Thousands(last.FilesFailed) + " failed"
+	case !last.OK():
+		how = "with problems: see its manifest"
+	}
+	return widget.MediumImportance, fmt.Sprintf("Last backed up %s (%s of %s, %s). Back up copies only what is new or changed.",
+		when, numfmt.Thousands(last.FilesCopied+last.FilesSkipped), numfmt.Count(last.FilesTotal, "file", "files"), how)
 }
 
 // checkTyped checks the folders as typed; an empty one is no error yet.

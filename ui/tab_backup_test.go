@@ -149,6 +149,24 @@ func TestBackupTabPicksFoldersRunsAndShowsTheReport(t *testing.T) {
 			t.Errorf("after a new destination: %d listed, bars %q, Open enabled %v", len(v.failed), v.bytesBar.TextFormatter(), !v.openBtn.Disabled())
 		}
 	})
+
+	// The app started again with the remembered folders: it says what the destination
+	// holds, and it can be opened before any run.
+	v2 := newBackupView(env)
+	eventually(t, "the remembered destination's last backup", func() (ok bool) {
+		v2.look(func() { ok = strings.HasPrefix(v2.status.Text, "Last backed up today at ") })
+		return ok
+	})
+	v2.look(func() {
+		if v2.dst.Text != dst || v2.openBtn.Disabled() || !strings.Contains(v2.status.Text, "every file in place") {
+			t.Errorf("restarted on %q: status %q, Open enabled %v", v2.dst.Text, v2.status.Text, !v2.openBtn.Disabled())
+		}
+		v2.src.SetText(filepath.Dir(src))
+	})
+	eventually(t, "the other folder's backup named", func() (ok bool) {
+		v2.look(func() { ok = strings.Contains(v2.status.Text, "holds a backup of another folder, "+src) })
+		return ok
+	})
 }
 
 func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
