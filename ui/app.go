@@ -38,6 +38,10 @@ func Run(o Options) {
 	a.SetIcon(resources.Icon)
 	w := a.NewWindow(o.Info.Name)
 	env := newEnv(a, w, o)
+	prefs := a.Preferences()
+	if o.Tab == "" {
+		o.Tab = prefs.String(prefTab) // where the user left off
+	}
 	if i := FindTab(o.Tab); i >= 0 && o.Demo {
 		content, demo := buildForShot(env, i)
 		w.SetContent(content)
@@ -49,7 +53,8 @@ func Run(o Options) {
 	}
 	w.SetMainMenu(mainMenu(env))
 	keepCanvasKnown(env, w)
-	w.Resize(fyne.NewSize(1100, 760))
+	// The size the user left it at; Fyne keeps it above the content's least size.
+	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1100)), float32(prefs.FloatWithFallback(prefHeight, 760))))
 	w.SetCloseIntercept(func() { env.askQuit("window closed") })
 	w.Canvas().AddShortcut(ctrlQ, func(fyne.Shortcut) { env.askQuit("Ctrl+Q") })
 	sigs := make(chan os.Signal, 2)
@@ -74,6 +79,34 @@ func Run(o Options) {
 	env.Log.Info("window closed")
 }
 
+// The window's place in Preferences: its size and tab are kept for the next start.
+const (
+	prefWidth  = "window.width"
+	prefHeight = "window.height"
+	prefTab    = "window.tab"
+	// maxRemembered bounds a remembered size: a window left maximised on a big screen
+	// must not open past the edges of a smaller one.
+	maxRemembered = 2560
+)
+
+// rememberWindow keeps the window's size and tab for the next start. It runs on the
+// main goroutine, when the user quits.
+func (e *Env) rememberWindow() {
+	if e.Window == nil {
+		return
+	}
+	prefs := e.App.Preferences()
+	if sz := e.Window.Canvas().Size(); sz.Width > 0 && sz.Height > 0 {
+		prefs.SetFloat(prefWidth, float64(min(sz.Width, maxRemembered)))
+		prefs.SetFloat(prefHeight, float64(min(sz.Height, maxRemembered)))
+	}
+	if e.tabs != nil {
+		if i := e.tabs.SelectedIndex(); i >= 0 && i < len(e.tabNames) {
+			prefs.SetString(prefTab, e.tabNames[i])
+		}
+	}
+}
+
 var ctrlQ = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
 
 // Quit stops the app as the window's close button does. A second call while quitting
@@ -93,6 +126,7 @@ func (e *Env) quit(why string) {
 // cancelled) and waits for the tasks; once the wait has begun, only Force quit is left.
 // A quit already under way is forced at once, as quit does.
 func (e *Env) askQuit(why string) {
+	e.rememberWindow()
 	n, tasks := e.Sup.Running(), len(e.Daemons.Pending())
 	if n == 0 && tasks == 0 || e.Window == nil || e.quitStarted() != (time.Time{}) {
 		e.quit(why)
@@ -335,6 +369,7 @@ func Build(env *Env, open string) fyne.CanvasObject {
 	if i := FindTab(open); i >= 0 {
 		tabs.SelectIndex(i)
 	}
+	env.tabs, env.tabNames = tabs, TabNames()
 	return container.NewBorder(nil, newStatusBar(env), nil, nil, tabs)
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 
 	"dev.proclab/applog"
 	"dev.proclab/core"
@@ -50,7 +51,10 @@ type Env struct {
 	// app alive until it finishes.
 	Daemons *daemon.Registry
 
-	how *howPanels // main goroutine only
+	how  *howPanels         // main goroutine only
+	tabs *container.AppTabs // the window's tabs, once built
+	// tabNames names them (Tabs itself is out of reach here: its tabs quit through Env).
+	tabNames []string
 
 	killAllMu     sync.Mutex
 	beforeKillAll []func(reason string)

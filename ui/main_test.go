@@ -100,6 +100,18 @@ func TestWindowHasSixTabsInOrder(t *testing.T) {
 	if tabs.Selected().Text != "Queue" {
 		t.Fatalf("opened on %q, want Queue", tabs.Selected().Text)
 	}
+
+	// The user's quit keeps the size and tab for the next start.
+	tabs.SelectIndex(3)
+	env.Window.Resize(fyne.NewSize(900, 700))
+	env.rememberWindow()
+	prefs := env.App.Preferences()
+	if got := prefs.String(prefTab); got != "pipe" {
+		t.Errorf("remembered tab %q, want pipe", got)
+	}
+	if w, h := prefs.Float(prefWidth), prefs.Float(prefHeight); w != 900 || h != 700 {
+		t.Errorf("remembered size %vx%v, want 900x700", w, h)
+	}
 }
 
 // Closing "How it works" on one tab closes it on every tab, and the next start
