@@ -667,7 +667,8 @@ func (r *chartRenderer) build(s fyne.Size) {
 		l.Position1, l.Position2 = fyne.NewPos(x1, y1), fyne.NewPos(x2, y2)
 		objs = append(objs, l)
 	}
-	left, right, top, bottom := float32(36), s.Width-12, float32(44), s.Height-30
+	// The right margin holds the last point's dot (6 px) whole, and the split's edge.
+	left, right, top, bottom := float32(36), s.Width-20, float32(44), s.Height-30
 	if right-left < 40 || bottom-top < 40 {
 		r.objects = nil
 		return

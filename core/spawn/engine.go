@@ -253,7 +253,8 @@ func (e *Engine) runProcesses(ctx context.Context, job Job, chunks []Chunk, b *B
 	allReady := time.Since(t0)
 	phase := fmt.Sprintf("%s ready after %s; computing", numfmt.Count(n, "worker process", "worker processes"), numfmt.Duration(allReady))
 	if n == 1 {
-		phase += " the single-process reference for the check and the speedup"
+		// Not "1 worker process ready" while the workers picked were 4.
+		phase = fmt.Sprintf("Reference process ready after %s; computing the single-process result for the check and the speedup", numfmt.Duration(allReady))
 	}
 	b.setPhase(phase)
 
