@@ -227,8 +227,10 @@ func (v *killView) content() fyne.CanvasObject {
 	limits := container.NewHBox(v.watch,
 		container.NewGridWrap(fyne.NewSize(96, v.memLimit.MinSize().Height), v.memLimit), widget.NewLabel("MiB or"),
 		container.NewGridWrap(fyne.NewSize(88, v.timeLimit.MinSize().Height), v.timeLimit), widget.NewLabel("s"))
-	actRow := container.NewHBox(boldLabel("Selected"), v.terminate, v.grace, v.kill, widget.NewSeparator(),
-		v.killAll, v.clearEnded)
+	// Kill all and Clear ended act on every row, not the selection: at the row's other
+	// end, apart from the buttons "Selected" names.
+	actRow := container.NewBorder(nil, nil, container.NewHBox(boldLabel("Selected"), v.terminate, v.grace, v.kill),
+		container.NewHBox(v.killAll, v.clearEnded))
 	top := container.NewVBox(startRow, actRow)
 	// The watchdog sits under the table with the totals it watches: on the action row it
 	// made the window at least 1,055 px wide, too wide for half of a 1920 px screen. The
