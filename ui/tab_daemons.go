@@ -96,16 +96,15 @@ func (v *daemonsView) taskTable() fyne.CanvasObject {
 				return
 			}
 			t := v.tasks[id.Row]
-			imp := widget.MediumImportance
+			imp, bold := widget.MediumImportance, false
 			var text string
 			switch id.Col {
 			case 0:
 				text = t.Name
 			case 1:
 				text = t.Kind.String()
-				if t.Kind == daemon.NonDaemon {
-					imp = widget.HighImportance
-				}
+				// Bold, the kind a quit waits for: in blue it read as a link.
+				bold = t.Kind == daemon.NonDaemon
 			case 2:
 				text = t.State.String()
 				switch t.State {
@@ -121,7 +120,7 @@ func (v *daemonsView) taskTable() fyne.CanvasObject {
 			case 5:
 				text = t.Activity
 			}
-			l.Importance = imp
+			l.Importance, l.TextStyle.Bold = imp, bold
 			l.SetText(text)
 		})
 	setColumns(v.table, taskColumns)
