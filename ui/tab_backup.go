@@ -301,9 +301,7 @@ func (v *backupView) start() {
 	dst, err2 := fullPath(v.dst.Text)
 	if err := cmp.Or(err1, err2); err != nil {
 		v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
-		v.srcErr, v.dstErr = err1, err2
-		v.src.SetValidationError(err1)
-		v.dst.SetValidationError(err2)
+		v.markFields(err1, err2)
 		return
 	}
 	v.src.SetText(src)
@@ -408,11 +406,16 @@ func (v *backupView) notStarted(err, srcErr, dstErr error) {
 		v.barsSay("not started")
 		v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
 		if srcErr != nil || dstErr != nil {
-			v.srcErr, v.dstErr = srcErr, dstErr
-			v.src.SetValidationError(srcErr)
-			v.dst.SetValidationError(dstErr)
+			v.markFields(srcErr, dstErr)
 		}
 	})
+}
+
+// markFields puts the error mark on the folder field to mend (nil clears it).
+func (v *backupView) markFields(srcErr, dstErr error) {
+	v.srcErr, v.dstErr = srcErr, dstErr
+	v.src.SetValidationError(srcErr)
+	v.dst.SetValidationError(dstErr)
 }
 
 // say puts text in the status line under the bars, in the colour of what it reports:
@@ -498,9 +501,7 @@ func (v *backupView) checkFoldersSoon() {
 			if !current() {
 				return
 			}
-			v.srcErr, v.dstErr = srcErr, dstErr
-			v.src.SetValidationError(srcErr)
-			v.dst.SetValidationError(dstErr)
+			v.markFields(srcErr, dstErr)
 			if err := cmp.Or(srcErr, dstErr); err != nil {
 				v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
 			} else if last != nil {
