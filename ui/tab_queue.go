@@ -393,10 +393,11 @@ func (v *queueView) showStats(s queue.Stats) {
 	// (messages on their way, or about to be made). All fill the bar, so "blocked on
 	// full queue" shows as a full bar whoever holds them.
 	used := s.Depth + s.InFlight + s.Credited
-	text := fmt.Sprintf("%s of %s: %s waiting, %s with consumers", numfmt.Thousands(used),
+	// Short words: in the least window the pane is 300 px and the bar cut "with consum…".
+	text := fmt.Sprintf("%s of %s: %s waiting, %s held", numfmt.Thousands(used),
 		numfmt.Thousands(s.Capacity), numfmt.Thousands(s.Depth), numfmt.Thousands(s.InFlight))
 	if s.Credited > 0 {
-		text += fmt.Sprintf(", %s credited to producers", numfmt.Thousands(s.Credited))
+		text += fmt.Sprintf(", %s credited", numfmt.Thousands(s.Credited))
 	}
 	if text != v.depthText { // the text holds the bar's value and maximum
 		v.depthText, v.depth.Value, v.depth.Max = text, float64(used), float64(s.Capacity)
@@ -404,7 +405,8 @@ func (v *queueView) showStats(s queue.Stats) {
 	}
 	v.produced.SetText("Produced: " + numfmt.Thousands(s.Produced))
 	v.consumed.SetText("Consumed: " + numfmt.Thousands(s.Consumed))
-	v.inflight.SetText(fmt.Sprintf("In flight: %s (credited %s)", numfmt.Thousands(s.InFlight), numfmt.Thousands(s.Credited)))
+	// Held by consumers; the credits are on the bar.
+	v.inflight.SetText("In flight: " + numfmt.Thousands(s.InFlight))
 	v.throughput.SetText(fmt.Sprintf("Throughput: %s / s", numfmt.Thousands(int64(s.PerSecond))))
 	v.latency.SetText(fmt.Sprintf("Latency p50 %s · p99 %s", roundDur(s.P50), roundDur(s.P99)))
 	if len(s.Producers) == 0 {
