@@ -319,7 +319,7 @@ func (v *backupView) start() {
 		// Bad input first: "back up into this folder?" must never be asked of the
 		// source itself, or of a folder around it.
 		if _, _, err := backup.CheckInput(src, dst); err != nil {
-			srcErr, dstErr := checkTyped(src, dst)
+			_, _, srcErr, dstErr := checkTyped(src, dst)
 			v.notStarted(err, srcErr, dstErr)
 			return
 		}
@@ -488,10 +488,8 @@ func (v *backupView) checkFoldersSoon() {
 		if !current() {
 			return
 		}
-		srcErr, dstErr := checkTyped(srcText, dstText)
+		src, dst, srcErr, dstErr := checkTyped(srcText, dstText)
 		var last *backup.Report
-		src, _ := fullPath(srcText)
-		dst, _ := fullPath(dstText)
 		if srcErr == nil && dstErr == nil && src != "" && dst != "" {
 			last, _ = backup.LastRun(dst) // a damaged line only loses the remark
 		}
@@ -509,7 +507,8 @@ func (v *backupView) checkFoldersSoon() {
 				v.barsSay("ready") // not "no backup yet" beside the one the line describes
 			}
 			// A destination that holds a backup can be opened before any run.
-			if v.lastDst = ""; last != nil {
+			v.lastDst = ""
+			if last != nil {
 				v.lastDst = dst
 			}
 			setEnabled(last != nil, v.openBtn)
@@ -521,9 +520,11 @@ func (v *backupView) checkFoldersSoon() {
 // folder's backup, brought up to date by Back up, or another folder's, which Back up
 // would mix with this one.
 func lastRunText(last *backup.Report, src string, now time.Time) (widget.Importance, string) {
-	when := last.End.Local().Format("2 Jan 2006 at 15:04")
-	if y, m, d := now.Date(); last.End.Local().Format("2006-01-02") == fmt.Sprintf("%04d-%02d-%02d", y, m, d) {
-		when = "today at " + last.End.Local().Format("15:04")
+	end := last.End.Local()
+	when := end.Format("2 Jan 2006 at 15:04")
+	ny, nm, nd := now.Local().Date()
+	if ey, em, ed := end.Date(); ey == ny && em == nm && ed == nd {
+		when = "today at " + end.Format("15:04")
 	}
 	if filepath.Clean(last.Source) != filepath.Clean(src) {
 		return widget.WarningImportance, fmt.Sprintf("The destination holds a backup of another folder, %s (%s): Back up puts this folder's files beside its.", last.Source, when)
@@ -541,17 +542,18 @@ func lastRunText(last *backup.Report, src string, now time.Time) (widget.Importa
 		when, numfmt.Thousands(last.FilesCopied+last.FilesSkipped), numfmt.Count(last.FilesTotal, "file", "files"), how)
 }
 
-// checkTyped checks the folders as typed; an empty one is no error yet.
-func checkTyped(srcText, dstText string) (srcErr, dstErr error) {
-	src, srcErr := fullPath(srcText)
-	dst, dstErr := fullPath(dstText)
+// checkTyped checks the folders as typed, and returns them as full paths; an empty
+// one is no error yet.
+func checkTyped(srcText, dstText string) (src, dst string, srcErr, dstErr error) {
+	src, srcErr = fullPath(srcText)
+	dst, dstErr = fullPath(dstText)
 	if srcErr == nil && src != "" {
 		srcErr = backup.CheckSource(src)
 	}
 	if srcErr == nil && dstErr == nil && src != "" && dst != "" {
 		_, _, dstErr = backup.CheckInput(src, dst)
 	}
-	return srcErr, dstErr
+	return src, dst, srcErr, dstErr
 }
 
 // resetRun clears what the last run left on screen: a new run starts from nothing.
