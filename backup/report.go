@@ -484,15 +484,21 @@ func LastRun(dst string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A line holds at most runsLineErrors errors: the file's end has the last one whole.
-	const tail = 1 << 20
-	from := max(st.Size()-tail, 0)
-	buf := make([]byte, st.Size()-from)
-	if _, err := f.ReadAt(buf, from); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+	// Only the file's end, as much as holds the last line whole: the window asks at
+	// each pause in typing, and the file gains a line a run.
+	var last []byte
+	for tail := int64(64 << 10); ; tail *= 2 {
+		from := max(st.Size()-tail, 0)
+		buf := make([]byte, st.Size()-from)
+		if _, err := f.ReadAt(buf, from); err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		buf = bytes.TrimRight(buf, "\n")
+		if i := bytes.LastIndexByte(buf, '\n'); i >= 0 || from == 0 {
+			last = buf[i+1:]
+			break
+		}
 	}
-	lines := bytes.Split(bytes.TrimRight(buf, "\n"), []byte("\n"))
-	last := lines[len(lines)-1]
 	if len(last) == 0 {
 		return nil, nil
 	}
