@@ -8,7 +8,7 @@ TAGS    := migrated_fynedo
 BIN     := proclab
 # Debian packages for Fyne's cgo build (GL and X11 headers), and Xvfb for the window smoke run.
 DEB_PKGS := gcc libgl1-mesa-dev xorg-dev xvfb
-TEST_PKGS := dosfstools fusefat
+TEST_PKGS := dosfstools fusefat ntfs-3g
 SHELL   := /bin/bash
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Packages whose code differs per OS: they must compile (with their tests) for each OS.
@@ -31,9 +31,9 @@ check-go:
 deps: check-go
 	@$(MAKE) --no-print-directory install-pkgs PKGS="$(DEB_PKGS)" WHY="Fyne's cgo build"
 
-# The tests also back up onto a FAT disk image, mounted through FUSE.
+# The tests also back up onto FAT and NTFS disk images, mounted through FUSE.
 test-deps: deps
-	@$(MAKE) --no-print-directory install-pkgs PKGS="$(TEST_PKGS)" WHY="the FAT disk tests"
+	@$(MAKE) --no-print-directory install-pkgs PKGS="$(TEST_PKGS)" WHY="the FAT and NTFS disk tests"
 
 install-pkgs:
 	@missing=""; for p in $(PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \

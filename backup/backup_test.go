@@ -1297,7 +1297,10 @@ func TestAFailedFolderAloneIsAFailureNotUpToDate(t *testing.T) {
 // fatDisk mounts a small FAT file system for the test, through FUSE (this kernel has no
 // vfat; Debian's fusefat and dosfstools): a USB stick's file system, which holds no
 // modes or owners.
-func fatDisk(t *testing.T) string {
+func fatDisk(t *testing.T) string { return mountFAT(t, "32768") }
+
+// mountFAT makes a FAT image of kib KiB with mkfs.vfat's flags and mounts it.
+func mountFAT(t *testing.T, kib string, flags ...string) string {
 	for _, tool := range []string{"mkfs.vfat", "fusefat", "fusermount"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("no %s to make a FAT disk with (apt-get install dosfstools fusefat)", tool)
@@ -1306,22 +1309,132 @@ func fatDisk(t *testing.T) string {
 	dir := t.TempDir()
 	img, mnt := filepath.Join(dir, "fat.img"), filepath.Join(dir, "mnt")
 	must(t, os.Mkdir(mnt, 0o755))
-	if out, err := exec.Command("mkfs.vfat", "-C", img, "32768").CombinedOutput(); err != nil {
+	if out, err := exec.Command("mkfs.vfat", append(flags, "-C", img, kib)...).CombinedOutput(); err != nil {
 		t.Fatalf("mkfs.vfat: %v %s", err, out)
 	}
 	if out, err := exec.Command("fusefat", "-o", "rw+", img, mnt).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount a FAT image through FUSE here (needs /dev/fuse): %v %s", err, out)
 	}
-	t.Cleanup(func() {
-		for range 100 {
-			if exec.Command("fusermount", "-u", mnt).Run() == nil {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		exec.Command("fusermount", "-u", "-z", mnt).Run()
-	})
+	t.Cleanup(func() { unmount(mnt) })
 	return mnt
+}
+
+// ntfsDisk mounts a small NTFS file system through FUSE (Debian's ntfs-3g): the
+// Windows-formatted external disk a Linux user often backs up to. It keeps times in
+// steps of 100 ns.
+func ntfsDisk(t *testing.T) string {
+	for _, tool := range []string{"mkntfs", "ntfs-3g", "fusermount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s to make an NTFS disk with (apt-get install ntfs-3g)", tool)
+		}
+	}
+	dir := t.TempDir()
+	img, mnt := filepath.Join(dir, "ntfs.img"), filepath.Join(dir, "mnt")
+	must(t, os.Mkdir(mnt, 0o755))
+	f, err := os.Create(img)
+	must(t, err)
+	must(t, f.Truncate(64<<20))
+	must(t, f.Close())
+	if out, err := exec.Command("mkntfs", "-F", "-Q", "-q", img).CombinedOutput(); err != nil {
+		t.Fatalf("mkntfs: %v %s", err, out)
+	}
+	if out, err := exec.Command("ntfs-3g", img, mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount an NTFS image through FUSE here (needs /dev/fuse): %v %s", err, out)
+	}
+	t.Cleanup(func() { unmount(mnt) })
+	return mnt
+}
+
+// unmount takes a FUSE mount down, waiting for a file system still busy with the run's
+// last closes.
+func unmount(mnt string) {
+	for range 100 {
+		if exec.Command("fusermount", "-u", mnt).Run() == nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	exec.Command("fusermount", "-u", "-z", mnt).Run()
+}
+
+// A FAT stick refuses links, and fusefat refuses names outside ASCII with EPERM: each is
+// reported with its own cause (not "check that your user may write"), and the rest of
+// the backup goes on.
+func TestFATDestinationSaysWhichNamesAndLinksItCannotHold(t *testing.T) {
+	dst := filepath.Join(fatDisk(t), "backup")
+	src := t.TempDir()
+	write(t, filepath.Join(src, "plain.txt"), []byte("plain"), 0o644)
+	write(t, filepath.Join(src, "café.txt"), []byte("accent"), 0o644)
+	write(t, filepath.Join(src, "données", "inner.txt"), []byte("inside"), 0o644)
+	must(t, os.Symlink("plain.txt", filepath.Join(src, "link")))
+	rep := run(t, backup.Options{Src: src, Dst: dst})
+	kinds := map[string]backup.ErrKind{}
+	for _, e := range rep.Errors {
+		kinds[e.Path] = e.Kind
+		if strings.Contains(e.Msg, "check that your user") {
+			t.Errorf("%s: %q blames the user's rights", e.Path, e.Msg)
+		}
+	}
+	if kinds["link"] != backup.ErrSymlink {
+		t.Errorf("the link: %q, want %q; errors %+v", kinds["link"], backup.ErrSymlink, rep.Errors)
+	}
+	if kinds["café.txt"] != backup.ErrBadName || kinds["données"] != backup.ErrBadName {
+		if _, err := os.Stat(filepath.Join(dst, "café.txt")); err == nil {
+			t.Skip("this fusefat takes names outside ASCII")
+		}
+		t.Errorf("names outside ASCII: %q and %q, want %q; errors %+v", kinds["café.txt"], kinds["données"], backup.ErrBadName, rep.Errors)
+	}
+	if got, err := os.ReadFile(filepath.Join(dst, "plain.txt")); err != nil || string(got) != "plain" {
+		t.Errorf("plain.txt was not backed up beside them: %q, %v", got, err)
+	}
+	noTemps(t, dst)
+}
+
+// fusefat's FAT32 reports no size at all (statfs: 0 blocks). Its room is unknown, not
+// nil: the backup goes ahead, and a disk that fills stops it as it happens.
+func TestDiskOfUnknownSizeIsNotCalledTooSmall(t *testing.T) {
+	mnt := mountFAT(t, "262144", "-F", "32")
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(mnt, &st); err != nil || st.Blocks != 0 {
+		t.Skipf("this fusefat reports the FAT32 disk's size (%d blocks, %v): nothing unknown to test", st.Blocks, err)
+	}
+	src := t.TempDir()
+	write(t, filepath.Join(src, "a.txt"), []byte("a file"), 0o644)
+	if rep := run(t, backup.Options{Src: src, Dst: filepath.Join(mnt, "backup")}); !rep.OK() || rep.FilesCopied != 1 {
+		t.Fatalf("onto a disk of unknown size: %s, stopped %q; want the file copied", rep.Counts(), rep.Stopped)
+	}
+}
+
+// NTFS keeps a copy's time to 100 ns, a FAT stick to 2 s: the next run must still find
+// every file unchanged, and a file changed since must still be copied.
+func TestSecondRunOntoNTFSAndFATCopiesNothing(t *testing.T) {
+	for _, disk := range []struct {
+		name  string
+		mount func(*testing.T) string
+	}{{"NTFS", ntfsDisk}, {"FAT", fatDisk}} {
+		t.Run(disk.name, func(t *testing.T) {
+			dst := filepath.Join(disk.mount(t), "backup")
+			src := t.TempDir()
+			at := time.Date(2026, 11, 26, 10, 32, 41, 760938391, time.Local)
+			for _, rel := range []string{"a.txt", "docs/b.txt", "docs/c.txt"} {
+				write(t, filepath.Join(src, rel), []byte("contents of "+rel), 0o644)
+				must(t, os.Chtimes(filepath.Join(src, rel), at, at))
+			}
+			if rep := run(t, backup.Options{Src: src, Dst: dst}); !rep.OK() || rep.FilesCopied != 3 {
+				t.Fatalf("first run: %s; errors %v", rep.Counts(), rep.Errors)
+			}
+			if rep := run(t, backup.Options{Src: src, Dst: dst}); !rep.OK() || rep.FilesCopied != 0 || rep.FilesSkipped != 3 {
+				t.Fatalf("second run: %s; want every file found unchanged", rep.Counts())
+			}
+			write(t, filepath.Join(src, "docs/b.txt"), []byte("CONTENTS OF docs/b.txt"), 0o644) // same size, a new time
+			if rep := run(t, backup.Options{Src: src, Dst: dst}); !rep.OK() || rep.FilesCopied != 1 {
+				t.Fatalf("after a change: %s; want the changed file copied", rep.Counts())
+			}
+			if got, _ := os.ReadFile(filepath.Join(dst, "docs/b.txt")); string(got) != "CONTENTS OF docs/b.txt" {
+				t.Fatalf("the changed file's copy holds %q", got)
+			}
+		})
+	}
 }
 
 // A FAT stick holds no modes or owners: the files are backed up all the same, with

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -39,6 +41,8 @@ func fileErr(rel string, err error, doing string) *FileError {
 	cause := unwrapPath(err)
 	fe := &FileError{Path: rel, Kind: ErrWrite, Msg: fmt.Sprintf("%s: %v", doing, cause)}
 	switch {
+	case isSymlinkRefused(err):
+		fe.Kind, fe.Msg = ErrSymlink, symlinkRefusedMsg
 	case errors.Is(err, fs.ErrPermission) && strings.HasPrefix(doing, "cannot read"):
 		fe.Kind = ErrUnreadable
 		fe.Msg += "; give your user read access to it, or back up as a user who can read it"
@@ -52,8 +56,31 @@ func fileErr(rel string, err error, doing string) *FileError {
 	case isBadName(err):
 		fe.Kind, fe.Msg = ErrBadName, fmt.Sprintf("the destination cannot hold this name (%v); rename it in the source, "+
 			"or back up to a disk whose file system allows it", cause)
-	case isSymlinkRefused(err):
-		fe.Kind, fe.Msg = ErrSymlink, "Windows refused to create this link: turn on Developer Mode or run as administrator"
 	}
 	return fe
+}
+
+// refusedName tells a name the destination refuses from a folder it refuses: fusefat
+// answers EPERM to a name outside ASCII, and the report had told the user to check their
+// rights on a folder they could write. A permission error where a plain name can be made
+// in the same folder is about the name.
+func refusedName(fe *FileError, err error, dir, tag string) *FileError {
+	if fe.Kind == ErrWrite && errors.Is(err, fs.ErrPermission) && takesOtherNames(dir, tag) {
+		fe.Kind, fe.Msg = ErrBadName, "the destination cannot hold this name (it refused it, and takes other names in this folder); "+
+			"rename it in the source, or back up to a disk whose file system allows it"
+	}
+	return fe
+}
+
+// takesOtherNames reports whether a new file with a plain ASCII name can be made in dir
+// (and removes it at once).
+func takesOtherNames(dir, tag string) bool {
+	probe := filepath.Join(dir, ".proclab-name-probe."+tag+tempSuffix)
+	f, err := os.OpenFile(probe, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(probe)
+	return true
 }

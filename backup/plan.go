@@ -412,18 +412,38 @@ func entryOf(rel string, st fstat) Entry {
 	return e
 }
 
-// sameTime compares modification times, tolerating a destination that keeps only whole
-// seconds (FAT keeps two).
+// sameTime compares modification times as the destination's file system keeps them: a
+// copy's time is the source's rounded, down or (Windows on FAT) up, to that file system's
+// step. ext4 and APFS keep nanoseconds, NTFS 100 ns, exFAT 10 ms, HFS+ and FUSE's exFAT
+// whole seconds, FAT two. A time on one of those steps that is less than a step away is
+// the same time: otherwise every run to an NTFS or FAT disk would copy every file again.
 func sameTime(src, dst time.Time) bool {
 	if src.Equal(dst) {
 		return true
 	}
-	if dst.Nanosecond() == 0 {
-		d := src.Sub(dst)
-		return d >= 0 && d < 2*time.Second
+	d := src.Sub(dst)
+	if d < 0 {
+		d = -d
+	}
+	for _, step := range timeSteps {
+		if d < step && onStep(dst, step) {
+			return true
+		}
 	}
 	return false
 }
+
+// onStep reports whether t is a whole number of steps from the Unix epoch (UnixNano
+// would overflow for the years past 2262 a file's time can hold).
+func onStep(t time.Time, step time.Duration) bool {
+	if step < time.Second {
+		return t.Nanosecond()%int(step) == 0
+	}
+	return t.Nanosecond() == 0 && t.Unix()%int64(step/time.Second) == 0
+}
+
+// timeSteps are the destination file systems' time resolutions, finest first.
+var timeSteps = []time.Duration{100 * time.Nanosecond, time.Microsecond, 10 * time.Millisecond, time.Second, 2 * time.Second}
 
 func sameDirMeta(e Entry, d fstat) bool {
 	if !d.mode.IsDir() || d.mode.Perm() != e.Mode.Perm() || !sameTime(e.Mtime, d.mtime) {

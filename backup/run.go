@@ -757,7 +757,7 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 						(!keepOwner || !d.HasOwn || d.UID == myUID && d.GID == myGID)
 				}
 			} else if !errors.Is(err, fs.ErrExist) {
-				s.dirErrs = append(s.dirErrs, fileErr(d.Rel, err, "cannot create this folder"))
+				s.dirErrs = append(s.dirErrs, refusedName(fileErr(d.Rel, err, "cannot create this folder"), err, filepath.Dir(path), r.tag))
 			}
 		}
 	}

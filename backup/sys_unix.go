@@ -39,7 +39,9 @@ func deviceNumber(fi fs.FileInfo) uint64 {
 // for root too, as our writes may use them) and holds.
 func diskSpace(dir string) (space, bool) {
 	var st unix.Statfs_t
-	if unix.Statfs(dir, &st) != nil || st.Bsize <= 0 {
+	// A file system that reports no size at all (fusefat's FAT32, some FUSE and network
+	// file systems) is of unknown room, not full: it had refused every backup as too big.
+	if unix.Statfs(dir, &st) != nil || st.Bsize <= 0 || st.Blocks == 0 {
 		return space{}, false
 	}
 	avail := st.Bavail
@@ -92,7 +94,16 @@ func isBadName(err error) bool {
 	return errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.EILSEQ) || errors.Is(err, syscall.EINVAL)
 }
 
-func isSymlinkRefused(err error) bool { return false }
+// isSymlinkRefused: FAT and exFAT hold no links; their drivers answer ENOSYS, EPERM or
+// EOPNOTSUPP to a symlink call.
+func isSymlinkRefused(err error) bool {
+	var le *os.LinkError
+	return errors.As(err, &le) && le.Op == "symlink" &&
+		(errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EOPNOTSUPP))
+}
+
+const symlinkRefusedMsg = "the destination's file system cannot hold links (FAT and exFAT cannot); " +
+	"back up to a disk formatted for Linux or macOS to keep it"
 
 // attrRefused reports whether a chmod or chown of a destination entry failed because
 // its file system cannot hold modes or owners (FAT, exFAT, many network and FUSE file

@@ -50,6 +50,8 @@ func isBadName(err error) bool {
 // isSymlinkRefused: creating a link needs Developer Mode or an administrator.
 func isSymlinkRefused(err error) bool { return errors.Is(err, windows.ERROR_PRIVILEGE_NOT_HELD) }
 
+const symlinkRefusedMsg = "Windows refused to create this link: turn on Developer Mode or run as administrator"
+
 // diskSpace says how many bytes dir's disk has free for this user and holds; 4 KiB
 // clusters are assumed (NTFS's default), as asking for the cluster size needs the
 // volume's root. NTFS sets no limit on the number of files.

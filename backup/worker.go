@@ -328,7 +328,7 @@ func (w *worker) copyFileOnce(t task) result {
 		return result{I: t.I, Err: fe}
 	}
 	if err != nil {
-		return fail(w.classify(t.Rel, src, err))
+		return fail(refusedName(w.classify(t.Rel, src, err), err, filepath.Dir(final), w.cfg.Tag))
 	}
 	if t.Kind == KindFile {
 		post, err := os.Lstat(src)
@@ -348,6 +348,16 @@ func (w *worker) copyFileOnce(t task) result {
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		return fail(fileErr(t.Rel, err, "cannot put it in place"))
+	}
+	// The copy library sets the times before it closes the copy, and some file systems
+	// stamp the time of a close or a rename on a file (fusefat does both), so every next
+	// run copied it again: the time is checked in place and set once more if it moved.
+	if t.Kind == KindFile && pre != nil {
+		if st, err := os.Lstat(final); err == nil && !sameTime(pre.ModTime(), st.ModTime()) {
+			if err := os.Chtimes(final, atime(pre), pre.ModTime()); err != nil {
+				return result{I: t.I, Err: fileErr(t.Rel, err, "copied, but its modification time could not be set")}
+			}
+		}
 	}
 	r := result{I: t.I, Copied: true, Lost: lost}
 	if pre != nil {
