@@ -111,7 +111,7 @@ func newSpawnView(env *Env) *spawnView {
 	v.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), v.onCancel)
 	v.cancel.Disable()
 	v.phase = widget.NewLabel("Pick a task and press Start, or Sweep for 1, 2, 4, … up to the workers picked.")
-	v.phase.Truncation = fyne.TextTruncateEllipsis
+	v.phase.Wrapping = fyne.TextWrapWord // the load note ends the line: it must not be cut in a narrow window
 	v.task.SetSelectedIndex(0)
 
 	v.table = widget.NewTable(
