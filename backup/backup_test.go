@@ -1390,6 +1390,40 @@ func TestFATDestinationSaysWhichNamesAndLinksItCannotHold(t *testing.T) {
 	noTemps(t, dst)
 }
 
+// A FAT stick finds a name in any case: of two source names that differ only in case,
+// one is backed up and the other is an error that says why, every run, instead of the
+// second copy overwriting the first (and both being recopied at each run).
+func TestNamesThatDifferOnlyInCaseOntoFAT(t *testing.T) {
+	dst := filepath.Join(fatDisk(t), "backup")
+	src := t.TempDir()
+	write(t, filepath.Join(src, "README.md"), []byte("upper"), 0o644)
+	write(t, filepath.Join(src, "Readme.md"), []byte("mixed"), 0o644)
+	write(t, filepath.Join(src, "Docs", "a.txt"), []byte("a"), 0o644)
+	write(t, filepath.Join(src, "docs", "b.txt"), []byte("b"), 0o644)
+	write(t, filepath.Join(src, "other.txt"), []byte("other"), 0o644)
+	for i, wantCopied := range []int{3, 0} {
+		rep := run(t, backup.Options{Src: src, Dst: dst})
+		failed := map[string]backup.ErrKind{}
+		for _, e := range rep.Errors {
+			failed[e.Path] = e.Kind
+		}
+		if failed["Readme.md"] != backup.ErrBadName || failed["docs"] != backup.ErrBadName || failed["docs/b.txt"] == "" || len(failed) != 3 {
+			t.Fatalf("run %d: errors %+v; want Readme.md and docs refused for their case, and docs/b.txt not backed up", i+1, rep.Errors)
+		}
+		if rep.FilesCopied != wantCopied {
+			t.Errorf("run %d: %s; want %d copied", i+1, rep.Counts(), wantCopied)
+		}
+	}
+	for rel, want := range map[string]string{"README.md": "upper", "Docs/a.txt": "a", "other.txt": "other"} {
+		if got, err := os.ReadFile(filepath.Join(dst, rel)); err != nil || string(got) != want {
+			t.Errorf("%s holds %q (%v), want %q", rel, got, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dst, "Docs", "b.txt")); err == nil {
+		t.Errorf("docs/b.txt went into Docs")
+	}
+}
+
 // fusefat's FAT32 reports no size at all (statfs: 0 blocks). Its room is unknown, not
 // nil: the backup goes ahead, and a disk that fills stops it as it happens.
 func TestDiskOfUnknownSizeIsNotCalledTooSmall(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 )
 
 // MetaDir is the folder in the destination where ProcLab keeps its manifests. It is
@@ -287,7 +288,7 @@ func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) 
 			root.Why = "mode or time differs"
 		}
 	}
-	w := &walker{ctx: ctx, src: src, dst: dst, verify: verify, onDir: onDir}
+	w := &walker{ctx: ctx, src: src, dst: dst, verify: verify, onDir: onDir, foldCase: ignoresCase(dst)}
 	w.run(dirJob{rel: ".", dstDir: p.DstExists}, &root)
 	// The root stays first (the run reads its error there) even where a top folder's
 	// name sorts before "." ("-old", "#tmp").
@@ -452,6 +453,92 @@ func sameDirMeta(e Entry, d fstat) bool {
 	return !keepOwner || !e.HasOwn || !d.hasOwn || d.uid == e.UID && d.gid == e.GID
 }
 
+// caseKept maps each lower-cased name that two or more entries share to the one of them
+// that is backed up (the first in byte order, so every run keeps the same one); nil when
+// no two names differ only in case.
+func caseKept(ents []fs.DirEntry) map[string]string {
+	var kept map[string]string
+	first := make(map[string]string, len(ents))
+	for _, e := range ents {
+		name := e.Name()
+		low := strings.ToLower(name)
+		other, dup := first[low]
+		if !dup {
+			first[low] = name
+			continue
+		}
+		if kept == nil {
+			kept = map[string]string{}
+		}
+		k, ok := kept[low]
+		if !ok {
+			k = other
+		}
+		kept[low] = min(k, name)
+	}
+	return kept
+}
+
+// ignoresCase reports whether the file system that holds dir, or the nearest folder
+// above it that exists, finds a name in any case. It only reads: a name listed there is
+// looked up with its case swapped (a real run's destination always holds .proclab by
+// then). Inode numbers cannot tell (fusefat makes one up at each lookup), so a swapped
+// name that is not listed but is found is the answer. An empty folder at the top of its
+// disk cannot tell, and counts as telling case.
+func ignoresCase(dir string) bool {
+	for d := dir; ; {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			if found, ok := foundSwapped(d, nil); ok {
+				return found
+			}
+			// Its own name, when its parent is on the same disk.
+			parent := filepath.Dir(d)
+			if pi, err := os.Stat(parent); parent != d && err == nil && sameDevice(fi, pi) {
+				found, _ := foundSwapped(parent, func(n string) bool { return n == filepath.Base(d) })
+				return found
+			}
+			return false
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return false
+		}
+		d = parent
+	}
+}
+
+// foundSwapped looks up, in dir, the first listed name (that pick accepts) whose
+// case-swapped form is not listed: ok is false when there is no such name.
+func foundSwapped(dir string, pick func(string) bool) (found, ok bool) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false, false
+	}
+	names, _ := f.Readdirnames(-1)
+	f.Close()
+	listed := make(map[string]bool, len(names))
+	for _, n := range names {
+		listed[n] = true
+	}
+	for _, n := range names {
+		if sw := swapCase(n); sw != n && !listed[sw] && (pick == nil || pick(n)) {
+			_, err := os.Lstat(filepath.Join(dir, sw))
+			return err == nil, true
+		}
+	}
+	return false, false
+}
+
+// swapCase turns every letter of name to its other case.
+func swapCase(name string) string {
+	return strings.Map(func(r rune) rune {
+		if u := unicode.ToUpper(r); u != r {
+			return u
+		}
+		return unicode.ToLower(r)
+	}, name)
+}
+
 type dirJob struct {
 	rel    string
 	dstDir bool // the destination has a folder here
@@ -477,6 +564,9 @@ type walker struct {
 	stale []string
 
 	sourceMeta atomic.Bool
+	// The destination finds a name in any case (FAT, exFAT, macOS's APFS and Windows'
+	// NTFS by default): two source names that differ only in case would be one file there.
+	foldCase bool
 }
 
 func (w *walker) run(root dirJob, rootItem *Item) {
@@ -580,6 +670,13 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 		return nil, nil, nil, nil, fileErr(j.rel, err, "cannot read this folder")
 	}
 	isRoot := j.rel == "."
+	var kept, dstFold map[string]string
+	if w.foldCase {
+		kept, dstFold = caseKept(srcEnts), make(map[string]string, len(dstEnts))
+		for name := range dstEnts {
+			dstFold[strings.ToLower(name)] = name
+		}
+	}
 	files = make([]Item, 0, len(srcEnts))
 	seen := make(map[string]bool, len(srcEnts))
 	for _, se := range srcEnts {
@@ -598,9 +695,29 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 			continue // vanished since the listing: nothing to back up
 		}
 		e := entryOf(rel, st)
+		if k, ok := kept[strings.ToLower(name)]; ok && k != name {
+			fe := &FileError{Path: rel, Kind: ErrBadName, Msg: fmt.Sprintf("the destination's file system ignores case, "+
+				"and %q is backed up at this name: rename one of the two in the source to back up both", k)}
+			if e.Kind == KindDir {
+				// Walked all the same, so its files are listed as not backed up.
+				dirs = append(dirs, Item{Entry: e, Err: fe})
+				jobs = append(jobs, dirJob{rel: rel})
+			} else {
+				files = append(files, Item{Entry: e, Op: OpFail, Err: fe})
+			}
+			continue
+		}
 		var dfi *fstat
-		if dstEnts[name] != nil {
-			if d, err := lstatIn(dstF, dstDir, name); err == nil {
+		dname := name
+		if dstEnts[name] == nil && w.foldCase {
+			// The copy of a file renamed in case only is the same file there.
+			if n, ok := dstFold[strings.ToLower(name)]; ok {
+				dname = n
+			}
+		}
+		if dstEnts[dname] != nil {
+			seen[dname] = true
+			if d, err := lstatIn(dstF, dstDir, dname); err == nil {
 				dfi = &d
 			}
 		}

@@ -129,3 +129,10 @@ func ownedByMe(path string) bool {
 	uid, _, ok := owner(fi)
 	return ok && uid == myUID
 }
+
+// sameDevice reports whether two entries are on one file system.
+func sameDevice(a, b fs.FileInfo) bool {
+	sa, ok1 := a.Sys().(*syscall.Stat_t)
+	sb, ok2 := b.Sys().(*syscall.Stat_t)
+	return ok1 && ok2 && sa.Dev == sb.Dev
+}

@@ -72,3 +72,7 @@ func diskSpace(dir string) (space, bool) {
 func attrRefused(err error, ours bool) bool { return false }
 
 func ownedByMe(path string) bool { return true }
+
+// sameDevice: a volume's root has no parent to ask, and a Windows source cannot hold two
+// names that differ only in case anyway (unless a folder is made case-sensitive).
+func sameDevice(a, b fs.FileInfo) bool { return false }
