@@ -799,7 +799,14 @@ func (v *killView) cellText(r killRow, col int) string {
 		if inf.Restart == core.RestartNever {
 			return "never"
 		}
-		return fmt.Sprintf("on crash · %d", inf.Restarts)
+		// "on crash · 2" read as a policy with a parameter: the count is what happened.
+		switch inf.Restarts {
+		case 0:
+			return "on crash"
+		case 1:
+			return "1 restart"
+		}
+		return fmt.Sprintf("%d restarts", inf.Restarts)
 	case colReason:
 		return inf.Reason
 	}

@@ -197,7 +197,7 @@ func TestKillTabSortsByColumnAndNeverRestartsAUserKill(t *testing.T) {
 	})
 	waitRows(t, v, "two rows", func() bool { rows, _ := v.table.Length(); return rows == 2 })
 	ui(func() {
-		if got := cellText(v.table, 0, colRestart); got != "on crash · 0" {
+		if got := cellText(v.table, 0, colRestart); got != "on crash" {
 			t.Fatalf("restart cell %q", got)
 		}
 		v.onHeader(colRole) // sort by role: "crashes…" before "well-behaved…"
@@ -544,4 +544,22 @@ func TestKillTabNoteDoesNotOutliveItsAction(t *testing.T) {
 			t.Errorf("after a selection the note still says %q", v.note.Text)
 		}
 	})
+}
+
+// The Restart column says the policy until a restart happens, then how many there were.
+func TestKillTabRestartColumnCountsRestarts(t *testing.T) {
+	v := &killView{}
+	for _, c := range []struct {
+		info core.Info
+		want string
+	}{
+		{core.Info{Restart: core.RestartNever}, "never"},
+		{core.Info{Restart: core.RestartOnCrash}, "on crash"},
+		{core.Info{Restart: core.RestartOnCrash, Restarts: 1}, "1 restart"},
+		{core.Info{Restart: core.RestartOnCrash, Restarts: 3}, "3 restarts"},
+	} {
+		if got := v.cellText(killRow{info: c.info}, colRestart); got != c.want {
+			t.Errorf("restarts %d: %q, want %q", c.info.Restarts, got, c.want)
+		}
+	}
 }
