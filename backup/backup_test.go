@@ -1366,8 +1366,13 @@ func TestFATDestinationSaysWhichNamesAndLinksItCannotHold(t *testing.T) {
 	write(t, filepath.Join(src, "plain.txt"), []byte("plain"), 0o644)
 	write(t, filepath.Join(src, "café.txt"), []byte("accent"), 0o644)
 	write(t, filepath.Join(src, "données", "inner.txt"), []byte("inside"), 0o644)
+	// Many in one folder, for two workers: both had probed the folder at once, under
+	// one name, and one of them had blamed the user's rights.
+	for i := range 24 {
+		write(t, filepath.Join(src, fmt.Sprintf("résumé %02d.txt", i)), []byte("accent"), 0o644)
+	}
 	must(t, os.Symlink("plain.txt", filepath.Join(src, "link")))
-	rep := run(t, backup.Options{Src: src, Dst: dst})
+	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2})
 	kinds := map[string]backup.ErrKind{}
 	for _, e := range rep.Errors {
 		kinds[e.Path] = e.Kind
@@ -1377,6 +1382,11 @@ func TestFATDestinationSaysWhichNamesAndLinksItCannotHold(t *testing.T) {
 	}
 	if kinds["link"] != backup.ErrSymlink {
 		t.Errorf("the link: %q, want %q; errors %+v", kinds["link"], backup.ErrSymlink, rep.Errors)
+	}
+	for i := range 24 {
+		if k := kinds[fmt.Sprintf("résumé %02d.txt", i)]; k != backup.ErrBadName && k != "" {
+			t.Errorf("résumé %02d.txt: %q, want %q", i, k, backup.ErrBadName)
+		}
 	}
 	if kinds["café.txt"] != backup.ErrBadName || kinds["données"] != backup.ErrBadName {
 		if _, err := os.Stat(filepath.Join(dst, "café.txt")); err == nil {

@@ -75,10 +75,11 @@ func refusedName(fe *FileError, err error, dir, tag string) *FileError {
 // takesOtherNames reports whether a new file with a plain ASCII name can be made in dir
 // (and removes it at once).
 func takesOtherNames(dir, tag string) bool {
-	probe := filepath.Join(dir, ".proclab-name-probe."+tag+tempSuffix)
+	// Per process: two workers probing one folder at once had made one of them answer no.
+	probe := filepath.Join(dir, fmt.Sprintf(".proclab-name-probe-%d.%s%s", os.Getpid(), tag, tempSuffix))
 	f, err := os.OpenFile(probe, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return false
+		return errors.Is(err, fs.ErrExist) // a plain name is there already
 	}
 	f.Close()
 	os.Remove(probe)
