@@ -46,6 +46,10 @@ func fileErr(rel string, err error, doing string) *FileError {
 	case errors.Is(err, fs.ErrPermission) && strings.HasPrefix(doing, "cannot read"):
 		fe.Kind = ErrUnreadable
 		fe.Msg += "; give your user read access to it, or back up as a user who can read it"
+	case errors.Is(err, fs.ErrPermission) && isOp(err, "write"):
+		// The file was made, so the rights are not what is missing: fusefat refuses a
+		// write past FAT32's limit this way.
+		fe.Msg += "; the destination made the file but refused its contents (a FAT32 disk holds files up to 4 GiB less a byte)"
 	case errors.Is(err, fs.ErrPermission):
 		fe.Kind = ErrWrite
 		fe.Msg += "; check that your user may write in the destination"
@@ -53,6 +57,9 @@ func fileErr(rel string, err error, doing string) *FileError {
 		fe.Kind, fe.Msg = ErrVanished, "it vanished before it could be copied"
 	case isDiskFull(err):
 		fe.Kind, fe.Msg = ErrDiskFull, "the destination disk is full"
+	case isTooBig(err):
+		fe.Msg = "the destination's file system cannot hold a file this big (FAT32 holds at most 4 GiB less a byte); " +
+			"back up to a disk formatted exFAT or NTFS, or for Linux or macOS"
 	case isBadName(err):
 		fe.Kind, fe.Msg = ErrBadName, fmt.Sprintf("the destination cannot hold this name (%v); rename it in the source, "+
 			"or back up to a disk whose file system allows it", cause)
@@ -65,7 +72,8 @@ func fileErr(rel string, err error, doing string) *FileError {
 // rights on a folder they could write. A permission error where a plain name can be made
 // in the same folder is about the name.
 func refusedName(fe *FileError, err error, dir, tag string) *FileError {
-	if fe.Kind == ErrWrite && errors.Is(err, fs.ErrPermission) && takesOtherNames(dir, tag) {
+	making := isOp(err, "open") || isOp(err, "mkdir") // not a write refused part way
+	if making && fe.Kind == ErrWrite && errors.Is(err, fs.ErrPermission) && takesOtherNames(dir, tag) {
 		fe.Kind, fe.Msg = ErrBadName, "the destination cannot hold this name (it refused it, and takes other names in this folder); "+
 			"rename it in the source, or back up to a disk whose file system allows it"
 	}
@@ -84,4 +92,10 @@ func takesOtherNames(dir, tag string) bool {
 	f.Close()
 	os.Remove(probe)
 	return true
+}
+
+// isOp reports whether err is a path error from the operation op ("open", "write", ...).
+func isOp(err error, op string) bool {
+	var pe *fs.PathError
+	return errors.As(err, &pe) && pe.Op == op
 }

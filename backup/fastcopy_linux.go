@@ -35,8 +35,8 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 		}
 		return fail(fe)
 	}
-	writeErr := func(err error) (result, bool) {
-		fe := fileErr(t.Rel, &fs.PathError{Op: "write", Path: t.Rel, Err: err}, "cannot write it")
+	writeErr := func(op string, err error) (result, bool) {
+		fe := fileErr(t.Rel, &fs.PathError{Op: op, Path: t.Rel, Err: err}, "cannot write it")
 		if fe.Kind == ErrUnreadable || fe.Kind == ErrVanished {
 			fe.Kind = ErrWrite
 			fe.Msg = "cannot write it: " + err.Error()
@@ -74,7 +74,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 		return result{}, false
 	}
 	if err != nil {
-		return writeErr(err)
+		return writeErr("open", err)
 	}
 	defer rawClose(out)
 
@@ -88,7 +88,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 		} else if rerr != nil {
 			return readErr(rerr)
 		} else if werr != nil {
-			return writeErr(werr)
+			return writeErr("write", werr)
 		}
 	}
 	for left := pre.Size; left > 0 && !sparse; {
@@ -96,7 +96,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 			if rerr, werr := w.copyPlain(in, out, left); rerr != nil {
 				return readErr(rerr)
 			} else if werr != nil {
-				return writeErr(werr)
+				return writeErr("write", werr)
 			}
 			break
 		}
@@ -109,7 +109,7 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 			// file and every later one.
 			w.noCopyRange = true
 		case err != nil:
-			return writeErr(err)
+			return writeErr("write", err)
 		case n == 0:
 			left = 0 // shrunk while read: the check below reports it
 		default:
@@ -125,22 +125,22 @@ func (w *worker) fastCopy(t task) (r result, handled bool) {
 		if err := rawFchown(out, uid, gid); attrRefused(err, true) {
 			lost |= lostOwner
 		} else if err != nil {
-			return writeErr(err)
+			return writeErr("chown", err)
 		}
 	}
 	if mode := fs.FileMode(pre.Mode & 0o7777); mode != fileModeBits(createPerm) {
 		if err := rawFchmod(out, uint32(pre.Mode&0o7777)); attrRefused(err, true) {
 			lost |= lostMode
 		} else if err != nil {
-			return writeErr(err)
+			return writeErr("chmod", err)
 		}
 	}
 	if err := futimens(out, pre.Atim, pre.Mtim); err != nil {
-		return writeErr(err)
+		return writeErr("utimes", err)
 	}
 	if w.cfg.Fsync {
 		if err := unix.Fsync(out); err != nil {
-			return writeErr(err)
+			return writeErr("fsync", err)
 		}
 	}
 

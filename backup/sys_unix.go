@@ -90,6 +90,9 @@ func isDiskFull(err error) bool {
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
+// isTooBig: a write past the largest file the file system holds (FAT32: 4 GiB).
+func isTooBig(err error) bool { return errors.Is(err, syscall.EFBIG) }
+
 func isBadName(err error) bool {
 	return errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.EILSEQ) || errors.Is(err, syscall.EINVAL)
 }

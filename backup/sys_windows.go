@@ -42,6 +42,9 @@ func isDiskFull(err error) bool {
 	return errors.Is(err, windows.ERROR_DISK_FULL) || errors.Is(err, windows.ERROR_HANDLE_DISK_FULL)
 }
 
+// isTooBig: a write past the largest file the file system holds (FAT32: 4 GiB).
+func isTooBig(err error) bool { return errors.Is(err, windows.ERROR_FILE_TOO_LARGE) }
+
 func isBadName(err error) bool {
 	return errors.Is(err, windows.ERROR_INVALID_NAME) || errors.Is(err, windows.ERROR_FILENAME_EXCED_RANGE) ||
 		errors.Is(err, windows.ERROR_BAD_PATHNAME) || errors.Is(err, syscall.ENAMETOOLONG)
