@@ -799,14 +799,12 @@ func (v *killView) cellText(r killRow, col int) string {
 		if inf.Restart == core.RestartNever {
 			return "never"
 		}
-		// "on crash · 2" read as a policy with a parameter: the count is what happened.
-		switch inf.Restarts {
-		case 0:
+		// "on crash · 2" read as a policy with a parameter. A replacement says which
+		// restart it is: "2 restarts" on an ended row read as restarts still to come.
+		if inf.Restarts == 0 {
 			return "on crash"
-		case 1:
-			return "1 restart"
 		}
-		return fmt.Sprintf("%d restarts", inf.Restarts)
+		return fmt.Sprintf("restart #%d", inf.Restarts)
 	case colReason:
 		return inf.Reason
 	}

@@ -546,7 +546,7 @@ func TestKillTabNoteDoesNotOutliveItsAction(t *testing.T) {
 	})
 }
 
-// The Restart column says the policy until a restart happens, then how many there were.
+// The Restart column says the policy on a first child, and which restart a replacement is.
 func TestKillTabRestartColumnCountsRestarts(t *testing.T) {
 	v := &killView{}
 	for _, c := range []struct {
@@ -555,8 +555,8 @@ func TestKillTabRestartColumnCountsRestarts(t *testing.T) {
 	}{
 		{core.Info{Restart: core.RestartNever}, "never"},
 		{core.Info{Restart: core.RestartOnCrash}, "on crash"},
-		{core.Info{Restart: core.RestartOnCrash, Restarts: 1}, "1 restart"},
-		{core.Info{Restart: core.RestartOnCrash, Restarts: 3}, "3 restarts"},
+		{core.Info{Restart: core.RestartOnCrash, Restarts: 1}, "restart #1"},
+		{core.Info{Restart: core.RestartOnCrash, Restarts: 3}, "restart #3"},
 	} {
 		if got := v.cellText(killRow{info: c.info}, colRestart); got != c.want {
 			t.Errorf("restarts %d: %q, want %q", c.info.Restarts, got, c.want)
