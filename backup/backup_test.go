@@ -1297,49 +1297,38 @@ func TestAFailedFolderAloneIsAFailureNotUpToDate(t *testing.T) {
 // fatDisk mounts a small FAT file system for the test, through FUSE (this kernel has no
 // vfat; Debian's fusefat and dosfstools): a USB stick's file system, which holds no
 // modes or owners.
-func fatDisk(t *testing.T) string { return mountFAT(t, "32768") }
-
-// mountFAT makes a FAT image of kib KiB with mkfs.vfat's flags and mounts it.
-func mountFAT(t *testing.T, kib string, flags ...string) string {
-	for _, tool := range []string{"mkfs.vfat", "fusefat", "fusermount"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("no %s to make a FAT disk with (apt-get install dosfstools fusefat)", tool)
-		}
-	}
-	dir := t.TempDir()
-	img, mnt := filepath.Join(dir, "fat.img"), filepath.Join(dir, "mnt")
-	must(t, os.Mkdir(mnt, 0o755))
-	if out, err := exec.Command("mkfs.vfat", append(flags, "-C", img, kib)...).CombinedOutput(); err != nil {
-		t.Fatalf("mkfs.vfat: %v %s", err, out)
-	}
-	if out, err := exec.Command("fusefat", "-o", "rw+", img, mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a FAT image through FUSE here (needs /dev/fuse): %v %s", err, out)
-	}
-	t.Cleanup(func() { unmount(mnt) })
-	return mnt
+func fatDisk(t *testing.T) string {
+	return fuseDisk(t, "dosfstools fusefat", 32<<20, []string{"mkfs.vfat"}, []string{"fusefat", "-o", "rw+"})
 }
 
 // ntfsDisk mounts a small NTFS file system through FUSE (Debian's ntfs-3g): the
 // Windows-formatted external disk a Linux user often backs up to. It keeps times in
 // steps of 100 ns.
 func ntfsDisk(t *testing.T) string {
-	for _, tool := range []string{"mkntfs", "ntfs-3g", "fusermount"} {
+	return fuseDisk(t, "ntfs-3g", 64<<20, []string{"mkntfs", "-F", "-Q", "-q"}, []string{"ntfs-3g"})
+}
+
+// fuseDisk makes a disk image of size bytes with the mkfs command line and mounts it
+// through FUSE with the mount one, for the test's life; pkgs are the Debian packages
+// that have both.
+func fuseDisk(t *testing.T, pkgs string, size int64, mkfs, mount []string) string {
+	for _, tool := range []string{mkfs[0], mount[0], "fusermount"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("no %s to make an NTFS disk with (apt-get install ntfs-3g)", tool)
+			t.Skipf("no %s to make the disk with (apt-get install %s)", tool, pkgs)
 		}
 	}
 	dir := t.TempDir()
-	img, mnt := filepath.Join(dir, "ntfs.img"), filepath.Join(dir, "mnt")
+	img, mnt := filepath.Join(dir, "disk.img"), filepath.Join(dir, "mnt")
 	must(t, os.Mkdir(mnt, 0o755))
 	f, err := os.Create(img)
 	must(t, err)
-	must(t, f.Truncate(64<<20))
+	must(t, f.Truncate(size))
 	must(t, f.Close())
-	if out, err := exec.Command("mkntfs", "-F", "-Q", "-q", img).CombinedOutput(); err != nil {
-		t.Fatalf("mkntfs: %v %s", err, out)
+	if out, err := exec.Command(mkfs[0], append(mkfs[1:], img)...).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v %s", mkfs[0], err, out)
 	}
-	if out, err := exec.Command("ntfs-3g", img, mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount an NTFS image through FUSE here (needs /dev/fuse): %v %s", err, out)
+	if out, err := exec.Command(mount[0], append(mount[1:], img, mnt)...).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount the disk image through FUSE here (needs /dev/fuse): %v %s", err, out)
 	}
 	t.Cleanup(func() { unmount(mnt) })
 	return mnt
@@ -1437,7 +1426,7 @@ func TestNamesThatDifferOnlyInCaseOntoFAT(t *testing.T) {
 // fusefat's FAT32 reports no size at all (statfs: 0 blocks). Its room is unknown, not
 // nil: the backup goes ahead, and a disk that fills stops it as it happens.
 func TestDiskOfUnknownSizeIsNotCalledTooSmall(t *testing.T) {
-	mnt := mountFAT(t, "262144", "-F", "32")
+	mnt := fuseDisk(t, "dosfstools fusefat", 256<<20, []string{"mkfs.vfat", "-F", "32"}, []string{"fusefat", "-o", "rw+"})
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(mnt, &st); err != nil || st.Blocks != 0 {
 		t.Skipf("this fusefat reports the FAT32 disk's size (%d blocks, %v): nothing unknown to test", st.Blocks, err)
