@@ -733,6 +733,12 @@ func (c *Child) finish(st *os.ProcessState, waitErr error) {
 	// A crash is an end nobody in ProcLab asked for.
 	crashed := c.killReason == "" && !c.stopAsked && code != ExitParentGone &&
 		(c.info.State == Failed || c.info.State == Killed)
+	// The ended child's record stays listed (the Kill tab) until Clear ended; its frame
+	// handler must not: it holds its owner's whole run (a queue, a backup's plan and
+	// report, a spawn board), about 100 KiB a run that was never freed. Its readers are
+	// done (supervise waited for them); a restart gets the handler passed on.
+	onFrame := c.spec.OnFrame
+	c.spec.OnFrame = nil
 	info := c.info
 	c.mu.Unlock()
 	c.markReady(fmt.Errorf("%s child ended before its hello: %s", info.Role, info.Reason))
@@ -745,7 +751,7 @@ func (c *Child) finish(st *os.ProcessState, waitErr error) {
 		"pid", info.PID, "state", info.State.String(), "reason", info.Reason)
 	c.sup.emit(Event{Kind: EvState, Child: info})
 	if crashed {
-		go c.restart()
+		go c.restart(onFrame)
 	}
 }
 
@@ -758,9 +764,10 @@ func (c *Child) SetRestart(r Restart) {
 
 // restart starts a fresh process for a crashed child's spec, after RestartDelay, unless
 // the policy says no or the limit is reached (then the reason says so).
-func (c *Child) restart() {
+func (c *Child) restart(onFrame func(*Child, ipc.Frame)) {
 	c.mu.Lock()
 	spec, n, id := c.spec, c.info.Restarts, c.info.ID
+	spec.OnFrame = onFrame
 	limit := spec.MaxRestarts
 	if limit <= 0 {
 		limit = DefaultMaxRestarts

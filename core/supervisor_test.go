@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -387,4 +388,33 @@ func TestRestartPolicyCanBeChangedWhileRunning(t *testing.T) {
 		t.Fatal("replacement not found or not counted")
 	}
 	s.Get(c.Info().RestartedAs).Kill("killed by user")
+}
+
+// An ended child stays listed (the Kill tab shows it until Clear ended), but its frame
+// handler, and all it holds of its owner's run, is let go: each run's queue, plan or
+// board had stayed in memory for the app's whole life.
+func TestEndedChildLetsGoOfItsFrameHandler(t *testing.T) {
+	s := newSup(t)
+	freed := make(chan struct{})
+	func() {
+		run := make([]byte, 1<<20) // what an owner's handler holds
+		runtime.AddCleanup(&run[0], func(ch chan struct{}) { close(ch) }, freed)
+		c := startReady(t, s, core.Spec{Role: "exit", Args: []string{"0"},
+			OnFrame: func(*core.Child, ipc.Frame) { _ = run[0] }})
+		wantEnd(t, c, core.Exited, "exited 0")
+	}()
+	for i := 0; ; i++ {
+		runtime.GC()
+		select {
+		case <-freed:
+			if len(s.List()) == 0 {
+				t.Fatal("the ended child is no longer listed")
+			}
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+		if i == 100 {
+			t.Fatal("the ended child's record still holds its frame handler's state")
+		}
+	}
 }
