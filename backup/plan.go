@@ -479,6 +479,18 @@ func caseKept(ents []fs.DirEntry) map[string]string {
 	return kept
 }
 
+// keptName is the name backed up of those that differ from name only in case: name
+// itself when none does (without lower-casing every name of every walk).
+func keptName(kept map[string]string, name string) string {
+	if kept == nil {
+		return name
+	}
+	if k, ok := kept[strings.ToLower(name)]; ok {
+		return k
+	}
+	return name
+}
+
 // ignoresCase reports whether the file system that holds dir, or the nearest folder
 // above it that exists, finds a name in any case. It only reads: a name listed there is
 // looked up with its case swapped (a real run's destination always holds .proclab by
@@ -695,7 +707,7 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 			continue // vanished since the listing: nothing to back up
 		}
 		e := entryOf(rel, st)
-		if k, ok := kept[strings.ToLower(name)]; ok && k != name {
+		if k := keptName(kept, name); k != name {
 			fe := &FileError{Path: rel, Kind: ErrBadName, Msg: fmt.Sprintf("the destination's file system ignores case, "+
 				"and %q is backed up at this name: rename one of the two in the source to back up both", k)}
 			if e.Kind == KindDir {
