@@ -824,18 +824,24 @@ func dirMode(m fs.FileMode) fs.FileMode { return m.Perm() | 0o700 }
 // fixMeta sets mode and owner of a file whose content is unchanged.
 func (r *Run) fixMeta(it *Item) *FileError {
 	path := filepath.Join(r.dst, it.Rel)
-	// Who owns it is asked only of a refusal: not a stat more per file that takes its mode.
-	switch err := os.Chmod(path, it.Mode&chmodBits); {
-	case err == nil:
-	case attrRefused(err, ownedByMe(path)):
-		r.modesLost.Add(1)
-	default:
+	if err := r.setMode(path, it.Mode); err != nil {
 		return fileErr(it.Rel, err, "cannot set its mode")
 	}
 	if keepOwner && it.HasOwn {
 		r.keepOwner(path, it.UID, it.GID)
 	}
 	return nil
+}
+
+// setMode gives path its mode; a destination that holds no modes is counted, not an
+// error. Who owns path is asked only of a refusal: not a stat more per entry.
+func (r *Run) setMode(path string, mode fs.FileMode) error {
+	err := os.Chmod(path, mode&chmodBits)
+	if err != nil && attrRefused(err, ownedByMe(path)) {
+		r.modesLost.Add(1)
+		return nil
+	}
+	return err
 }
 
 // keepOwner gives path its owner, as root; a destination that holds no owners is
@@ -908,13 +914,9 @@ func (r *Run) finishDir(d *Item) *FileError {
 		if keepOwner && d.HasOwn {
 			r.keepOwner(path, d.UID, d.GID)
 		}
-		switch err := os.Chmod(path, d.Mode&chmodBits); {
-		case err == nil:
-		case errors.Is(err, fs.ErrNotExist):
+		if err := r.setMode(path, d.Mode); errors.Is(err, fs.ErrNotExist) {
 			return nil // not made; already reported
-		case attrRefused(err, ownedByMe(path)): // the owner asked only of a refusal
-			r.modesLost.Add(1)
-		default:
+		} else if err != nil {
 			return fileErr(d.Rel, err, "cannot set this folder's mode")
 		}
 	}
