@@ -1389,6 +1389,45 @@ func TestFATDestinationSaysWhichNamesAndLinksItCannotHold(t *testing.T) {
 	noTemps(t, dst)
 }
 
+// A file over FAT's 4 GiB is refused by the plan, dry run included, with what to do: it
+// had been refused only after 4 GiB of it was written, holding that room meanwhile, so
+// on a small stick the files beside it failed for a full disk.
+func TestFileOverFATLimitIsRefusedByThePlan(t *testing.T) {
+	dst := filepath.Join(fatDisk(t), "backup")
+	src := t.TempDir()
+	write(t, filepath.Join(src, "small.txt"), []byte("small"), 0o644)
+	f, err := os.Create(filepath.Join(src, "video.mkv"))
+	must(t, err)
+	must(t, f.Truncate(1<<32)) // one byte over, and a hole: no room taken here
+	must(t, f.Close())
+	for _, dry := range []bool{true, false} {
+		rep := run(t, backup.Options{Src: src, Dst: dst, DryRun: dry})
+		if len(rep.Errors) != 1 || rep.Errors[0].Path != "video.mkv" || rep.Errors[0].Kind != backup.ErrTooBig ||
+			!strings.Contains(rep.Errors[0].Msg, "4 GiB") || !strings.Contains(rep.Errors[0].Msg, "exFAT") {
+			t.Fatalf("dry run %v: errors %+v, want video.mkv refused as too big for FAT, saying what to do", dry, rep.Errors)
+		}
+		if rep.NoRoom != "" || rep.Stopped != "" {
+			t.Errorf("dry run %v: the refused file was counted against the room: %q %q", dry, rep.NoRoom, rep.Stopped)
+		}
+	}
+	if got, err := os.ReadFile(filepath.Join(dst, "small.txt")); err != nil || string(got) != "small" {
+		t.Errorf("small.txt was not backed up beside it: %q, %v", got, err)
+	}
+	if _, err := os.Lstat(filepath.Join(dst, "video.mkv")); err == nil {
+		t.Errorf("video.mkv is at the destination")
+	}
+	noTemps(t, dst)
+
+	// Onto a disk without the limit, the same file is planned as a copy.
+	plan, err := backup.MakePlan(src, t.TempDir(), false)
+	must(t, err)
+	for _, it := range plan.Files {
+		if it.Err != nil {
+			t.Errorf("onto this machine's disk: %s refused: %v", it.Rel, it.Err)
+		}
+	}
+}
+
 // A FAT stick finds a name in any case: of two source names that differ only in case,
 // one is backed up and the other is an error that says why, every run, instead of the
 // second copy overwriting the first (and both being recopied at each run).

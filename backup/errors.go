@@ -24,8 +24,14 @@ const (
 	ErrSpecial    ErrKind = "special"    // fifo, socket or device
 	ErrSymlink    ErrKind = "symlink"    // the OS refused to create a link
 	ErrWorker     ErrKind = "worker"     // workers kept dying on this file
+	ErrTooBig     ErrKind = "too-big"    // bigger than the destination's file system holds in one file (FAT: 4 GiB)
 	ErrWrite      ErrKind = "write"      // any other failure writing the destination
 )
+
+// fatMaxFile is the largest file FAT holds: its sizes are 32 bits.
+const fatMaxFile = 1<<32 - 1
+
+const tooBigFix = "back up to a disk formatted exFAT or NTFS, or for Linux or macOS"
 
 // FileError is one file that is not in place, and why, as a sentence.
 type FileError struct {
@@ -58,8 +64,7 @@ func fileErr(rel string, err error, doing string) *FileError {
 	case isDiskFull(err):
 		fe.Kind, fe.Msg = ErrDiskFull, "the destination disk is full"
 	case isTooBig(err):
-		fe.Msg = "the destination's file system cannot hold a file this big (FAT32 holds at most 4 GiB less a byte); " +
-			"back up to a disk formatted exFAT or NTFS, or for Linux or macOS"
+		fe.Kind, fe.Msg = ErrTooBig, "the destination's file system cannot hold a file this big (FAT32 holds at most 4 GiB less a byte); "+tooBigFix
 	case isBadName(err):
 		fe.Kind, fe.Msg = ErrBadName, fmt.Sprintf("the destination cannot hold this name (%v); rename it in the source, "+
 			"or back up to a disk whose file system allows it", cause)

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+
+	"dev.proclab/internal/numfmt"
 )
 
 // MetaDir is the folder in the destination where ProcLab keeps its manifests. It is
@@ -288,7 +290,8 @@ func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) 
 			root.Why = "mode or time differs"
 		}
 	}
-	w := &walker{ctx: ctx, src: src, dst: dst, verify: verify, onDir: onDir, foldCase: ignoresCase(dst)}
+	w := &walker{ctx: ctx, src: src, dst: dst, verify: verify, onDir: onDir, foldCase: ignoresCase(dst),
+		maxFile: maxFileSize(dst)}
 	w.run(dirJob{rel: ".", dstDir: p.DstExists}, &root)
 	// The root stays first (the run reads its error there) even where a top folder's
 	// name sorts before "." ("-old", "#tmp").
@@ -305,6 +308,19 @@ func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) 
 	}
 	p.WalkTime = time.Since(start)
 	return p, nil
+}
+
+// existingParent returns dir, or the nearest folder above it, for which ok holds; "" if
+// none does. A destination not made yet is on the disk of the folder it would be made in.
+func existingParent(dir string, ok func(string) bool) string {
+	for !ok(dir) {
+		up := filepath.Dir(dir)
+		if up == dir {
+			return ""
+		}
+		dir = up
+	}
+	return dir
 }
 
 // contentBytes is what copying an entry of kind and size moves: a file's size. A
@@ -579,6 +595,10 @@ type walker struct {
 	// The destination finds a name in any case (FAT, exFAT, macOS's APFS and Windows'
 	// NTFS by default): two source names that differ only in case would be one file there.
 	foldCase bool
+	// The largest file the destination holds (FAT: 4 GiB less a byte), 0 for no limit. A
+	// bigger one had been refused only once 4 GiB of it was written, and until then it
+	// held 4 GiB of the disk that the other files needed.
+	maxFile int64
 }
 
 func (w *walker) run(root dirJob, rootItem *Item) {
@@ -798,6 +818,11 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 
 func (w *walker) decideFile(e Entry, dfi *fstat) Item {
 	it := Item{Entry: e, Op: OpCopy, Why: "new"}
+	if w.maxFile > 0 && e.Size > w.maxFile {
+		it.Op, it.Err = OpFail, &FileError{Path: e.Rel, Kind: ErrTooBig, Msg: fmt.Sprintf("it is %s (%s bytes), and a file on the "+
+			"destination's file system (FAT32) holds at most 4 GiB less a byte; %s", numfmt.Bytes(e.Size), numfmt.Thousands(e.Size), tooBigFix)}
+		return it
+	}
 	if dfi == nil {
 		return it
 	}

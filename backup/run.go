@@ -395,16 +395,12 @@ func (r *Run) execute() (*Report, error) {
 			return nil, inputErr("cannot read source folder %s: %s", r.src, plan.Dirs[0].Err.Msg)
 		}
 		rep.Plan = plan
-		// The nearest folder that exists is on the disk the backup would go to.
-		for d := r.dst; ; d = filepath.Dir(d) {
-			if sp, ok := diskSpace(d); ok {
-				if need, files := needs(plan.Dirs, plan.Files, sp.block); sp.short(need, files) {
-					rep.NoRoom = noRoom(need, files, sp, false)
-				}
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
+		// The nearest folder that exists is on the disk the backup would go to (and one of
+		// unknown size is not to be mistaken for the disk above it).
+		d := existingParent(r.dst, func(d string) bool { _, err := os.Stat(d); return err == nil })
+		if sp, ok := diskSpace(d); ok && d != "" {
+			if need, files := needs(plan.Dirs, plan.Files, sp.block); sp.short(need, files) {
+				rep.NoRoom = noRoom(need, files, sp, false)
 			}
 		}
 		r.toDo.Store(int64(plan.ToCopy))
