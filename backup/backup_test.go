@@ -1389,6 +1389,78 @@ func TestFATDestinationSaysWhichNamesAndLinksItCannotHold(t *testing.T) {
 	noTemps(t, dst)
 }
 
+// The names of one file in the source (hard links) are names of one copy, as cp -a and
+// rsync -H keep them: a folder of snapshots linked to each other (rsnapshot's, say) had
+// been copied once per name and could fill the disk. A changed file keeps its names
+// together, and a disk that holds no hard links (FAT) gets each name as a copy.
+func TestHardLinksStayLinks(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "backup")
+	names := []string{"a.txt", "b.txt", "sub/c.txt", "sub/ro/d.txt"}
+	write(t, filepath.Join(src, names[0]), []byte("shared"), 0o640)
+	must(t, os.MkdirAll(filepath.Join(src, "sub", "ro"), 0o755))
+	for _, name := range names[1:] {
+		must(t, os.Link(filepath.Join(src, names[0]), filepath.Join(src, name)))
+	}
+	write(t, filepath.Join(src, "sub", "own.txt"), []byte("own"), 0o644)
+	// The links are made last in the run: their folders' times and modes must still
+	// be the source's.
+	must(t, os.Chmod(filepath.Join(src, "sub", "ro"), 0o555))
+	for _, d := range []string{"sub/ro", "sub", "."} {
+		must(t, os.Chtimes(filepath.Join(src, d), past, past))
+	}
+	linked := func(dst, content string, wantLinked bool) {
+		t.Helper()
+		first, err := os.Stat(filepath.Join(dst, names[0]))
+		must(t, err)
+		for _, name := range names {
+			fi, err := os.Stat(filepath.Join(dst, name))
+			must(t, err)
+			if got, _ := os.ReadFile(filepath.Join(dst, name)); string(got) != content {
+				t.Errorf("%s holds %q, want %q", name, got, content)
+			}
+			if name != names[0] && os.SameFile(first, fi) != wantLinked {
+				t.Errorf("%s is a link of %s: %v, want %v", name, names[0], !wantLinked, wantLinked)
+			}
+		}
+		if own, err := os.Stat(filepath.Join(dst, "sub", "own.txt")); err != nil || os.SameFile(first, own) {
+			t.Errorf("sub/own.txt: %v, or made a link of %s", err, names[0])
+		}
+	}
+
+	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2})
+	if rep.FilesCopied != 5 || rep.HardLinks != 3 || rep.BytesCopied != int64(len("shared")+len("own")) || len(rep.Errors) != 0 {
+		t.Fatalf("first run: copied %d, hard links %d, bytes %d, errors %+v; want 5, 3, 9 and none",
+			rep.FilesCopied, rep.HardLinks, rep.BytesCopied, rep.Errors)
+	}
+	linked(dst, "shared", true)
+	sameTree(t, src, dst)
+	if rep := run(t, backup.Options{Src: src, Dst: dst}); rep.FilesCopied != 0 {
+		t.Fatalf("second run copied %d files, want 0", rep.FilesCopied)
+	}
+
+	// Written through one name, the file changed under all of them.
+	must(t, os.WriteFile(filepath.Join(src, "b.txt"), []byte("changed!"), 0o640))
+	must(t, os.Chtimes(filepath.Join(src, "b.txt"), past, past.Add(time.Hour)))
+	for _, d := range []string{"sub/ro", "sub", "."} {
+		must(t, os.Chtimes(filepath.Join(src, d), past, past))
+	}
+	rep = run(t, backup.Options{Src: src, Dst: dst, Workers: 2, Verify: true})
+	if rep.FilesCopied != 4 || rep.HardLinks != 3 || len(rep.Errors) != 0 {
+		t.Fatalf("run after a change: copied %d, hard links %d, errors %+v; want 4, 3 and none", rep.FilesCopied, rep.HardLinks, rep.Errors)
+	}
+	linked(dst, "changed!", true)
+	sameTree(t, src, dst)
+
+	// FAT holds no hard links: each name is copied on its own, and nothing fails.
+	fat := filepath.Join(fatDisk(t), "backup")
+	rep = run(t, backup.Options{Src: src, Dst: fat, Workers: 2})
+	if rep.FilesCopied != 5 || rep.HardLinks != 0 || len(rep.Errors) != 0 {
+		t.Fatalf("onto FAT: copied %d, hard links %d, errors %+v; want 5 copies and no error", rep.FilesCopied, rep.HardLinks, rep.Errors)
+	}
+	linked(fat, "changed!", false)
+	noTemps(t, fat)
+}
+
 // A file over FAT's 4 GiB is refused by the plan, dry run included, with what to do: it
 // had been refused only after 4 GiB of it was written, holding that room meanwhile, so
 // on a small stick the files beside it failed for a full disk.

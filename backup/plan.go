@@ -71,6 +71,9 @@ type Entry struct {
 	Target string // a link's target, copied as it is and never followed
 	Rdev   uint64 // a device's number (major and minor)
 	Alloc  int64  // bytes the disk holds for a file: less than Size when it has holes; -1 when not known
+	// A file with other names in the source (hard links): the one of them that is copied,
+	// which this one is made a hard link of; "" for that one and for every other file.
+	LinkOf string
 }
 
 // Item is an entry with what the plan decided for it.
@@ -303,7 +306,9 @@ func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) 
 	for i := range p.Files {
 		if op := p.Files[i].Op; op == OpCopy || op == OpVerify {
 			p.ToCopy++
-			p.BytesToCopy += contentBytes(p.Files[i].Kind, p.Files[i].Size)
+			if p.Files[i].LinkOf == "" {
+				p.BytesToCopy += contentBytes(p.Files[i].Kind, p.Files[i].Size)
+			}
 		}
 	}
 	p.WalkTime = time.Since(start)
@@ -399,12 +404,16 @@ type fstat struct {
 	hasOwn       bool
 	rdev         uint64 // a device's number
 	alloc        int64  // bytes the disk holds for it (less than size with holes); -1: not known
+	// The file's identity and its count of names (hard links); 0 where the system
+	// does not say (Windows).
+	dev, ino, nlink uint64
 }
 
 func statOf(fi fs.FileInfo) fstat {
 	st := fstat{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime(), atime: atime(fi)}
 	st.uid, st.gid, st.hasOwn = owner(fi)
 	st.rdev, st.alloc = deviceNumber(fi), allocated(fi)
+	st.dev, st.ino, st.nlink = fileID(fi)
 	return st
 }
 
@@ -599,6 +608,11 @@ type walker struct {
 	// bigger one had been refused only once 4 GiB of it was written, and until then it
 	// held 4 GiB of the disk that the other files needed.
 	maxFile int64
+
+	// Files with more than one name: the first name the walk met of each, by device and
+	// inode. The others are linked to its copy instead of copied again.
+	linkMu    sync.Mutex
+	linkHeads map[[2]uint64]string
 }
 
 func (w *walker) run(root dirJob, rootItem *Item) {
@@ -771,6 +785,9 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 			dirs = append(dirs, it)
 			jobs = append(jobs, dirJob{rel: rel, dstDir: dfi != nil && dfi.kind() == KindDir})
 		case KindFile:
+			if st.nlink > 1 && st.ino != 0 {
+				e.LinkOf = w.linkHead(st.dev, st.ino, rel)
+			}
 			files = append(files, w.decideFile(e, dfi))
 		case KindLink:
 			target, err := os.Readlink(filepath.Join(srcDir, name))
@@ -814,6 +831,22 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 		}
 	}
 	return files, dirs, stale, jobs, nil
+}
+
+// linkHead returns the name of device dev's inode ino that is copied, when it is not rel:
+// the first the walk met.
+func (w *walker) linkHead(dev, ino uint64, rel string) string {
+	w.linkMu.Lock()
+	defer w.linkMu.Unlock()
+	if w.linkHeads == nil {
+		w.linkHeads = map[[2]uint64]string{}
+	}
+	head, ok := w.linkHeads[[2]uint64{dev, ino}]
+	if !ok {
+		w.linkHeads[[2]uint64{dev, ino}] = rel
+		return ""
+	}
+	return head
 }
 
 func (w *walker) decideFile(e Entry, dfi *fstat) Item {

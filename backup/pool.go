@@ -441,6 +441,21 @@ func (p *pool) watch(w *pworker) {
 	}
 }
 
+// drain returns when every file queued so far has a final result, or the run stopped;
+// the workers stay for more.
+func (p *pool) drain() {
+	defer context.AfterFunc(p.r.ctx, func() {
+		p.mu.Lock()
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	})()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.left > 0 && p.stop == "" && p.r.ctx.Err() == nil {
+		p.cond.Wait()
+	}
+}
+
 // wait returns when every file has a result, or the run stopped and every worker ended.
 func (p *pool) wait() {
 	stopAsked := false

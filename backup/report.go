@@ -38,6 +38,8 @@ type FileRecord struct {
 	Status    string    `json:"status"` // copied, skipped, verified, failed, not-copied (a stopped run), planned (dry run)
 	Why       string    `json:"why,omitempty"`
 	Hash      string    `json:"sha256,omitempty"`
+	// Made a hard link of this file's copy, as the source's names are of one file.
+	HardLinkOf string `json:"hard_link_of,omitempty"`
 }
 
 // Report is what a run did.
@@ -65,10 +67,12 @@ type Report struct {
 	BytesInHoles int64 `json:"bytes_in_holes,omitempty"`
 	// Files and folders whose mode or owner the destination's file system cannot hold
 	// (FAT, exFAT, many network shares): their contents and times are in place.
-	ModesNotKept  int     `json:"modes_not_kept,omitempty"`
-	OwnersNotKept int     `json:"owners_not_kept,omitempty"`
-	Throughput    float64 `json:"bytes_per_second"`  // bytes written a second: holes are not counted
-	Stopped       string  `json:"stopped,omitempty"` // why the run stopped early
+	ModesNotKept  int `json:"modes_not_kept,omitempty"`
+	OwnersNotKept int `json:"owners_not_kept,omitempty"`
+	// Files made hard links of another name's copy, as they are in the source.
+	HardLinks  int     `json:"hard_links,omitempty"`
+	Throughput float64 `json:"bytes_per_second"`  // bytes written a second: holes are not counted
+	Stopped    string  `json:"stopped,omitempty"` // why the run stopped early
 	// The run stopped before its search had found every file: the totals and the files
 	// not copied are what it had found; running again finds the rest.
 	SearchCut     bool          `json:"search_cut,omitempty"`
@@ -217,6 +221,13 @@ func (r *Report) Notes() []string {
 		notes = append(notes, fmt.Sprintf("Holes: %s of the bytes copied are holes in files with holes (disk images, databases), "+
 			"kept as holes: %s written.", numfmt.Bytes(r.BytesInHoles), numfmt.Bytes(r.BytesCopied-r.BytesInHoles)))
 	}
+	if r.HardLinks == 1 {
+		notes = append(notes, "Hard links: 1 file is another name of a file in this backup, as in the source; it is "+
+			"made a link of that copy, so its bytes are stored once.")
+	} else if r.HardLinks > 1 {
+		notes = append(notes, fmt.Sprintf("Hard links: %s files are other names of files in this backup, as in the source; "+
+			"each is made a link of that copy, so their bytes are stored once.", numfmt.Thousands(r.HardLinks)))
+	}
 	if r.ModesNotKept > 0 || r.OwnersNotKept > 0 {
 		what := "permissions"
 		switch {
@@ -254,6 +265,7 @@ type Summary struct {
 	BytesInHoles  int64       `json:"bytes_in_holes,omitempty"` // of bytes_copied, kept as holes (not written)
 	ModesNotKept  int         `json:"modes_not_kept,omitempty"` // the destination cannot hold them (FAT…)
 	OwnersNotKept int         `json:"owners_not_kept,omitempty"`
+	HardLinks     int         `json:"hard_links,omitempty"` // of files_copied, made hard links as in the source
 	Seconds       float64     `json:"seconds"`
 	Errors        []FileError `json:"errors"` // the failed files (the manifest lists every file)
 	// A stopped run: why, and how many files it never reached (running again resumes
@@ -278,7 +290,7 @@ type Summary struct {
 func (r *Report) Summary() Summary {
 	errs := r.head(0).Errors
 	sum := Summary{RunID: r.RunID, FilesTotal: r.FilesTotal, FilesCopied: r.FilesCopied, FilesSkipped: r.FilesSkipped,
-		FilesFailed: r.FilesFailed, FoldersFailed: r.Failures() - r.FilesFailed, BytesCopied: r.BytesCopied, BytesInHoles: r.BytesInHoles, ModesNotKept: r.ModesNotKept, OwnersNotKept: r.OwnersNotKept, Seconds: r.Seconds, Errors: errs,
+		FilesFailed: r.FilesFailed, FoldersFailed: r.Failures() - r.FilesFailed, BytesCopied: r.BytesCopied, BytesInHoles: r.BytesInHoles, ModesNotKept: r.ModesNotKept, OwnersNotKept: r.OwnersNotKept, HardLinks: r.HardLinks, Seconds: r.Seconds, Errors: errs,
 		Stopped: r.Stopped, FilesNotCopied: r.FilesNotCopied, FilesRepaired: r.FilesRepaired,
 		SearchCut: r.SearchCut, WorkerDeaths: r.WorkerDeaths}
 	if r.DryRun {
@@ -335,6 +347,10 @@ func (r *Report) fill(p *Plan, outcome func(i int) result, extra []*FileError) {
 				if res.Repaired {
 					rec.Why = repairedWhy
 					r.FilesRepaired++
+				}
+				if res.Linked {
+					rec.HardLinkOf = filepath.ToSlash(it.LinkOf)
+					r.HardLinks++
 				}
 			default:
 				rec.Status = "verified"

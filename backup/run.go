@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -430,6 +431,10 @@ func (r *Run) execute() (*Report, error) {
 	p.onFinal = s.fin.fileDone
 	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, s.onDir)
 	planCut := r.ctx.Err() != nil // a cancel during the walk left folders unvisited
+	if err == nil && s.links > 0 {
+		p.drain()
+		s.linkTasks(plan)
+	}
 	p.close()
 	if err == nil && plan.Dirs[0].Err != nil {
 		err = inputErr("cannot read source folder %s: %s", r.src, plan.Dirs[0].Err.Msg)
@@ -578,15 +583,18 @@ type stream struct {
 	// subfolders get our group and no set-group-ID bit from them.
 	made        map[string]bool
 	plainParent map[string]bool
+	// Files to make hard links of another name's copy once every copy is done (the
+	// walk may meet a name before the one that is copied): how many, per folder.
+	links int
 }
 
 func (s *stream) onDir(rel string, dirs, files []Item, stale []string) {
 	// Counted before prepare makes the subfolders: a run that will not fit makes none.
 	s.countRoom(dirs, files)
-	tasks := s.prepare(rel, dirs, files, stale)
+	tasks, links := s.prepare(rel, dirs, files, stale)
 	// Counted before they are queued: a file finished at once must find its folder
-	// waiting for it.
-	s.fin.listed(rel, dirs, len(tasks))
+	// waiting for it. Its hard links to make keep it waiting too.
+	s.fin.listed(rel, dirs, len(tasks)+links)
 	if len(tasks) > 0 {
 		first := s.pool.add(tasks)
 		// The items are the plan's (the walk keeps this slice): each finds its outcome
@@ -655,7 +663,7 @@ func needs(dirs, files []Item, block int64) (need, made int64) {
 	}
 	for i := range files {
 		f := &files[i]
-		if f.Op == OpCopy && f.Kind == KindFile {
+		if f.Op == OpCopy && f.Kind == KindFile && f.LinkOf == "" {
 			// A changed file's old copy is freed when the new one takes its name. A file
 			// with holes is copied with them: it needs what it takes on the source.
 			size := f.Size
@@ -706,8 +714,8 @@ func (s *stream) needsFinish(d *Item) bool {
 }
 
 // prepare makes rel's subfolders, fixes the meta of its unchanged files and returns
-// the files to copy.
-func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task {
+// the files to copy, and how many are hard links to make at the end.
+func (s *stream) prepare(rel string, dirs, files []Item, stale []string) (tasks []task, links int) {
 	r := s.r
 	for _, st := range stale {
 		os.Remove(filepath.Join(r.dst, st))
@@ -757,7 +765,6 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 			}
 		}
 	}
-	var tasks []task
 	for i := range files {
 		it := &files[i]
 		switch it.Op {
@@ -771,6 +778,10 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 				s.preFailed[it.Rel] = folderNotMade(it.Rel, fe)
 				continue
 			}
+			if it.LinkOf != "" && it.Op == OpCopy {
+				links++
+				continue
+			}
 			if tasks == nil {
 				tasks = make([]task, 0, len(files)-i)
 			}
@@ -778,8 +789,9 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 				UID: it.UID, GID: it.GID, Owner: it.HasOwn, item: i})
 		}
 	}
-	if len(tasks) == 0 {
-		return nil
+	s.links += links
+	if len(tasks) == 0 && links == 0 {
+		return nil, 0
 	}
 	if !s.work[rel] {
 		s.work[rel] = true
@@ -795,7 +807,52 @@ func (s *stream) prepare(rel string, dirs, files []Item, stale []string) []task 
 	if s.stopWB == nil {
 		s.stopWB = writeBehind(r.dst)
 	}
-	return tasks
+	return tasks, links
+}
+
+// linkTasks queues, once every copy is done, the files that are other names of a copied
+// file (hard links in the source): each is made a link of that copy when it is in place,
+// and copied on its own when not (its copy failed, or the run could not copy it).
+func (s *stream) linkTasks(plan *Plan) {
+	p := s.pool
+	p.mu.Lock()
+	stopped := p.stop != "" || s.r.ctx.Err() != nil
+	inPlace := func(head *Item) bool {
+		switch {
+		case head.Op == OpSkip || head.Op == OpMeta:
+			return true
+		case head.task > 0:
+			res, ok := p.out[head.task-1], p.has[head.task-1]
+			return ok && res.Err == nil
+		}
+		return false
+	}
+	var tasks []task
+	var items []int
+	for i := range plan.Files {
+		it := &plan.Files[i]
+		if it.LinkOf == "" || it.Op != OpCopy || it.task > 0 || s.preFailed[it.Rel] != nil {
+			continue
+		}
+		if stopped {
+			s.preFailed[it.Rel] = &FileError{Path: it.Rel, Kind: ErrNotCopied, Msg: "not copied: the run stopped first"}
+			continue
+		}
+		t := task{Rel: it.Rel, Op: OpCopy, Kind: KindFile, Size: it.Size, UID: it.UID, GID: it.GID, Owner: it.HasOwn}
+		k, found := slices.BinarySearchFunc(plan.Files, it.LinkOf, func(f Item, rel string) int { return strings.Compare(f.Rel, rel) })
+		if found && inPlace(&plan.Files[k]) {
+			t.LinkOf = it.LinkOf
+		}
+		tasks, items = append(tasks, t), append(items, i)
+	}
+	p.mu.Unlock()
+	if len(tasks) == 0 {
+		return
+	}
+	first := p.add(tasks)
+	for k, i := range items {
+		plan.Files[i].task = first + k + 1
+	}
 }
 
 // underFailedDir returns the error of the folder that could not be made which rel is, or

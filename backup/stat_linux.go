@@ -52,5 +52,5 @@ func lstatIn(dir *os.File, _ string, name string) (fstat, error) {
 	}
 	return fstat{mode: m, size: st.Size, mtime: time.Unix(st.Mtim.Sec, st.Mtim.Nsec),
 		atime: time.Unix(st.Atim.Sec, st.Atim.Nsec), uid: int(st.Uid), gid: int(st.Gid), hasOwn: true,
-		rdev: st.Rdev, alloc: st.Blocks * 512}, nil
+		rdev: st.Rdev, alloc: st.Blocks * 512, dev: st.Dev, ino: st.Ino, nlink: uint64(st.Nlink)}, nil
 }

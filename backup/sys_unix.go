@@ -27,6 +27,14 @@ func allocated(fi fs.FileInfo) int64 {
 	return -1
 }
 
+// fileID is a file's device and inode numbers and how many names (hard links) it has.
+func fileID(fi fs.FileInfo) (dev, ino, nlink uint64) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Dev), st.Ino, uint64(st.Nlink)
+	}
+	return 0, 0, 0
+}
+
 // deviceNumber is a device's major and minor number, as the system packs them.
 func deviceNumber(fi fs.FileInfo) uint64 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {

@@ -42,6 +42,10 @@ func isDiskFull(err error) bool {
 	return errors.Is(err, windows.ERROR_DISK_FULL) || errors.Is(err, windows.ERROR_HANDLE_DISK_FULL)
 }
 
+// fileID: a FileInfo from a directory listing carries no file index on Windows (one
+// more open per file would), so hard links there are copied as separate files.
+func fileID(fs.FileInfo) (dev, ino, nlink uint64) { return 0, 0, 0 }
+
 // isTooBig: a write past the largest file the file system holds (FAT32: 4 GiB).
 func isTooBig(err error) bool { return errors.Is(err, windows.ERROR_FILE_TOO_LARGE) }
 

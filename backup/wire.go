@@ -40,6 +40,7 @@ func encodeBatch(bt batch) []byte {
 		b = binary.AppendVarint(b, int64(t.UID))
 		b = binary.AppendVarint(b, int64(t.GID))
 		b = appendBool(b, t.Owner)
+		b = appendString(b, t.LinkOf)
 	}
 	return b
 }
@@ -56,6 +57,7 @@ func decodeBatch(p []byte) (batch, error) {
 		t.Size = d.varint()
 		t.UID, t.GID = int(d.varint()), int(d.varint())
 		t.Owner = d.bool()
+		t.LinkOf = d.string()
 		bt.Tasks = append(bt.Tasks, t)
 	}
 	return bt, d.end()
@@ -69,6 +71,7 @@ const (
 	resHoles
 	resModeLost  // the destination could not hold the file's mode
 	resOwnerLost // nor its owner
+	resLinked    // made a hard link of another name's copy
 )
 
 func encodeResults(m resultsMsg) []byte {
@@ -100,6 +103,9 @@ func encodeResults(m resultsMsg) []byte {
 		if r.Lost&lostOwner != 0 {
 			flags |= resOwnerLost
 		}
+		if r.Linked {
+			flags |= resLinked
+		}
 		b = append(b, flags)
 		b = binary.AppendVarint(b, r.Bytes)
 		if r.Holes != 0 {
@@ -124,7 +130,7 @@ func decodeResults(p []byte) (resultsMsg, error) {
 	for i := 0; i < n && d.err == nil; i++ {
 		r := result{I: d.int()}
 		flags := d.byte()
-		r.Copied, r.Repaired = flags&resCopied != 0, flags&resRepaired != 0
+		r.Copied, r.Repaired, r.Linked = flags&resCopied != 0, flags&resRepaired != 0, flags&resLinked != 0
 		if flags&resModeLost != 0 {
 			r.Lost |= lostMode
 		}

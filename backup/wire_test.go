@@ -10,6 +10,7 @@ func TestWireRoundTrip(t *testing.T) {
 		{I: 0, Rel: "a/b.go", Op: OpCopy, Kind: KindFile, Size: 1234},
 		{I: 99999, Rel: "ünïcödé/名前 with spaces", Op: OpVerify, Kind: KindLink, Size: 0, UID: 1000, GID: -1, Owner: true},
 		{I: 3, Rel: "", Size: 1 << 40},
+		{I: 4, Rel: "b/second name", Op: OpCopy, Kind: KindFile, Size: 9, LinkOf: "a/first name"},
 	}}
 	got, err := decodeBatch(encodeBatch(b))
 	if err != nil || !reflect.DeepEqual(got, b) {
@@ -19,6 +20,7 @@ func TestWireRoundTrip(t *testing.T) {
 		{I: 0, Copied: true, Bytes: 1234},
 		{I: 7, Copied: true, Repaired: true, Bytes: 5, Hash: "ab"},
 		{I: 8, Copied: true, Bytes: 1 << 30, Holes: 1<<30 - 4096},
+		{I: 9, Copied: true, Linked: true},
 		{I: 99999, Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
 		{I: 3, Err: &FileError{Path: "x/y", Kind: ErrDiskFull, Msg: "the disk is full"}},
 	}}

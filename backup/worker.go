@@ -60,8 +60,11 @@ type task struct {
 	UID   int
 	GID   int
 	Owner bool
-	dir   string // the parent's: folder of Rel
-	item  int    // the parent's: index of its Item in the folder's files
+	// Rel is another name of this file's source: make it a hard link of LinkOf's copy,
+	// which is in place.
+	LinkOf string
+	dir    string // the parent's: folder of Rel
+	item   int    // the parent's: index of its Item in the folder's files
 }
 
 type batch struct {
@@ -78,6 +81,7 @@ type result struct {
 	Hash     string
 	Err      *FileError
 	Lost     byte // lostMode, lostOwner: what the destination could not hold
+	Linked   bool // made a hard link of another name's copy
 }
 
 const (
@@ -245,7 +249,36 @@ func (w *worker) copyOne(t task) result {
 		r.Repaired = r.Copied
 		return r
 	}
+	if t.LinkOf != "" {
+		if r, ok := w.hardLink(t); ok {
+			return w.verified(t, r)
+		}
+	}
 	return w.copyFile(t)
+}
+
+// hardLink makes t another name of the copy of t.LinkOf, as its source is: the copy is
+// in place (the parent sends such a task only then). False when the link cannot be made
+// (a FAT or exFAT disk holds none, a file may have only so many names): the file is
+// then copied on its own, as it stands.
+func (w *worker) hardLink(t task) (result, bool) {
+	head, final := filepath.Join(w.cfg.Dst, t.LinkOf), filepath.Join(w.cfg.Dst, t.Rel)
+	err := os.Link(head, final)
+	if errors.Is(err, fs.ErrExist) {
+		// An old copy at this name is replaced at once, as a copy replaces it: linked
+		// under the temporary name, renamed over it.
+		tmp := tempPath(final, w.cfg.Tag)
+		os.Remove(tmp) // a leftover of a killed attempt
+		if err = os.Link(head, tmp); err == nil {
+			err = os.Rename(tmp, final)
+			// Renaming a name over another name of the same file does nothing.
+			os.Remove(tmp)
+		}
+	}
+	if err != nil {
+		return result{}, false
+	}
+	return result{I: t.I, Copied: true, Linked: true}, true
 }
 
 // copyFile copies t, twice when the first read saw it change: a file saved while it was
