@@ -1451,6 +1451,16 @@ func TestHardLinksStayLinks(t *testing.T) {
 	linked(dst, "changed!", true)
 	sameTree(t, src, dst)
 
+	// The bytes bar ends full: a link writes no bytes, and is not waited for as if it did.
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: filepath.Join(t.TempDir(), "x"), Workers: 2, Sup: newSup(t)})
+	must(t, err)
+	if _, err := r.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if pr := r.Progress(); pr.BytesToDo != int64(len("changed!")+len("own")) || pr.BytesDone != pr.BytesToDo {
+		t.Errorf("progress at the end: %d of %d bytes, want %d of %d", pr.BytesDone, pr.BytesToDo, len("changed!")+len("own"), len("changed!")+len("own"))
+	}
+
 	// FAT holds no hard links: each name is copied on its own, and nothing fails.
 	fat := filepath.Join(fatDisk(t), "backup")
 	rep = run(t, backup.Options{Src: src, Dst: fat, Workers: 2})

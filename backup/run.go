@@ -261,7 +261,9 @@ func (r *Run) account(t task, res result) {
 		return // cut short by a stop: not an outcome, and the report counts it apart
 	}
 	r.filesDone.Add(1)
-	r.bytesDone.Add(contentBytes(t.Kind, t.Size))
+	if t.LinkOf == "" {
+		r.bytesDone.Add(contentBytes(t.Kind, t.Size))
+	}
 	switch {
 	case res.Err != nil:
 		r.failed.Add(1)
