@@ -443,14 +443,20 @@ func (p *pool) watch(w *pworker) {
 	}
 }
 
-// drain returns when every file queued so far has a final result, or the run stopped;
-// the workers stay for more.
-func (p *pool) drain() {
-	defer context.AfterFunc(p.r.ctx, func() {
+// wakeOnCancel wakes whoever waits on the pool's cond when the run is cancelled, until
+// the returned func is called.
+func (p *pool) wakeOnCancel() (stop func() bool) {
+	return context.AfterFunc(p.r.ctx, func() {
 		p.mu.Lock()
 		p.cond.Broadcast()
 		p.mu.Unlock()
-	})()
+	})
+}
+
+// drain returns when every file queued so far has a final result, or the run stopped;
+// the workers stay for more.
+func (p *pool) drain() {
+	defer p.wakeOnCancel()()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for p.left > 0 && p.stop == "" && p.r.ctx.Err() == nil {
@@ -461,12 +467,7 @@ func (p *pool) drain() {
 // wait returns when every file has a result, or the run stopped and every worker ended.
 func (p *pool) wait() {
 	stopAsked := false
-	// A cancel must wake the loop below.
-	defer context.AfterFunc(p.r.ctx, func() {
-		p.mu.Lock()
-		p.cond.Broadcast()
-		p.mu.Unlock()
-	})()
+	defer p.wakeOnCancel()() // a cancel must wake the loop below
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
