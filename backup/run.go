@@ -586,7 +586,7 @@ type stream struct {
 	made        map[string]bool
 	plainParent map[string]bool
 	// Files to make hard links of another name's copy once every copy is done (the
-	// walk may meet a name before the one that is copied): how many, per folder.
+	// walk may meet a name before the one that is copied): how many in all.
 	links int
 }
 
