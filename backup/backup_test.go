@@ -1427,6 +1427,10 @@ func TestHardLinksStayLinks(t *testing.T) {
 		}
 	}
 
+	// A dry run plans the bytes the run writes: the file's once.
+	if sum := run(t, backup.Options{Src: src, Dst: dst, DryRun: true}).Summary(); sum.FilesPlanned != 5 || sum.BytesPlanned != int64(len("shared")+len("own")) {
+		t.Errorf("dry run: %d files and %d bytes planned, want 5 and 9", sum.FilesPlanned, sum.BytesPlanned)
+	}
 	rep := run(t, backup.Options{Src: src, Dst: dst, Workers: 2})
 	if rep.FilesCopied != 5 || rep.HardLinks != 3 || rep.BytesCopied != int64(len("shared")+len("own")) || len(rep.Errors) != 0 {
 		t.Fatalf("first run: copied %d, hard links %d, bytes %d, errors %+v; want 5, 3, 9 and none",

@@ -306,9 +306,7 @@ func makePlan(ctx context.Context, src, dst string, verify bool, onDir dirFunc) 
 	for i := range p.Files {
 		if op := p.Files[i].Op; op == OpCopy || op == OpVerify {
 			p.ToCopy++
-			if p.Files[i].LinkOf == "" {
-				p.BytesToCopy += contentBytes(p.Files[i].Kind, p.Files[i].Size)
-			}
+			p.BytesToCopy += contentBytes(p.Files[i].Kind, p.Files[i].Size, p.Files[i].LinkOf)
 		}
 	}
 	p.WalkTime = time.Since(start)
@@ -330,9 +328,10 @@ func existingParent(dir string, ok func(string) bool) string {
 
 // contentBytes is what copying an entry of kind and size moves: a file's size. A
 // link's size is its target's length, and making a link copies no bytes: counting it
-// made "1 B of 1001 B copied" for a finished run.
-func contentBytes(kind Kind, size int64) int64 {
-	if kind == KindFile {
+// made "1 B of 1001 B copied" for a finished run. Nor does making a file a hard link of
+// linkOf's copy.
+func contentBytes(kind Kind, size int64, linkOf string) int64 {
+	if kind == KindFile && linkOf == "" {
 		return size
 	}
 	return 0
@@ -841,9 +840,10 @@ func (w *walker) linkHead(dev, ino uint64, rel string) string {
 	if w.linkHeads == nil {
 		w.linkHeads = map[[2]uint64]string{}
 	}
-	head, ok := w.linkHeads[[2]uint64{dev, ino}]
+	key := [2]uint64{dev, ino}
+	head, ok := w.linkHeads[key]
 	if !ok {
-		w.linkHeads[[2]uint64{dev, ino}] = rel
+		w.linkHeads[key] = rel
 		return ""
 	}
 	return head

@@ -95,9 +95,7 @@ func (p *pool) add(ts []task) int {
 			p.queue = append(p.queue, t.I)
 		}
 		p.r.toDo.Add(1)
-		if t.LinkOf == "" { // a hard link writes no bytes
-			p.r.bytesToDo.Add(contentBytes(t.Kind, t.Size))
-		}
+		p.r.bytesToDo.Add(contentBytes(t.Kind, t.Size, t.LinkOf))
 	}
 	// A worker per 8 small files (a process for two files costs more than it saves),
 	// and one per big file: two 400 MB files went to one worker of two.

@@ -153,10 +153,10 @@ func (r *Report) Planned() (copyFiles, checkFiles int, copyBytes, checkBytes int
 		switch it := &r.Plan.Files[i]; it.Op {
 		case OpCopy:
 			copyFiles++
-			copyBytes += contentBytes(it.Kind, it.Size)
+			copyBytes += contentBytes(it.Kind, it.Size, it.LinkOf)
 		case OpVerify:
 			checkFiles++
-			checkBytes += contentBytes(it.Kind, it.Size)
+			checkBytes += contentBytes(it.Kind, it.Size, it.LinkOf)
 		}
 	}
 	return

@@ -261,9 +261,7 @@ func (r *Run) account(t task, res result) {
 		return // cut short by a stop: not an outcome, and the report counts it apart
 	}
 	r.filesDone.Add(1)
-	if t.LinkOf == "" {
-		r.bytesDone.Add(contentBytes(t.Kind, t.Size))
-	}
+	r.bytesDone.Add(contentBytes(t.Kind, t.Size, t.LinkOf))
 	switch {
 	case res.Err != nil:
 		r.failed.Add(1)
