@@ -985,6 +985,73 @@ func TestCancelledRunLeavesNoTempAndRunningAgainResumes(t *testing.T) {
 	sameTree(t, src, dst)
 }
 
+// A run that ends cleanly leaves a mark, and the next run looks names up in the
+// destination instead of listing its folders; a run that was stopped (or killed: the
+// mark goes before anything is written) leaves none, so the next one lists them and
+// removes the temporary files found.
+func TestTheRunAfterAStoppedOneRemovesLeftoverTemps(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 200 {
+		write(t, filepath.Join(src, "sub", fmt.Sprintf("f%03d.txt", i)), []byte{byte(i)}, 0o644)
+	}
+	write(t, filepath.Join(src, "top.txt"), []byte("top"), 0o644)
+	dst := filepath.Join(t.TempDir(), "dst")
+	mark := filepath.Join(dst, backup.MetaDir, "clean")
+	// A user's file with a name like ours is left alone by a run that needs no sweep.
+	users := filepath.Join(dst, "sub", ".notes.txt.mine.proclab.tmp")
+	if rep := run(t, backup.Options{Src: src, Dst: dst}); !rep.OK() {
+		t.Fatalf("first run: %+v", rep.Errors)
+	}
+	if _, err := os.Stat(mark); err != nil {
+		t.Fatalf("a clean run left no mark: %v", err)
+	}
+	write(t, users, []byte("mine"), 0o644)
+	if rep := run(t, backup.Options{Src: src, Dst: dst}); rep.FilesCopied != 0 {
+		t.Fatalf("no-change run copied %d", rep.FilesCopied)
+	}
+	if _, err := os.Stat(users); err != nil {
+		t.Fatalf("a run after a clean one removed a file it had not written: %v", err)
+	}
+	must(t, os.Remove(users))
+
+	// Change every file, stop a run part-way.
+	for i := range 200 {
+		write(t, filepath.Join(src, "sub", fmt.Sprintf("f%03d.txt", i)), []byte{byte(i), 1}, 0o644)
+	}
+	r, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Workers: 2, Sup: newSup(t),
+		SlowMotion: 5 * time.Millisecond})
+	must(t, err)
+	for r.Progress().FilesDone < 5 {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Error("the mark is still there while the run writes: a kill now would leave it")
+	}
+	r.Cancel()
+	rep, err := r.Wait()
+	must(t, err)
+	if rep.Stopped == "" {
+		t.Fatal("the run was not stopped")
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Fatal("a stopped run left the mark")
+	}
+	// What a killed run leaves where a file cannot be written without a name (FAT,
+	// network disks): temporary files beside their final names.
+	left := []string{filepath.Join(dst, "sub", ".f007.txt.0123abcd.proclab.tmp"), filepath.Join(dst, ".top.txt.0123abcd.proclab.tmp")}
+	for _, p := range left {
+		write(t, p, []byte("half"), 0o600)
+	}
+	if rep := run(t, backup.Options{Src: src, Dst: dst}); !rep.OK() || rep.FilesCopied == 0 {
+		t.Fatalf("resumed run: %d copied, errors %+v", rep.FilesCopied, rep.Errors)
+	}
+	noTemps(t, dst)
+	sameTree(t, src, dst)
+	if _, err := os.Stat(mark); err != nil {
+		t.Fatalf("the resumed run ended cleanly and left no mark: %v", err)
+	}
+}
+
 // Cancel stops a big file part-way (within a megabyte), not after the rest of it: the
 // temporary copy goes, the file is not copied, and the report says why the run stopped.
 func TestCancelStopsABigFileMidCopy(t *testing.T) {

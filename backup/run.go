@@ -429,7 +429,8 @@ func (r *Run) execute() (*Report, error) {
 	s.sp, s.spKnown = diskSpace(r.dst)
 	s.fin = newDirFinisher(r.finishDir, s.needsFinish)
 	p.onFinal = s.fin.fileDone
-	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, s.onDir)
+	sweep := !takeCleanMark(r.dst)
+	plan, err := makePlan(r.ctx, r.src, r.dst, r.opt.Verify, sweep, s.onDir)
 	planCut := r.ctx.Err() != nil // a cancel during the walk left folders unvisited
 	if err == nil && s.links > 0 {
 		p.drain()
@@ -551,6 +552,9 @@ func (r *Run) execute() (*Report, error) {
 	rep.setEnd(time.Now())
 	if err := rep.writeManifest(r.dst, list); err != nil {
 		rep.ManifestError = err.Error()
+	}
+	if stopped == "" && !planCut && len(rep.WorkerDeaths) == 0 {
+		putCleanMark(r.dst, r.id)
 	}
 	return rep, nil
 }

@@ -54,3 +54,13 @@ func lstatIn(dir *os.File, _ string, name string) (fstat, error) {
 		atime: time.Unix(st.Atim.Sec, st.Atim.Nsec), uid: int(st.Uid), gid: int(st.Gid), hasOwn: true,
 		rdev: st.Rdev, alloc: st.Blocks * 512, dev: st.Dev, ino: st.Ino, nlink: uint64(st.Nlink)}, nil
 }
+
+// openDirForStat opens a folder only to stat names in it: O_PATH reads nothing and
+// checks no read permission.
+func openDirForStat(dir string) (*os.File, error) {
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
+	}
+	return os.NewFile(uintptr(fd), dir), nil
+}
