@@ -12,7 +12,7 @@ TEST_PKGS := dosfstools fusefat ntfs-3g
 SHELL   := /bin/bash
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Packages whose code differs per OS: they must compile (with their tests) for each OS.
-CROSS_PKGS := ./core/... ./ipc/... ./cli/console ./applog ./daemon ./internal/sysmem $(wildcard ./backup)
+CROSS_PKGS := ./core/... ./ipc/... ./cli ./cli/console ./cli/headless ./applog ./daemon ./internal/sysmem $(wildcard ./backup)
 export LANG := en_US.UTF-8
 
 FYNE    := $(shell $(GO) env GOPATH 2>/dev/null)/bin/fyne

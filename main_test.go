@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,6 +58,41 @@ func TestChildInitialisesNoFynePackage(t *testing.T) {
 		t.Fatalf("no inittrace output; stderr:\n%s", stderr.String())
 	}
 	t.Logf("%d packages initialised before the role ran", inits)
+}
+
+// A command without a window runs from dev.proclab/cli/headless's init(), as a child
+// runs its role: no Fyne package is initialised (their inits were a third of a small
+// backup's CPU), and the command still does its work and logs it.
+func TestHeadlessCommandInitialisesNoFynePackage(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	cmd := exec.Command(os.Args[0], "demo-source", dir, "--files", "3")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("demo-source: %v\n%s", err, stderr.String())
+	}
+	inits := 0
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "init" {
+			inits++
+			if strings.HasPrefix(f[1], "fyne.io/") {
+				t.Errorf("demo-source initialised %s", f[1])
+			}
+		}
+	}
+	if inits == 0 {
+		t.Fatalf("no inittrace output; stderr:\n%s", stderr.String())
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) == 0 {
+		t.Fatalf("demo-source made nothing in %s: %v", dir, err)
+	}
+	cache, _ := os.UserCacheDir()
+	logged, _ := os.ReadFile(filepath.Join(cache, "proclab", "proclab.log"))
+	if !bytes.Contains(logged, []byte(`"args":"demo-source `)) {
+		t.Errorf("the run is not in the app log:\n%s", logged)
+	}
 }
 
 func TestVersionComesFromFyneAppTOML(t *testing.T) {

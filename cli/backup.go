@@ -27,11 +27,11 @@ var traceBackup = os.Getenv("PROCLAB_TRACE") != ""
 const backupUsage = "backup [--workers N] [--verify] [--dry-run] [--fsync] [--json] SRC DST"
 
 func init() {
-	register("backup", backupUsage, "back up folder SRC into DST with a pool of worker processes", runBackup)
+	registerHeadless("backup", backupUsage, "back up folder SRC into DST with a pool of worker processes", runBackup)
 }
 
 func runBackup(env *Env, args []string) int {
-	fs := newFlags(env, backupUsage, "Copy what is new or changed in SRC into DST with worker processes; unchanged files\n"+
+	fs := NewFlags(env, backupUsage, "Copy what is new or changed in SRC into DST with worker processes; unchanged files\n"+
 		"are skipped, so running again resumes a stopped backup. Exit 0: every file in place;\n"+
 		"1: some files failed, or a dry run found the backup would not fit; 2: bad input\n"+
 		"(nothing written).")
@@ -40,18 +40,18 @@ func runBackup(env *Env, args []string) int {
 	dry := fs.Bool("dry-run", false, "show what would be copied; write nothing")
 	fsync := fs.Bool("fsync", false, "fsync each file as it is written (the run is flushed once at the end anyway)")
 	asJSON := fs.Bool("json", false, "print one summary object on stdout")
-	pos, code, done := parse(fs, args)
+	pos, code, done := Parse(fs, args)
 	if done {
 		return code
 	}
 	if len(pos) > 2 {
-		return usageError(env, fs, "backup takes one source and one destination folder, not %d (quote a path with spaces)", len(pos))
+		return UsageError(env, fs, "backup takes one source and one destination folder, not %d (quote a path with spaces)", len(pos))
 	}
 	if len(pos) != 2 {
-		return usageError(env, fs, "backup needs a source and a destination folder, e.g. 'proclab backup ~/Documents /media/usb/Documents'")
+		return UsageError(env, fs, "backup needs a source and a destination folder, e.g. 'proclab backup ~/Documents /media/usb/Documents'")
 	}
 	if *workers < 1 || *workers > backup.MaxWorkers {
-		return usageError(env, fs, "--workers %d is out of range; use 1 to %d", *workers, backup.MaxWorkers)
+		return UsageError(env, fs, "--workers %d is out of range; use 1 to %d", *workers, backup.MaxWorkers)
 	}
 	// This process only plans and collects results, and its heap is mostly the plan and
 	// the report, which live to the end: collecting it as it grew cost 15% of a Go-src
@@ -63,9 +63,9 @@ func runBackup(env *Env, args []string) int {
 	sup, err := core.New(core.Options{Logger: env.logger()})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
-		return exitFail
+		return ExitFail
 	}
-	defer stopAll(sup)
+	defer StopAll(sup)
 	// A signal cancels the run with a reason the report can print ("interrupt signal
 	// received" said nothing about what became of the backup).
 	ctx, cancel := context.WithCancelCause(context.Background())
@@ -86,9 +86,9 @@ func runBackup(env *Env, args []string) int {
 	// A run that cannot start or finish says why on stderr, and with --json also as an
 	// object on stdout, so a script reading stdout gets an answer either way.
 	fail := func(prefix string, err error) int {
-		code := exitFail
+		code := ExitFail
 		if backup.IsInputError(err) {
-			code = exitUsage
+			code = ExitUsage
 		}
 		fmt.Fprintf(env.Stderr, "proclab: %s%v\n", prefix, err)
 		if *asJSON {
@@ -143,9 +143,9 @@ func runBackup(env *Env, args []string) int {
 		}
 	}
 	if !rep.OK() {
-		return exitFail
+		return ExitFail
 	}
-	return exitOK
+	return ExitOK
 }
 
 func printBackupReport(w io.Writer, r *backup.Report) {

@@ -20,7 +20,7 @@ var benches = map[string]func(env *Env, args []string) int{}
 func registerBench(name string, run func(env *Env, args []string) int) { benches[name] = run }
 
 func init() {
-	register("bench", "bench spawn|pipe|queue|backup [options]", "measure the engine (README, Measurements, compares with Python multiprocessing)", runBench)
+	registerHeadless("bench", "bench spawn|pipe|queue|backup [options]", "measure the engine (README, Measurements, compares with Python multiprocessing)", runBench)
 	registerBench("spawn", benchSpawn)
 	registerBench("pipe", benchPipe)
 }
@@ -42,14 +42,14 @@ func runBench(env *Env, args []string) int {
 		}
 		fmt.Fprintf(w, "Usage: proclab bench WHAT [options]\nWHAT is one of: %s\nRun 'proclab bench WHAT --help' for its options.\n", benchNames())
 		if len(args) == 0 {
-			return exitUsage
+			return ExitUsage
 		}
-		return exitOK
+		return ExitOK
 	}
 	run, ok := benches[args[0]]
 	if !ok {
 		fmt.Fprintf(env.Stderr, "proclab: no bench %q; choose one of %s\n", args[0], benchNames())
-		return exitUsage
+		return ExitUsage
 	}
 	return run(env, args[1:])
 }
@@ -72,21 +72,21 @@ func printResult(env *Env, asJSON bool, obj map[string]any, human string) {
 // ready (hello received), stopped, and reaped; wall time from the first start to the last
 // exit, divided by N.
 func benchSpawn(env *Env, args []string) int {
-	fs := newFlags(env, "bench spawn [-n N] [--json]", "Start N children together, wait for each hello, stop them, wait for every exit.")
+	fs := NewFlags(env, "bench spawn [-n N] [--json]", "Start N children together, wait for each hello, stop them, wait for every exit.")
 	n := fs.Int("n", 20, "number of children")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if code, done := parseNoArgs(env, fs, args); done {
+	if code, done := ParseNoArgs(env, fs, args); done {
 		return code
 	}
 	if *n < 1 || *n > 1000 {
-		return usageError(env, fs, "-n must be between 1 and 1000")
+		return UsageError(env, fs, "-n must be between 1 and 1000")
 	}
 	sup, err := benchSup(env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
-		return exitFail
+		return ExitFail
 	}
-	defer stopAll(sup)
+	defer StopAll(sup)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -111,43 +111,43 @@ func benchSpawn(env *Env, args []string) int {
 	for i, c := range children {
 		if errs[i] != nil {
 			fmt.Fprintf(env.Stderr, "proclab: bench spawn: %v\n", errs[i])
-			return exitFail
+			return ExitFail
 		}
 		if info := c.Wait(); info.State != core.Exited {
 			fmt.Fprintf(env.Stderr, "proclab: bench spawn: child %d ended %s: %s\n", info.PID, info.State, info.Reason)
-			return exitFail
+			return ExitFail
 		}
 	}
 	ms := float64(time.Since(start).Microseconds()) / 1000 / float64(*n)
 	printResult(env, *asJSON, map[string]any{"bench": "spawn", "n": *n, "ms_per_process": round3(ms)},
 		fmt.Sprintf("spawn: %s started, ready, stopped and reaped: %.3f ms per process", numfmt.Count(*n, "child", "children"), ms))
-	return exitOK
+	return ExitOK
 }
 
 // benchPipe times N request/response round trips with one echo child, one in flight.
 func benchPipe(env *Env, args []string) int {
-	fs := newFlags(env, "bench pipe [-n N] [--json]", "Round trips of a small message with one child, one request in flight at a time.")
+	fs := NewFlags(env, "bench pipe [-n N] [--json]", "Round trips of a small message with one child, one request in flight at a time.")
 	n := fs.Int("n", 20000, "number of round trips")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if code, done := parseNoArgs(env, fs, args); done {
+	if code, done := ParseNoArgs(env, fs, args); done {
 		return code
 	}
 	if *n < 1 {
-		return usageError(env, fs, "-n must be at least 1")
+		return UsageError(env, fs, "-n must be at least 1")
 	}
 	sup, err := benchSup(env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
-		return exitFail
+		return ExitFail
 	}
-	defer stopAll(sup)
+	defer StopAll(sup)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Manual: this goroutine reads each reply itself, as Python's conn.recv() does.
 	c, err := sup.StartReady(ctx, core.Spec{Role: "echo", Group: "bench", Manual: true})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: bench pipe: %v\n", err)
-		return exitFail
+		return ExitFail
 	}
 	msg := []byte(`["ping",12345]`) // about what Python pickles for ("ping", i)
 	roundTrip := func() bool {
@@ -167,13 +167,13 @@ func benchPipe(env *Env, args []string) int {
 		if !roundTrip() {
 			info := c.Info()
 			fmt.Fprintf(env.Stderr, "proclab: bench pipe: the echo child ended (%s) after %d round trips\n", info.Reason, i)
-			return exitFail
+			return ExitFail
 		}
 	}
 	us := float64(time.Since(start).Nanoseconds()) / 1000 / float64(*n)
 	printResult(env, *asJSON, map[string]any{"bench": "pipe", "n": *n, "rtt_us": round3(us)},
 		fmt.Sprintf("pipe: %d round trips, one in flight: %.2f µs each", *n, us))
-	return exitOK
+	return ExitOK
 }
 
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }

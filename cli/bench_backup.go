@@ -22,28 +22,28 @@ func init() { registerBench("backup", runBenchBackup) }
 // ext4 skip the freed inodes for a minute, which would tax whoever runs next.
 func runBenchBackup(env *Env, args []string) int {
 	const usage = "bench backup [--src DIR] [--dir DIR] [--runs N] [--workers N] [--python SCRIPT] [--json]"
-	fs := newFlags(env, usage, "Time a first backup and a no-change backup against cp -r and rsync -a; medians of paired runs.")
+	fs := NewFlags(env, usage, "Time a first backup and a no-change backup against cp -r and rsync -a; medians of paired runs.")
 	src := fs.String("src", goSrcDir(), "tree to back up (default: the Go toolchain's src)")
 	dir := fs.String("dir", os.TempDir(), "where the copies go (the same disk for every tool)")
 	runs := fs.Int("runs", 5, "paired runs")
 	workers := fs.Int("workers", 0, "backup workers (0: one per CPU)")
 	py := fs.String("python", findPyAnchor(), "CPython anchor script (py_mp_bench.py); empty to skip")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
-	if code, done := parseNoArgs(env, fs, args); done {
+	if code, done := ParseNoArgs(env, fs, args); done {
 		return code
 	}
 	if *runs < 1 {
-		return usageError(env, fs, "--runs must be at least 1")
+		return UsageError(env, fs, "--runs must be at least 1")
 	}
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
-		return exitFail
+		return ExitFail
 	}
 	work, err := os.MkdirTemp(*dir, "proclab-bench-backup-")
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
-		return exitFail
+		return ExitFail
 	}
 	defer os.RemoveAll(work)
 	ours := func(dst string) *exec.Cmd {
@@ -65,7 +65,7 @@ func runBenchBackup(env *Env, args []string) int {
 	// first timed run; cp is the one comparison the bench is for.
 	if _, err := exec.LookPath("cp"); err != nil {
 		fmt.Fprintln(env.Stderr, "proclab: bench: cp is not on PATH: the bench compares with cp -r, so install coreutils")
-		return exitFail
+		return ExitFail
 	}
 	hasRsync := true
 	if _, err := exec.LookPath("rsync"); err != nil {
@@ -111,7 +111,7 @@ func runBenchBackup(env *Env, args []string) int {
 			d, err := timeCmd(tools[tool](dstOf(tool, i)))
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "proclab: bench: %s: %v\n", tool, err)
-				return exitFail
+				return ExitFail
 			}
 			first[tool] = append(first[tool], d)
 		}
@@ -124,7 +124,7 @@ func runBenchBackup(env *Env, args []string) int {
 			d, err := timeCmd(tools[tool](dstOf(tool, i)))
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "proclab: bench: %s (no change): %v\n", tool, err)
-				return exitFail
+				return ExitFail
 			}
 			second[tool] = append(second[tool], d)
 		}
@@ -185,7 +185,7 @@ func runBenchBackup(env *Env, args []string) int {
 		}
 		fmt.Fprintf(env.Stdout, "  diff -r -x .proclab identical: %v; a further run copied %d files\n", same, again.FilesCopied)
 	}
-	return exitOK
+	return ExitOK
 }
 
 // cpSynced is cp -r followed by a flush of the destination's file system.

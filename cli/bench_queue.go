@@ -22,37 +22,37 @@ const benchQueueUsage = "bench queue [-n N] [--producers P] [--consumers C] [--c
 // broker, spawn time included, and fails unless every (producer, seq) was acknowledged
 // exactly once. Compare with `py_mp_bench.py queue` (one producer, two consumers).
 func benchQueue(env *Env, args []string) int {
-	fs := newFlags(env, benchQueueUsage,
+	fs := NewFlags(env, benchQueueUsage,
 		"Send N small messages (uuid, producer, sequence number, timestamp) from producer processes to consumer processes through the queue, and check each was consumed exactly once.")
 	n := fs.Int64("n", 2_000_000, "number of messages")
 	producers := fs.Int("producers", 1, fmt.Sprintf("producer processes (1 to %d)", queue.MaxWorkers))
 	consumers := fs.Int("consumers", 2, fmt.Sprintf("consumer processes (1 to %d)", queue.MaxWorkers))
 	capacity := fs.Int("capacity", 100_000, "queue capacity: most messages produced and not yet acknowledged")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if code, done := parseNoArgs(env, fs, args); done {
+	if code, done := ParseNoArgs(env, fs, args); done {
 		return code
 	}
 	switch {
 	case *n < 1 || *n > 1_000_000_000:
-		return usageError(env, fs, "-n must be between 1 and 1000000000")
+		return UsageError(env, fs, "-n must be between 1 and 1000000000")
 	case *producers < 1 || *producers > queue.MaxWorkers:
-		return usageError(env, fs, "--producers must be between 1 and %d", queue.MaxWorkers)
+		return UsageError(env, fs, "--producers must be between 1 and %d", queue.MaxWorkers)
 	case *consumers < 1 || *consumers > queue.MaxWorkers:
-		return usageError(env, fs, "--consumers must be between 1 and %d", queue.MaxWorkers)
+		return UsageError(env, fs, "--consumers must be between 1 and %d", queue.MaxWorkers)
 	case *capacity < 1:
-		return usageError(env, fs, "--capacity must be at least 1")
+		return UsageError(env, fs, "--capacity must be at least 1")
 	}
 	sup, err := core.New(core.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: %v\n", err)
-		return exitFail
+		return ExitFail
 	}
-	defer stopAll(sup)
+	defer StopAll(sup)
 	q, err := queue.Start(sup, queue.Config{Producers: *producers, Consumers: *consumers, Capacity: *capacity,
 		Total: *n, Group: "bench"})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: bench queue: %v\n", err)
-		return exitFail
+		return ExitFail
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -60,16 +60,16 @@ func benchQueue(env *Env, args []string) int {
 	if err != nil {
 		q.Kill()
 		fmt.Fprintf(env.Stderr, "proclab: bench queue: gave up waiting: %v\n", err)
-		return exitFail
+		return ExitFail
 	}
 	if r.Err != nil {
 		fmt.Fprintf(env.Stderr, "proclab: bench queue failed: %v (produced %d, consumed %d, duplicates %d, missing %d)\n",
 			r.Err, r.Produced, r.Consumed, r.Duplicates, r.Missing)
-		return exitFail
+		return ExitFail
 	}
 	if r.Produced != *n {
 		fmt.Fprintf(env.Stderr, "proclab: bench queue failed: %d messages produced, %d asked for\n", r.Produced, *n)
-		return exitFail
+		return ExitFail
 	}
 	rate := float64(r.Consumed) / r.Elapsed.Seconds()
 	if *asJSON {
@@ -77,14 +77,14 @@ func benchQueue(env *Env, args []string) int {
 			"producers": *producers, "consumers": *consumers, "capacity": *capacity, "exactly_once": true,
 			"seconds": r.Elapsed.Seconds(), "p50_us": r.P50.Microseconds(), "p99_us": r.P99.Microseconds()})
 		fmt.Fprintln(env.Stdout, string(b))
-		return exitOK
+		return ExitOK
 	}
 	fmt.Fprintf(env.Stdout, "queue: %s, %s → %s, capacity %d: %.2f s, %s msgs/s (spawn included)\n",
 		numfmt.Count(int(*n), "message", "messages"), numfmt.Count(*producers, "producer", "producers"),
 		numfmt.Count(*consumers, "consumer", "consumers"), *capacity, r.Elapsed.Seconds(), rateText(rate))
 	fmt.Fprintf(env.Stdout, "latency produce→consume: p50 %s, p99 %s\n", r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
 	fmt.Fprintf(env.Stdout, "exactly once: each of the %d (producer, seq) pairs acknowledged once, none missing, none twice\n", r.Produced)
-	return exitOK
+	return ExitOK
 }
 
 // rateText writes a message rate in millions a second, or plainly when under a million

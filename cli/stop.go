@@ -8,7 +8,7 @@ import (
 )
 
 // stopAll ends every child a command started, politely first.
-func stopAll(sup *core.Supervisor) {
+func StopAll(sup *core.Supervisor) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	sup.Shutdown(ctx, 2*time.Second)
