@@ -753,17 +753,22 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 		}
 	}
 	files = make([]Item, 0, len(srcEnts))
-	seen := make(map[string]bool, len(srcEnts))
+	var seen map[string]bool // with a listing of the destination: its names that are no leftover
+	if listDst {
+		seen = make(map[string]bool, len(srcEnts))
+	}
 	for _, se := range srcEnts {
 		name := se.Name()
 		if isRoot && name == MetaDir {
 			w.sourceMeta.Store(true)
 			continue
 		}
-		seen[name] = true
+		if seen != nil {
+			seen[name] = true
+		}
 		rel := name
 		if !isRoot {
-			rel = filepath.Join(j.rel, name)
+			rel = j.rel + string(filepath.Separator) + name // both clean: Join's Clean was 1.5% of a no-change run
 		}
 		st, err := lstatIn(srcF, srcDir, name)
 		if err != nil {
@@ -790,7 +795,7 @@ func (w *walker) visit(j dirJob) (files, dirs []Item, stale []string, jobs []dir
 				dname = n
 			}
 		}
-		if dstEnts[dname] != nil {
+		if seen != nil && dstEnts[dname] != nil {
 			seen[dname] = true
 		}
 		if dstEnts[dname] != nil || j.dstDir && !listDst {
