@@ -1052,6 +1052,46 @@ func TestTheRunAfterAStoppedOneRemovesLeftoverTemps(t *testing.T) {
 	}
 }
 
+// A second run into a destination another is writing to is refused, saying so and
+// writing nothing, and runs once the first has ended; a dry run only reads, so it runs.
+func TestASecondRunIntoADestinationInUseIsRefused(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 100 {
+		write(t, filepath.Join(src, fmt.Sprintf("f%03d.txt", i)), []byte{byte(i)}, 0o644)
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	first, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Workers: 2, Sup: newSup(t),
+		SlowMotion: 5 * time.Millisecond})
+	must(t, err)
+	for first.Progress().FilesDone < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	other := filepath.Join(t.TempDir(), "other")
+	write(t, filepath.Join(other, "new.txt"), []byte("new"), 0o644)
+	second, err := backup.Start(context.Background(), backup.Options{Src: other, Dst: dst, Workers: 1, Sup: newSup(t)})
+	if err == nil {
+		_, err = second.Wait()
+	}
+	if !backup.IsInputError(err) || !strings.Contains(err.Error(), "another backup is writing to "+dst) ||
+		!strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
+		t.Fatalf("second run into a destination in use: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dst, "new.txt")); err == nil {
+		t.Error("the refused run wrote a file")
+	}
+	if dry := run(t, backup.Options{Src: other, Dst: dst, DryRun: true}); dry.Plan == nil {
+		t.Error("a dry run was refused while a backup runs")
+	}
+	rep, err := first.Wait()
+	must(t, err)
+	if !rep.OK() || rep.FilesCopied != 100 {
+		t.Fatalf("first run: %d copied, errors %+v", rep.FilesCopied, rep.Errors)
+	}
+	if again := run(t, backup.Options{Src: other, Dst: dst}); !again.OK() || again.FilesCopied != 1 {
+		t.Fatalf("once the first had ended: %d copied, errors %+v", again.FilesCopied, again.Errors)
+	}
+}
+
 // Cancel stops a big file part-way (within a megabyte), not after the rest of it: the
 // temporary copy goes, the file is not copied, and the report says why the run stopped.
 func TestCancelStopsABigFileMidCopy(t *testing.T) {

@@ -419,6 +419,11 @@ func (r *Run) execute() (*Report, error) {
 	if _, err := os.Lstat(filepath.Join(r.dst, MetaDir)); err != nil {
 		rootTouched = os.Mkdir(filepath.Join(r.dst, MetaDir), 0o755) == nil
 	}
+	unlock, err := lockDestination(r.dst, r.id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 
 	// The plan streams into the pool: a folder's files are queued as soon as it is
 	// visited, so workers copy while the walk goes on.
