@@ -1071,6 +1071,7 @@ func TestASecondRunIntoADestinationInUseIsRefused(t *testing.T) {
 	second, err := backup.Start(context.Background(), backup.Options{Src: other, Dst: dst, Workers: 1, Sup: newSup(t)})
 	if err == nil {
 		_, err = second.Wait()
+		second.Progress() // a refused run has no report: this had panicked
 	}
 	if !backup.IsInputError(err) || !strings.Contains(err.Error(), "another backup is writing to "+dst) ||
 		!strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {

@@ -134,6 +134,7 @@ type Run struct {
 	cancel   context.CancelCauseFunc
 	done     chan struct{}
 	start    time.Time
+	end      time.Time // set before done is closed
 
 	phase     atomic.Value // Phase
 	toDo      atomic.Int64
@@ -300,7 +301,8 @@ func (r *Run) Progress() Progress {
 	}
 	select {
 	case <-r.done:
-		pr.Elapsed = r.report.End.Sub(r.report.Start)
+		// A run that could not start has no report: it was refused (bad input).
+		pr.Elapsed = r.end.Sub(r.start)
 	default:
 	}
 	return pr
@@ -364,6 +366,10 @@ func (r *Run) run() {
 	}
 	r.mu.Lock()
 	r.report, r.err = rep, err
+	r.end = time.Now()
+	if rep != nil {
+		r.end = rep.End
+	}
 	r.mu.Unlock()
 	switch {
 	case err != nil:

@@ -834,8 +834,13 @@ func (v *backupView) finish(r *backup.Run) {
 	go debug.FreeOSMemory()
 	rep, err := r.Wait()
 	if err != nil {
-		v.say(widget.DangerImportance, "The backup stopped: "+err.Error())
-		v.summary.SetText("The backup stopped: " + err.Error())
+		// Refused before it wrote anything (another backup writing there), or stopped.
+		msg := "The backup stopped: " + err.Error()
+		if backup.IsInputError(err) {
+			msg = "Cannot back up: " + err.Error()
+		}
+		v.say(widget.DangerImportance, msg)
+		v.summary.SetText(msg)
 		return
 	}
 	if fi, err := os.Stat(rep.Destination); err == nil && fi.IsDir() {

@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -211,6 +214,40 @@ func TestBackupTabShowsBadInputWithoutStarting(t *testing.T) {
 		if v.dstErr == nil {
 			t.Error("the refused destination has no error mark")
 		}
+	})
+}
+
+// A destination another backup is writing to (a script's, say) is refused when Back up
+// is pressed, naming that backup, and nothing is written.
+func TestBackupTabSaysWhenAnotherBackupIsWritingThere(t *testing.T) {
+	env := newTestEnv(t)
+	v := newBackupView(env)
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "dst")
+	for i := range 60 {
+		if err := os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d.txt", i)), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other, err := backup.Start(context.Background(), backup.Options{Src: src, Dst: dst, Workers: 1, Sup: env.Sup,
+		SlowMotion: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Wait()
+	defer other.Cancel()
+	for other.Progress().FilesDone < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	v.look(func() {
+		v.src.SetText(src)
+		v.dst.SetText(dst)
+	})
+	test.Tap(v.runBtn)
+	eventually(t, "the in-use message", func() (ok bool) {
+		v.look(func() {
+			ok = strings.Contains(v.status.Text, "Cannot back up: another backup is writing to "+dst)
+		})
+		return ok
 	})
 }
 
