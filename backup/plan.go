@@ -542,25 +542,25 @@ func keptName(kept map[string]string, name string) string {
 // name that is not listed but is found is the answer. An empty folder at the top of its
 // disk cannot tell, and counts as telling case.
 func ignoresCase(dir string) bool {
-	for d := dir; ; {
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			if found, ok := foundSwapped(d, nil); ok {
-				return found
-			}
-			// Its own name, when its parent is on the same disk.
-			parent := filepath.Dir(d)
-			if pi, err := os.Stat(parent); parent != d && err == nil && sameDevice(fi, pi) {
-				found, _ := foundSwapped(parent, func(n string) bool { return n == filepath.Base(d) })
-				return found
-			}
-			return false
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return false
-		}
-		d = parent
+	var fi fs.FileInfo
+	d := existingParent(dir, func(d string) bool {
+		var err error
+		fi, err = os.Stat(d)
+		return err == nil && fi.IsDir()
+	})
+	if d == "" {
+		return false
 	}
+	if found, ok := foundSwapped(d, nil); ok {
+		return found
+	}
+	// Its own name, when its parent is on the same disk.
+	parent := filepath.Dir(d)
+	if pi, err := os.Stat(parent); parent != d && err == nil && sameDevice(fi, pi) {
+		found, _ := foundSwapped(parent, func(n string) bool { return n == filepath.Base(d) })
+		return found
+	}
+	return false
 }
 
 // foundSwapped looks up, in dir, the first listed name (that pick accepts) whose
