@@ -300,7 +300,7 @@ func (v *backupView) start() {
 	src, err1 := fullPath(v.src.Text)
 	dst, err2 := fullPath(v.dst.Text)
 	if err := cmp.Or(err1, err2); err != nil {
-		v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
+		v.cannotBackUp(err)
 		v.markFields(err1, err2)
 		return
 	}
@@ -404,11 +404,16 @@ func (v *backupView) notStarted(err, srcErr, dstErr error) {
 		defer v.uiMu.Unlock()
 		v.busy(false)
 		v.barsSay("not started")
-		v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
+		v.cannotBackUp(err)
 		if srcErr != nil || dstErr != nil {
 			v.markFields(srcErr, dstErr)
 		}
 	})
+}
+
+// cannotBackUp says, in the status line, why the folders cannot be backed up.
+func (v *backupView) cannotBackUp(err error) {
+	v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
 }
 
 // markFields puts the error mark on the folder field to mend (nil clears it).
@@ -501,7 +506,7 @@ func (v *backupView) checkFoldersSoon() {
 			}
 			v.markFields(srcErr, dstErr)
 			if err := cmp.Or(srcErr, dstErr); err != nil {
-				v.say(widget.DangerImportance, "Cannot back up: "+err.Error())
+				v.cannotBackUp(err)
 			} else if last != nil {
 				v.say(lastRunText(last, src, time.Now()))
 				v.barsSay("ready") // not "no backup yet" beside the one the line describes
@@ -835,12 +840,12 @@ func (v *backupView) finish(r *backup.Run) {
 	rep, err := r.Wait()
 	if err != nil {
 		// Refused before it wrote anything (another backup writing there), or stopped.
-		msg := "The backup stopped: " + err.Error()
 		if backup.IsInputError(err) {
-			msg = "Cannot back up: " + err.Error()
+			v.cannotBackUp(err)
+		} else {
+			v.say(widget.DangerImportance, "The backup stopped: "+err.Error())
 		}
-		v.say(widget.DangerImportance, msg)
-		v.summary.SetText(msg)
+		v.summary.SetText(v.status.Text)
 		return
 	}
 	if fi, err := os.Stat(rep.Destination); err == nil && fi.IsDir() {
